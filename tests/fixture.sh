@@ -1,0 +1,86 @@
+# tests/fixture.sh - shared setup for the shell tests, sourced by each one:
+# a private SoftHSM2 token in a temporary directory (own SOFTHSM2_CONF,
+# known PIN/SO-PIN), the test CA on 127.0.0.1, and cleanup of both on exit.
+#
+# After `. "$top_srcdir/tests/fixture.sh"`:
+#   fixture_token LABEL   makes an initialised token; sets TOKEN_URI
+#   testca_start ARGS...  starts tests/testca/testca on a free port; sets
+#                         TESTCA_PORT, TESTCA_PID, TESTCA_URL
+#   testca_stop           stops it (also done on exit)
+#   skip_test WHY / fail WHY  end the test with automake's codes 77 / 1
+# Everything lives under $WORK, removed on exit.
+
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SOFTHSM2_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
+export SOFTHSM2_MODULE
+PIN=1234
+SO_PIN=12345678
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11cmp-test.XXXXXX")
+TESTCA_PID=
+TESTCA=$top_builddir/tests/testca/testca
+
+fixture_cleanup() {
+    testca_stop
+    rm -rf "$WORK"
+}
+trap fixture_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+skip_test() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+# fixture_token LABEL: a fresh SoftHSM2 token store under $WORK with one
+# initialised token LABEL (user PIN $PIN, SO PIN $SO_PIN).
+fixture_token() {
+    [ -f "$SOFTHSM2_MODULE" ] || fail "SoftHSM2 module not found: $SOFTHSM2_MODULE"
+    mkdir -p "$WORK/tokens"
+    cat > "$WORK/softhsm2.conf" <<CONF
+directories.tokendir = $WORK/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+CONF
+    SOFTHSM2_CONF=$WORK/softhsm2.conf
+    export SOFTHSM2_CONF
+    softhsm2-util --init-token --free --label "$1" --pin "$PIN" \
+        --so-pin "$SO_PIN" >/dev/null || fail "softhsm2-util --init-token"
+    TOKEN_URI="pkcs11:token=$1"
+}
+
+# testca_start ARGS...: runs the test CA on 127.0.0.1, port chosen by the
+# kernel, and waits (bounded, 10 s) for its "LISTENING 127.0.0.1 PORT" line.
+testca_start() {
+    [ -x "$TESTCA" ] || fail "test CA not built: $TESTCA"
+    rm -f "$WORK/testca.out"
+    "$TESTCA" --port 0 "$@" > "$WORK/testca.out" 2> "$WORK/testca.err" &
+    TESTCA_PID=$!
+    i=0
+    while [ $i -lt 100 ]; do
+        TESTCA_PORT=$(sed -n 's/^LISTENING 127\.0\.0\.1 \([0-9]*\)$/\1/p' \
+            "$WORK/testca.out" 2>/dev/null)
+        [ -n "$TESTCA_PORT" ] && break
+        kill -0 "$TESTCA_PID" 2>/dev/null \
+            || fail "test CA exited: $(cat "$WORK/testca.err")"
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -n "$TESTCA_PORT" ] || fail "test CA did not start within 10 s"
+    TESTCA_URL="http://127.0.0.1:$TESTCA_PORT/pkix/"
+}
+
+testca_stop() {
+    if [ -n "$TESTCA_PID" ]; then
+        kill "$TESTCA_PID" 2>/dev/null || true
+        wait "$TESTCA_PID" 2>/dev/null || true
+        TESTCA_PID=
+    fi
+}
