@@ -7,6 +7,7 @@
 #define P11CMP_P11CMP_H
 
 #include <p11cmp/err.h>
+#include <p11cmp/types.h>
 
 #ifdef __cplusplus
 extern "C" {
