@@ -24,4 +24,401 @@ int p11cmp_err_lib(void);
     (ERR_new(), ERR_set_debug(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC), \
      ERR_set_error(p11cmp_err_lib(), (reason), __VA_ARGS__))
 
+/* from asn1.c and asn1_crmf.c */
+/*
+ * The ASN.1 structures of CMP (RFC 4210/9480) and CRMF (RFC 4211). Field
+ * names follow the RFCs (and OpenSSL's cmp_local.h / crmf_local.h). Every
+ * type has an ASN1_ITEM p11cmp_X_it and, where other files need them,
+ * p11cmp_X_new/free, d2i_/i2d_p11cmp_X and p11cmp_X_dup.
+ */
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+typedef STACK_OF(ASN1_UTF8STRING) p11cmp_PKIFREETEXT;
+
+/* CRMF CertId ::= SEQUENCE { issuer GeneralName, serialNumber INTEGER } */
+typedef struct p11cmp_crmf_certid_st {
+    GENERAL_NAME *issuer;
+    ASN1_INTEGER *serialNumber;
+} p11cmp_CRMF_CERTID;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_CERTID)
+DECLARE_ASN1_DUP_FUNCTION(p11cmp_CRMF_CERTID)
+DEFINE_STACK_OF(p11cmp_CRMF_CERTID)
+
+/*
+ * AttributeTypeAndValue of Controls and regInfo: the value of
+ * id-regCtrl-oldCertID (NID_id_regCtrl_oldCertID) is decoded to a CertId,
+ * every other value is kept as it came (ASN1_TYPE).
+ */
+typedef struct p11cmp_crmf_atav_st {
+    ASN1_OBJECT *type;
+    union {
+        p11cmp_CRMF_CERTID *oldCertID;
+        ASN1_TYPE *other;
+    } value;
+} p11cmp_CRMF_ATAV;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_ATAV)
+DEFINE_STACK_OF(p11cmp_CRMF_ATAV)
+
+/* OptionalValidity ::= SEQUENCE { notBefore [0] Time OPT, notAfter [1] } */
+typedef struct p11cmp_crmf_optionalvalidity_st {
+    ASN1_TIME *notBefore;
+    ASN1_TIME *notAfter;
+} p11cmp_CRMF_OPTIONALVALIDITY;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_OPTIONALVALIDITY)
+
+/* CertTemplate (RFC 4211 5): every field OPTIONAL, tags [0]..[9] */
+typedef struct p11cmp_crmf_certtemplate_st {
+    ASN1_INTEGER *version;
+    ASN1_INTEGER *serialNumber;
+    X509_ALGOR *signingAlg;
+    X509_NAME *issuer;
+    p11cmp_CRMF_OPTIONALVALIDITY *validity;
+    X509_NAME *subject;
+    X509_PUBKEY *publicKey;
+    ASN1_BIT_STRING *issuerUID;
+    ASN1_BIT_STRING *subjectUID;
+    STACK_OF(X509_EXTENSION) *extensions;
+} p11cmp_CRMF_CERTTEMPLATE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_CERTTEMPLATE)
+DECLARE_ASN1_DUP_FUNCTION(p11cmp_CRMF_CERTTEMPLATE)
+
+/* CertRequest ::= SEQUENCE { certReqId, certTemplate, controls OPT } */
+typedef struct p11cmp_crmf_certrequest_st {
+    ASN1_INTEGER *certReqId;
+    p11cmp_CRMF_CERTTEMPLATE *certTemplate;
+    STACK_OF(p11cmp_CRMF_ATAV) *controls;
+} p11cmp_CRMF_CERTREQUEST;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_CERTREQUEST)
+
+/* PKMACValue ::= SEQUENCE { algId AlgorithmIdentifier, value BIT STRING } */
+typedef struct p11cmp_crmf_pkmacvalue_st {
+    X509_ALGOR *algId;
+    ASN1_BIT_STRING *value;
+} p11cmp_CRMF_PKMACVALUE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_PKMACVALUE)
+
+/* authInfo CHOICE { sender [0] GeneralName, publicKeyMAC PKMACValue } */
+#define P11CMP_CRMF_POPOSKINPUT_SENDER       0
+#define P11CMP_CRMF_POPOSKINPUT_PUBLICKEYMAC 1
+typedef struct p11cmp_crmf_poposkinput_authinfo_st {
+    int type;
+    union {
+        GENERAL_NAME *sender;
+        p11cmp_CRMF_PKMACVALUE *publicKeyMAC;
+    } value;
+} p11cmp_CRMF_POPOSKINPUT_AUTHINFO;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_POPOSKINPUT_AUTHINFO)
+
+/* POPOSigningKeyInput ::= SEQUENCE { authInfo, publicKey SPKI } */
+typedef struct p11cmp_crmf_poposkinput_st {
+    p11cmp_CRMF_POPOSKINPUT_AUTHINFO *authInfo;
+    X509_PUBKEY *publicKey;
+} p11cmp_CRMF_POPOSKINPUT;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_POPOSKINPUT)
+
+/*
+ * POPOSigningKey ::= SEQUENCE { poposkInput [0] OPT, algorithmIdentifier,
+ * signature BIT STRING }. Without poposkInput the signature is computed
+ * over the DER of the CertRequest (i2d_p11cmp_CRMF_CERTREQUEST).
+ */
+typedef struct p11cmp_crmf_poposigningkey_st {
+    p11cmp_CRMF_POPOSKINPUT *poposkInput;
+    X509_ALGOR *algorithmIdentifier;
+    ASN1_BIT_STRING *signature;
+} p11cmp_CRMF_POPOSIGNINGKEY;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_POPOSIGNINGKEY)
+
+/*
+ * POPOPrivKey CHOICE (keyEncipherment / keyAgreement). encryptedKey [4]
+ * (a CMS EnvelopedData) is kept as the raw content of the SEQUENCE.
+ */
+#define P11CMP_CRMF_POPOPRIVKEY_THISMESSAGE       0
+#define P11CMP_CRMF_POPOPRIVKEY_SUBSEQUENTMESSAGE 1
+#define P11CMP_CRMF_POPOPRIVKEY_DHMAC             2
+#define P11CMP_CRMF_POPOPRIVKEY_AGREEMAC          3
+#define P11CMP_CRMF_POPOPRIVKEY_ENCRYPTEDKEY      4
+#define P11CMP_CRMF_SUBSEQUENTMESSAGE_ENCRCERT    0
+#define P11CMP_CRMF_SUBSEQUENTMESSAGE_CHALLENGERESP 1
+typedef struct p11cmp_crmf_popoprivkey_st {
+    int type;
+    union {
+        ASN1_BIT_STRING *thisMessage;
+        ASN1_INTEGER *subsequentMessage;
+        ASN1_BIT_STRING *dhMAC;
+        p11cmp_CRMF_PKMACVALUE *agreeMAC;
+        ASN1_STRING *encryptedKey;
+    } value;
+} p11cmp_CRMF_POPOPRIVKEY;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_POPOPRIVKEY)
+
+/* ProofOfPossession CHOICE; type values equal P11CMP_POPO_* */
+typedef struct p11cmp_crmf_popo_st {
+    int type;
+    union {
+        ASN1_NULL *raVerified;
+        p11cmp_CRMF_POPOSIGNINGKEY *signature;
+        p11cmp_CRMF_POPOPRIVKEY *keyEncipherment;
+        p11cmp_CRMF_POPOPRIVKEY *keyAgreement;
+    } value;
+} p11cmp_CRMF_POPO;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_POPO)
+
+/* CertReqMsg ::= SEQUENCE { certReq, popo OPT, regInfo OPT } */
+typedef struct p11cmp_crmf_msg_st {
+    p11cmp_CRMF_CERTREQUEST *certReq;
+    p11cmp_CRMF_POPO *popo;
+    STACK_OF(p11cmp_CRMF_ATAV) *regInfo;
+} p11cmp_CRMF_MSG;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_MSG)
+DEFINE_STACK_OF(p11cmp_CRMF_MSG)
+/* CertReqMessages ::= SEQUENCE SIZE (1..MAX) OF CertReqMsg */
+typedef STACK_OF(p11cmp_CRMF_MSG) p11cmp_CRMF_MSGS;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_MSGS)
+
+/* SinglePubInfo / PKIPublicationInfo (RFC 4211 6.3) */
+typedef struct p11cmp_crmf_singlepubinfo_st {
+    ASN1_INTEGER *pubMethod;
+    GENERAL_NAME *pubLocation;
+} p11cmp_CRMF_SINGLEPUBINFO;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_SINGLEPUBINFO)
+DEFINE_STACK_OF(p11cmp_CRMF_SINGLEPUBINFO)
+typedef struct p11cmp_crmf_pkipublicationinfo_st {
+    ASN1_INTEGER *action;
+    STACK_OF(p11cmp_CRMF_SINGLEPUBINFO) *pubInfos;
+} p11cmp_CRMF_PKIPUBLICATIONINFO;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_PKIPUBLICATIONINFO)
+
+/* InfoTypeAndValue; infoValue is OPTIONAL and kept as it came */
+struct p11cmp_itav_st {
+    ASN1_OBJECT *infoType;
+    ASN1_TYPE *infoValue;
+};
+DECLARE_ASN1_ITEM(p11cmp_ITAV)
+typedef STACK_OF(P11CMP_ITAV) p11cmp_GENMSGCONTENT;
+typedef STACK_OF(P11CMP_ITAV) p11cmp_GENREPCONTENT;
+
+/* PKIStatusInfo ::= SEQUENCE { status, statusString OPT, failInfo OPT } */
+struct p11cmp_pkisi_st {
+    P11CMP_PKISTATUS *status;
+    p11cmp_PKIFREETEXT *statusString;
+    P11CMP_PKIFAILUREINFO *failInfo;
+};
+DECLARE_ASN1_ITEM(p11cmp_PKISI)
+DEFINE_STACK_OF(P11CMP_PKISI)
+
+/* PBMParameter (RFC 4210 5.1.3.1) */
+typedef struct p11cmp_pbmparameter_st {
+    ASN1_OCTET_STRING *salt;
+    X509_ALGOR *owf;
+    ASN1_INTEGER *iterationCount;
+    X509_ALGOR *mac;
+} p11cmp_PBMPARAMETER;
+DECLARE_ASN1_FUNCTIONS(p11cmp_PBMPARAMETER)
+
+/* CertOrEncCert CHOICE { certificate [0], encryptedCert [1] } */
+#define P11CMP_CERTORENCCERT_CERTIFICATE   0
+#define P11CMP_CERTORENCCERT_ENCRYPTEDCERT 1
+typedef struct p11cmp_certorenccert_st {
+    int type;
+    union {
+        X509 *certificate;
+        ASN1_TYPE *encryptedCert; /* EncryptedKey, kept as it came */
+    } value;
+} p11cmp_CERTORENCCERT;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTORENCCERT)
+
+/* CertifiedKeyPair; privateKey (EncryptedKey) is kept as it came */
+typedef struct p11cmp_certifiedkeypair_st {
+    p11cmp_CERTORENCCERT *certOrEncCert;
+    ASN1_TYPE *privateKey;
+    p11cmp_CRMF_PKIPUBLICATIONINFO *publicationInfo;
+} p11cmp_CERTIFIEDKEYPAIR;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTIFIEDKEYPAIR)
+
+/* CertResponse ::= SEQUENCE { certReqId, status, certifiedKeyPair OPT,
+ * rspInfo OPT } */
+typedef struct p11cmp_certresponse_st {
+    ASN1_INTEGER *certReqId;
+    P11CMP_PKISI *status;
+    p11cmp_CERTIFIEDKEYPAIR *certifiedKeyPair;
+    ASN1_OCTET_STRING *rspInfo;
+} p11cmp_CERTRESPONSE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTRESPONSE)
+DEFINE_STACK_OF(p11cmp_CERTRESPONSE)
+
+/* CertRepMessage ::= SEQUENCE { caPubs [1] OPT, response } */
+typedef struct p11cmp_certrepmessage_st {
+    STACK_OF(X509) *caPubs;
+    STACK_OF(p11cmp_CERTRESPONSE) *response;
+} p11cmp_CERTREPMESSAGE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTREPMESSAGE)
+
+/* RevDetails ::= SEQUENCE { certDetails CertTemplate, crlEntryDetails } */
+typedef struct p11cmp_revdetails_st {
+    p11cmp_CRMF_CERTTEMPLATE *certDetails;
+    STACK_OF(X509_EXTENSION) *crlEntryDetails;
+} p11cmp_REVDETAILS;
+DECLARE_ASN1_FUNCTIONS(p11cmp_REVDETAILS)
+DEFINE_STACK_OF(p11cmp_REVDETAILS)
+typedef STACK_OF(p11cmp_REVDETAILS) p11cmp_REVREQCONTENT;
+
+/* RevRepContent ::= SEQUENCE { status, revCerts [0] OPT, crls [1] OPT } */
+typedef struct p11cmp_revrepcontent_st {
+    STACK_OF(P11CMP_PKISI) *status;
+    STACK_OF(p11cmp_CRMF_CERTID) *revCerts;
+    STACK_OF(X509_CRL) *crls;
+} p11cmp_REVREPCONTENT;
+DECLARE_ASN1_FUNCTIONS(p11cmp_REVREPCONTENT)
+
+/* CertStatus ::= SEQUENCE { certHash, certReqId, statusInfo OPT,
+ * hashAlg [0] OPT (RFC 9480) } */
+typedef struct p11cmp_certstatus_st {
+    ASN1_OCTET_STRING *certHash;
+    ASN1_INTEGER *certReqId;
+    P11CMP_PKISI *statusInfo;
+    X509_ALGOR *hashAlg;
+} p11cmp_CERTSTATUS;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTSTATUS)
+DEFINE_STACK_OF(p11cmp_CERTSTATUS)
+typedef STACK_OF(p11cmp_CERTSTATUS) p11cmp_CERTCONFIRMCONTENT;
+
+/* ErrorMsgContent ::= SEQUENCE { pKIStatusInfo, errorCode OPT,
+ * errorDetails OPT } */
+typedef struct p11cmp_errormsgcontent_st {
+    P11CMP_PKISI *pKIStatusInfo;
+    ASN1_INTEGER *errorCode;
+    p11cmp_PKIFREETEXT *errorDetails;
+} p11cmp_ERRORMSGCONTENT;
+DECLARE_ASN1_FUNCTIONS(p11cmp_ERRORMSGCONTENT)
+
+/* PollReqContent ::= SEQUENCE OF SEQUENCE { certReqId } */
+typedef struct p11cmp_pollreq_st {
+    ASN1_INTEGER *certReqId;
+} p11cmp_POLLREQ;
+DECLARE_ASN1_FUNCTIONS(p11cmp_POLLREQ)
+DEFINE_STACK_OF(p11cmp_POLLREQ)
+typedef STACK_OF(p11cmp_POLLREQ) p11cmp_POLLREQCONTENT;
+
+/* PollRepContent ::= SEQUENCE OF SEQUENCE { certReqId, checkAfter,
+ * reason OPT } */
+typedef struct p11cmp_pollrep_st {
+    ASN1_INTEGER *certReqId;
+    ASN1_INTEGER *checkAfter;
+    p11cmp_PKIFREETEXT *reason;
+} p11cmp_POLLREP;
+DECLARE_ASN1_FUNCTIONS(p11cmp_POLLREP)
+DEFINE_STACK_OF(p11cmp_POLLREP)
+typedef STACK_OF(p11cmp_POLLREP) p11cmp_POLLREPCONTENT;
+
+/* PKIHeader (RFC 4210 5.1.1); pvno 2 (cmp2000) or 3 (cmp2021) */
+#define P11CMP_PVNO_2 2
+#define P11CMP_PVNO_3 3
+struct p11cmp_pkiheader_st {
+    ASN1_INTEGER *pvno;
+    GENERAL_NAME *sender;
+    GENERAL_NAME *recipient;
+    ASN1_GENERALIZEDTIME *messageTime;
+    X509_ALGOR *protectionAlg;
+    ASN1_OCTET_STRING *senderKID;
+    ASN1_OCTET_STRING *recipKID;
+    ASN1_OCTET_STRING *transactionID;
+    ASN1_OCTET_STRING *senderNonce;
+    ASN1_OCTET_STRING *recipNonce;
+    p11cmp_PKIFREETEXT *freeText;
+    STACK_OF(P11CMP_ITAV) *generalInfo;
+};
+DECLARE_ASN1_ITEM(p11cmp_PKIHEADER)
+
+/*
+ * PKIBody CHOICE. type is the tag number, one of P11CMP_PKIBODY_*. Bodies
+ * p11cmp does not support (popdecc, krr, ccr, nested, ...) decode into
+ * value.other; d2i_P11CMP_MSG() rejects them with
+ * P11CMP_R_UNKNOWN_BODY_TYPE.
+ */
+typedef struct p11cmp_pkibody_st {
+    int type;
+    union {
+        p11cmp_CRMF_MSGS *ir;                /* 0 */
+        p11cmp_CERTREPMESSAGE *ip;           /* 1 */
+        p11cmp_CRMF_MSGS *cr;                /* 2 */
+        p11cmp_CERTREPMESSAGE *cp;           /* 3 */
+        X509_REQ *p10cr;                     /* 4 */
+        p11cmp_CRMF_MSGS *kur;               /* 7 */
+        p11cmp_CERTREPMESSAGE *kup;          /* 8 */
+        p11cmp_REVREQCONTENT *rr;            /* 11 */
+        p11cmp_REVREPCONTENT *rp;            /* 12 */
+        ASN1_NULL *pkiconf;                  /* 19 */
+        p11cmp_GENMSGCONTENT *genm;          /* 21 */
+        p11cmp_GENREPCONTENT *genp;          /* 22 */
+        p11cmp_ERRORMSGCONTENT *error;       /* 23 */
+        p11cmp_CERTCONFIRMCONTENT *certConf; /* 24 */
+        p11cmp_POLLREQCONTENT *pollReq;      /* 25 */
+        p11cmp_POLLREPCONTENT *pollRep;      /* 26 */
+        ASN1_TYPE *other;                    /* unsupported bodies */
+    } value;
+} p11cmp_PKIBODY;
+DECLARE_ASN1_FUNCTIONS(p11cmp_PKIBODY)
+
+/*
+ * PKIMessage. The fields after extraCerts are not part of the encoding:
+ * rcvd_protpart holds the DER of ProtectedPart ::= SEQUENCE { header, body }
+ * rebuilt from the header and body bytes EXACTLY as received (set by
+ * d2i_P11CMP_MSG() and P11CMP_MSG_read(), kept by P11CMP_MSG_dup(), NULL
+ * for messages built locally). See p11cmp_MSG_protected_part_der().
+ */
+struct p11cmp_msg_st {
+    P11CMP_PKIHEADER *header;
+    p11cmp_PKIBODY *body;
+    ASN1_BIT_STRING *protection;
+    STACK_OF(X509) *extraCerts;
+    unsigned char *rcvd_protpart;
+    size_t rcvd_protpart_len;
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+};
+DECLARE_ASN1_ITEM(p11cmp_MSG)
+
+/* ProtectedPart ::= SEQUENCE { header, body }: what protection covers */
+typedef struct p11cmp_protectedpart_st {
+    P11CMP_PKIHEADER *header;
+    p11cmp_PKIBODY *body;
+} p11cmp_PROTECTEDPART;
+DECLARE_ASN1_FUNCTIONS(p11cmp_PROTECTEDPART)
+
+/*
+ * Internal constructors of the public types; the public functions
+ * (include/p11cmp/msg.h) mirror OpenSSL's set, which has no MSG_new.
+ * Each _new returns an empty object owned by the caller, or NULL.
+ */
+P11CMP_MSG *p11cmp_MSG_new(void);
+void p11cmp_MSG_free(P11CMP_MSG *msg);
+P11CMP_ITAV *p11cmp_ITAV_new(void);
+void p11cmp_ITAV_free(P11CMP_ITAV *itav);
+/* a deep copy of hdr owned by the caller, or NULL */
+P11CMP_PKIHEADER *p11cmp_PKIHEADER_dup(const P11CMP_PKIHEADER *hdr);
+
+/* from msg_io.c */
+/*
+ * The DER of msg's ProtectedPart ::= SEQUENCE { header, body }, the input
+ * of PBM and signature protection. Sets *der to a new buffer (the caller
+ * OPENSSL_free()s it) and returns its length, or -1 on error.
+ *
+ * as_received = 1 is for VERIFYING a received message: d2i_P11CMP_MSG()
+ * keeps the header and body bytes exactly as they arrived, and the DER is
+ * rebuilt from them, so protection is checked over what the sender sent
+ * (re-encoding, as OpenSSL does, could differ from the received bytes
+ * wherever libcrypto's decoder accepts a non-canonical form, and would
+ * then reject a valid message or verify bytes nobody sent). Messages
+ * built locally, copies that lost it, or input with indefinite lengths
+ * fall back to a fresh encoding.
+ * as_received = 0 is for PROTECTING a message: always a fresh encoding of
+ * the current header and body. Code that modifies a received message and
+ * then verifies it again must call p11cmp_MSG_forget_received() first.
+ */
+int p11cmp_MSG_protected_part_der(const P11CMP_MSG *msg, int as_received,
+                                  unsigned char **der);
+/* Drops the received DER kept in msg (after modifying header or body). */
+void p11cmp_MSG_forget_received(P11CMP_MSG *msg);
+
 #endif /* P11CMP_LOCAL_H */

@@ -1,0 +1,94 @@
+/*
+ * p11cmp/msg.h - CMP messages (P11CMP_MSG), their headers, PKIStatusInfo
+ * and InfoTypeAndValue: DER encoding and decoding, files, and accessors.
+ * Names, arguments and ownership mirror OpenSSL 3.0's OSSL_CMP_MSG,
+ * OSSL_CMP_ITAV and OSSL_CMP_PKISI functions.
+ */
+#ifndef P11CMP_MSG_H
+#define P11CMP_MSG_H
+
+#include <openssl/bio.h>
+#include <openssl/types.h>
+#include <p11cmp/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* PKIBody types: the CHOICE tag numbers of RFC 4210 (as OpenSSL's) */
+#define P11CMP_PKIBODY_IR        0
+#define P11CMP_PKIBODY_IP        1
+#define P11CMP_PKIBODY_CR        2
+#define P11CMP_PKIBODY_CP        3
+#define P11CMP_PKIBODY_P10CR     4
+#define P11CMP_PKIBODY_POPDECC   5
+#define P11CMP_PKIBODY_POPDECR   6
+#define P11CMP_PKIBODY_KUR       7
+#define P11CMP_PKIBODY_KUP       8
+#define P11CMP_PKIBODY_KRR       9
+#define P11CMP_PKIBODY_KRP      10
+#define P11CMP_PKIBODY_RR       11
+#define P11CMP_PKIBODY_RP       12
+#define P11CMP_PKIBODY_CCR      13
+#define P11CMP_PKIBODY_CCP      14
+#define P11CMP_PKIBODY_CKUANN   15
+#define P11CMP_PKIBODY_CANN     16
+#define P11CMP_PKIBODY_RANN     17
+#define P11CMP_PKIBODY_CRLANN   18
+#define P11CMP_PKIBODY_PKICONF  19
+#define P11CMP_PKIBODY_NESTED   20
+#define P11CMP_PKIBODY_GENM     21
+#define P11CMP_PKIBODY_GENP     22
+#define P11CMP_PKIBODY_ERROR    23
+#define P11CMP_PKIBODY_CERTCONF 24
+#define P11CMP_PKIBODY_POLLREQ  25
+#define P11CMP_PKIBODY_POLLREP  26
+#define P11CMP_PKIBODY_TYPE_MAX P11CMP_PKIBODY_POLLREP
+
+/* messages */
+void P11CMP_MSG_free(P11CMP_MSG *msg);
+P11CMP_MSG *P11CMP_MSG_dup(const P11CMP_MSG *msg);
+P11CMP_MSG *d2i_P11CMP_MSG(P11CMP_MSG **msg, const unsigned char **in,
+                           long len);
+int i2d_P11CMP_MSG(const P11CMP_MSG *msg, unsigned char **out);
+P11CMP_MSG *d2i_P11CMP_MSG_bio(BIO *bio, P11CMP_MSG **msg);
+int i2d_P11CMP_MSG_bio(BIO *bio, const P11CMP_MSG *msg);
+P11CMP_MSG *P11CMP_MSG_read(const char *file, OSSL_LIB_CTX *libctx,
+                            const char *propq);
+int P11CMP_MSG_write(const char *file, const P11CMP_MSG *msg);
+P11CMP_PKIHEADER *P11CMP_MSG_get0_header(const P11CMP_MSG *msg);
+int P11CMP_MSG_get_bodytype(const P11CMP_MSG *msg);
+
+/* headers */
+P11CMP_PKIHEADER *P11CMP_PKIHEADER_new(void);
+void P11CMP_PKIHEADER_free(P11CMP_PKIHEADER *hdr);
+P11CMP_PKIHEADER *d2i_P11CMP_PKIHEADER(P11CMP_PKIHEADER **hdr,
+                                       const unsigned char **in, long len);
+int i2d_P11CMP_PKIHEADER(const P11CMP_PKIHEADER *hdr, unsigned char **out);
+ASN1_OCTET_STRING *P11CMP_HDR_get0_transactionID(const P11CMP_PKIHEADER
+                                                 *hdr);
+ASN1_OCTET_STRING *P11CMP_HDR_get0_recipNonce(const P11CMP_PKIHEADER *hdr);
+
+/* PKIStatusInfo */
+P11CMP_PKISI *P11CMP_PKISI_new(void);
+void P11CMP_PKISI_free(P11CMP_PKISI *si);
+P11CMP_PKISI *P11CMP_PKISI_dup(const P11CMP_PKISI *si);
+P11CMP_PKISI *d2i_P11CMP_PKISI(P11CMP_PKISI **si, const unsigned char **in,
+                               long len);
+int i2d_P11CMP_PKISI(const P11CMP_PKISI *si, unsigned char **out);
+
+/* InfoTypeAndValue */
+P11CMP_ITAV *P11CMP_ITAV_create(ASN1_OBJECT *type, ASN1_TYPE *value);
+void P11CMP_ITAV_set0(P11CMP_ITAV *itav, ASN1_OBJECT *type,
+                      ASN1_TYPE *value);
+ASN1_OBJECT *P11CMP_ITAV_get0_type(const P11CMP_ITAV *itav);
+ASN1_TYPE *P11CMP_ITAV_get0_value(const P11CMP_ITAV *itav);
+int P11CMP_ITAV_push0_stack_item(STACK_OF(P11CMP_ITAV) **itav_sk_p,
+                                 P11CMP_ITAV *itav);
+void P11CMP_ITAV_free(P11CMP_ITAV *itav);
+P11CMP_ITAV *P11CMP_ITAV_dup(const P11CMP_ITAV *itav);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* P11CMP_MSG_H */
