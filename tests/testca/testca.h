@@ -1,0 +1,100 @@
+/*
+ * tests/testca/testca.h - shared declarations of the test CA program: the
+ * certificate authority (ca.c), DER reading that libcrypto 3.0 lacks
+ * (der.c), the OSSL_CMP_SRV_CTX callbacks (srv.c) and the loopback HTTP
+ * server (http.c). testca.c holds main() and the options.
+ */
+#ifndef TESTCA_H
+#define TESTCA_H
+
+#include <stddef.h>
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/x509.h>
+
+/* The CA: its key and certificate, and what it has issued and revoked. */
+typedef struct {
+    EVP_PKEY *key;
+    X509 *cert;
+    long days;                       /* default validity of issued certs */
+    STACK_OF(X509) *issued;
+    STACK_OF(ASN1_INTEGER) *revoked;
+    const char *certout;             /* directory for cert-N.pem, or NULL */
+    int n_issued;
+} CA;
+
+/* The CMP server: the libcrypto server context and our test switches. */
+typedef struct {
+    CA *ca;
+    OSSL_CMP_SRV_CTX *ctx;
+    int poll_total;                  /* pollRep answers before the cert */
+    int check_after;
+    int polls_left;
+    int releasing;                   /* held request is being answered */
+    OSSL_CMP_MSG *held;              /* request put on hold for polling */
+    int reject_bit;                  /* failInfo bit to reject with, or -1 */
+    int send_capubs;
+    STACK_OF(X509) *extra_certs;     /* chain sent in extraCerts */
+    long n_requests;
+    long n_pollreq;
+} SRV;
+
+/* Settings of the CMP server context, filled in from the options. */
+typedef struct {
+    const char *ref;
+    const char *secret;              /* pass:, env: or file: source */
+    const char *srvcert;
+    const char *srvkey;
+    const char *trusted;
+    int accept_unprotected;
+    int grant_implicit_confirm;
+    int verbose;
+} SRV_CFG;
+
+/* Called with each request body; sets *rsp (caller frees with
+ * OPENSSL_free) and returns the HTTP status to answer with. */
+typedef int (*http_handler_fn)(void *arg, const unsigned char *body,
+                               size_t len, unsigned char **rsp,
+                               size_t *rsplen);
+
+typedef struct {
+    int port;                        /* 0: the kernel picks one */
+    const char *path;                /* NULL: any path */
+    long max_requests;               /* 0: unlimited */
+    long timeout;                    /* seconds of running, 0: unlimited */
+    http_handler_fn handler;
+    void *arg;
+} HTTP_CFG;
+
+/* from ca.c */
+int ca_init(CA *ca, const char *keyfile, const char *certfile);
+void ca_cleanup(CA *ca);
+X509 *ca_issue(CA *ca, const X509_NAME *subject, EVP_PKEY *pub,
+               const ASN1_TIME *nb, const ASN1_TIME *na,
+               const STACK_OF(X509_EXTENSION) *exts);
+X509 *ca_find_issued(const CA *ca, const ASN1_INTEGER *serial);
+int ca_is_revoked(const CA *ca, const ASN1_INTEGER *serial);
+int ca_revoke(CA *ca, const ASN1_INTEGER *serial);
+char *ca_serial_hex(const ASN1_INTEGER *serial);
+EVP_PKEY *ca_load_key(const char *file);
+X509 *ca_load_cert(const char *file);
+STACK_OF(X509) *ca_load_certs(const char *file);
+int ca_write_cert(const char *file, X509 *cert);
+
+/* from der.c */
+EVP_PKEY *der_tmpl_pubkey(OSSL_CRMF_CERTTEMPLATE *tmpl);
+int der_tmpl_validity(OSSL_CRMF_CERTTEMPLATE *tmpl, ASN1_TIME **nb,
+                      ASN1_TIME **na);
+X509 *der_msg_first_extracert(const OSSL_CMP_MSG *msg);
+
+/* from srv.c */
+int srv_failinfo_bit(const char *name);
+int srv_init(SRV *s, const SRV_CFG *cfg);
+void srv_cleanup(SRV *s);
+int srv_handle(void *arg, const unsigned char *body, size_t len,
+               unsigned char **rsp, size_t *rsplen);
+
+/* from http.c */
+int http_serve(const HTTP_CFG *cfg);
+
+#endif
