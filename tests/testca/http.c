@@ -31,6 +31,7 @@
 #define IDLE_TIMEOUT_MS 10000
 #define READ_TIMEOUT_MS 10000
 #define WRITE_TIMEOUT_MS 10000
+#define LINGER_MS 500
 
 static volatile sig_atomic_t stop_signal;
 
@@ -133,6 +134,23 @@ static int send_error(int fd, int status, int keep_alive)
                          keep_alive);
 }
 
+/* Ends our side after an error answer and reads what the client still
+ * sends (at most LINGER_MS), so that closing does not reset the connection
+ * before the client has read the answer. */
+static void linger_close(int fd)
+{
+    unsigned char scratch[4096];
+    long long end = now_ms() + LINGER_MS;
+    struct pollfd pf;
+
+    (void)shutdown(fd, SHUT_WR);
+    pf.fd = fd;
+    pf.events = POLLIN;
+    while (now_ms() < end && poll(&pf, 1, (int)(end - now_ms())) > 0)
+        if (recv(fd, scratch, sizeof(scratch), 0) <= 0)
+            break;
+}
+
 /* Returns the offset just past "\r\n\r\n" in buf, or 0. */
 static size_t head_end(const unsigned char *buf, size_t len)
 {
@@ -156,9 +174,8 @@ static void parse_request_line(char *line, const HTTP_CFG *cfg, REQ *r)
     }
     *path++ = '\0';
     *version++ = '\0';
-    if (strcmp(version, "HTTP/1.1") == 0)
-        r->keep_alive = 1;
-    else if (strcmp(version, "HTTP/1.0") != 0)
+    r->keep_alive = strcmp(version, "HTTP/1.1") == 0;
+    if (!r->keep_alive && strcmp(version, "HTTP/1.0") != 0)
         r->status = 505;
     else if (strcmp(line, "POST") != 0)
         r->status = 405;
@@ -268,6 +285,7 @@ static int serve_buffered(CONN *c, const HTTP_CFG *cfg, long *served)
         if (r.status != 0) {
             (*served)++;
             (void)send_error(c->fd, r.status, 0);
+            linger_close(c->fd);
             return 0;
         }
         total = r.head_len + (size_t)r.content_length;
