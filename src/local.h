@@ -6,7 +6,11 @@
 #ifndef P11CMP_LOCAL_H
 #define P11CMP_LOCAL_H
 
+#include <time.h>
+
 #include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/x509v3.h>
 #include <p11cmp/p11cmp.h>
 
 /* from err.c */
@@ -23,6 +27,7 @@ int p11cmp_err_lib(void);
 #define p11cmp_raise_data(reason, ...) \
     (ERR_new(), ERR_set_debug(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC), \
      ERR_set_error(p11cmp_err_lib(), (reason), __VA_ARGS__))
+
 
 /* from asn1.c and asn1_crmf.c */
 /*
@@ -397,6 +402,187 @@ P11CMP_ITAV *p11cmp_ITAV_new(void);
 void p11cmp_ITAV_free(P11CMP_ITAV *itav);
 /* a deep copy of hdr owned by the caller, or NULL */
 P11CMP_PKIHEADER *p11cmp_PKIHEADER_dup(const P11CMP_PKIHEADER *hdr);
+
+/* from ctx.c */
+/*
+ * The CMP client context. ctx.c owns every field: it allocates, copies,
+ * frees and resets them; the other files read them directly and change
+ * only the results and transaction state, through the p11cmp_ctx_ setters
+ * below. Who reads what:
+ * - client.c: options (implicitConfirm, disableConfirm, total_timeout,
+ *   revocationReason, popoMethod), certConf_cb/_arg, genm_ITAVs, oldCert,
+ *   end_time; it sets the results (status, statusString, failInfoCode,
+ *   newCert, newChain, caPubs, extraCertsIn).
+ * - msg.c / hdr.c: recipient, geninfo_ITAVs, transactionID, senderNonce,
+ *   recipNonce, implicitConfirm, the certificate template fields (newPkey,
+ *   issuer, subjectName, subjectAltNames, reqExtensions, policies, days,
+ *   the *_critical / SAN_nodefault flags), oldCert, p10CSR, cert.
+ * - protect.c: secretValue, referenceValue, pbm_owf, pbm_mac, pbm_itercnt,
+ *   pbm_slen, cert, chain, pkey, digest, extraCertsOut, untrusted,
+ *   unprotectedSend.
+ * - verify.c: srvCert, expected_sender, trusted, untrusted,
+ *   unprotectedErrors, ignore_keyusage, permitTAInExtraCertsForIR,
+ *   secretValue, pbm_max_itercnt, pbm_max_slen, max_certs,
+ *   transactionID, senderNonce; it sets validatedSrvCert.
+ * - http.c: server, serverPort, serverPath (NULL means "/"), proxy,
+ *   no_proxy, http_cb/_arg, keep_alive, msg_timeout, max_resp_len,
+ *   http_ctx (the kept-alive connection; ctx.c closes it on reinit/free).
+ * - store.c and pkcs11/: store_results, token (session state, freed with
+ *   token_free on P11CMP_CTX_free).
+ */
+struct p11cmp_ctx_st {
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+
+    /* logging */
+    P11CMP_log_cb_t log_cb;
+    int log_verbosity;
+
+    /* message transfer */
+    P11CMP_transfer_cb_t transfer_cb;
+    void *transfer_cb_arg;
+    char *serverPath;
+    char *server;
+    int serverPort;
+    char *proxy;
+    char *no_proxy;
+    int keep_alive;             /* 0, 1 prefer, 2 require */
+    int msg_timeout;            /* seconds, 0 = infinite */
+    int total_timeout;          /* seconds, 0 = infinite */
+    size_t max_resp_len;        /* cap on a response's DER size */
+    OSSL_HTTP_bio_cb_t http_cb;
+    void *http_cb_arg;
+    OSSL_HTTP_REQ_CTX *http_ctx; /* open connection, owned by http.c */
+    time_t end_time;            /* deadline of TOTAL_TIMEOUT, 0 = none */
+
+    /* server authentication */
+    int unprotectedErrors;
+    int ignore_keyusage;
+    int permitTAInExtraCertsForIR;
+    X509 *srvCert;              /* pinned server cert */
+    X509 *validatedSrvCert;     /* sender cert validated this transaction */
+    X509_NAME *expected_sender;
+    X509_STORE *trusted;        /* never NULL */
+    STACK_OF(X509) *untrusted;  /* never NULL */
+    int max_certs;              /* cap on extraCerts/caPubs received */
+    int pbm_max_itercnt;        /* cap on a received PBM iteration count */
+    int pbm_max_slen;           /* cap on a received PBM salt length */
+
+    /* client authentication */
+    int unprotectedSend;
+    X509 *cert;
+    STACK_OF(X509) *chain;      /* from build_cert_chain, cert first */
+    EVP_PKEY *pkey;
+    ASN1_OCTET_STRING *referenceValue;
+    ASN1_OCTET_STRING *secretValue; /* cleansed before free */
+    int pbm_owf;                /* NID of the one-way function */
+    int pbm_mac;                /* NID of the HMAC */
+    int pbm_itercnt;
+    int pbm_slen;               /* salt length in bytes */
+    int digest;                 /* NID for signatures and POPO */
+
+    /* message header and extra certificates */
+    X509_NAME *recipient;
+    STACK_OF(P11CMP_ITAV) *geninfo_ITAVs;
+    int implicitConfirm;
+    int disableConfirm;
+    STACK_OF(X509) *extraCertsOut;
+
+    /* certificate template */
+    EVP_PKEY *newPkey;
+    int newPkey_priv;
+    X509_NAME *issuer;
+    int days;
+    X509_NAME *subjectName;
+    STACK_OF(GENERAL_NAME) *subjectAltNames;
+    int SubjectAltName_nodefault;
+    int setSubjectAltNameCritical;
+    X509_EXTENSIONS *reqExtensions;
+    CERTIFICATEPOLICIES *policies;
+    int setPoliciesCritical;
+    int popoMethod;
+    X509 *oldCert;
+    X509_REQ *p10CSR;
+
+    /* misc body contents */
+    int revocationReason;       /* -1 = none */
+    STACK_OF(P11CMP_ITAV) *genm_ITAVs;
+
+    /* certificate confirmation */
+    P11CMP_certConf_cb_t certConf_cb;
+    void *certConf_cb_arg;
+
+    /* transaction state, dropped by reinit */
+    ASN1_OCTET_STRING *transactionID;
+    ASN1_OCTET_STRING *senderNonce; /* last one sent */
+    ASN1_OCTET_STRING *recipNonce;  /* for the next request */
+
+    /* results of the last transaction, dropped by reinit */
+    int status;                 /* PKIStatus or -1 */
+    P11CMP_PKIFREETEXT *statusString;
+    int failInfoCode;           /* bit field or -1 */
+    X509 *newCert;
+    STACK_OF(X509) *newChain;
+    STACK_OF(X509) *caPubs;
+    STACK_OF(X509) *extraCertsIn;
+
+    /* token and session layer (store.c, pkcs11/) */
+    int store_results;          /* write results to the token, default 1 */
+    void *token;
+    void (*token_free)(void *token);
+};
+
+/*
+ * Logs the printf-style message at level through ctx's log callback if
+ * level <= the LOG_VERBOSITY option; drops it when ctx or the callback is
+ * NULL. Returns 1, or 0 if the callback failed. Callers never pass
+ * secrets (PINs, MAC secrets, key material) in the message.
+ */
+int p11cmp_ctx_log(const P11CMP_CTX *ctx, P11CMP_severity level,
+                   const char *func, const char *file, int line,
+                   const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+#define p11cmp_log(ctx, level, ...) \
+    p11cmp_ctx_log((ctx), (level), OPENSSL_FUNC, OPENSSL_FILE, \
+                   OPENSSL_LINE, __VA_ARGS__)
+#define p11cmp_log_err(ctx, ...) p11cmp_log(ctx, P11CMP_LOG_ERR, __VA_ARGS__)
+#define p11cmp_log_warn(ctx, ...) \
+    p11cmp_log(ctx, P11CMP_LOG_WARNING, __VA_ARGS__)
+#define p11cmp_log_info(ctx, ...) \
+    p11cmp_log(ctx, P11CMP_LOG_INFO, __VA_ARGS__)
+#define p11cmp_log_debug(ctx, ...) \
+    p11cmp_log(ctx, P11CMP_LOG_DEBUG, __VA_ARGS__)
+#define p11cmp_log_trace(ctx, ...) \
+    p11cmp_log(ctx, P11CMP_LOG_TRACE, __VA_ARGS__)
+
+/* setters of results and transaction state: 1 on success, 0 on error */
+int p11cmp_ctx_set_status(P11CMP_CTX *ctx, int status);
+int p11cmp_ctx_set_failInfoCode(P11CMP_CTX *ctx, int bits);
+/* takes text (may be NULL) */
+int p11cmp_ctx_set0_statusString(P11CMP_CTX *ctx, P11CMP_PKIFREETEXT *text);
+/* takes cert (may be NULL) */
+int p11cmp_ctx_set0_newCert(P11CMP_CTX *ctx, X509 *cert);
+/* these up-ref the certs (the stack is copied); NULL clears */
+int p11cmp_ctx_set1_newChain(P11CMP_CTX *ctx, STACK_OF(X509) *certs);
+int p11cmp_ctx_set1_caPubs(P11CMP_CTX *ctx, STACK_OF(X509) *certs);
+int p11cmp_ctx_set1_extraCertsIn(P11CMP_CTX *ctx, STACK_OF(X509) *certs);
+int p11cmp_ctx_set1_validatedSrvCert(P11CMP_CTX *ctx, X509 *cert);
+/* copies nonce (may be NULL to clear) */
+int p11cmp_ctx_set1_recipNonce(P11CMP_CTX *ctx,
+                               const ASN1_OCTET_STRING *nonce);
+/*
+ * The public key to be certified (borrowed): newPkey, else the CSR's key,
+ * else oldCert's, else cert's, else pkey; NULL if none.
+ */
+EVP_PKEY *p11cmp_ctx_get0_newPubkey(const P11CMP_CTX *ctx);
+/*
+ * For a PBM MAC NID (e.g. NID_hmacWithSHA256) gives the NID of its digest
+ * in *md_nid; returns 1, or 0 if mac_nid names no HMAC known to libcrypto.
+ */
+int p11cmp_hmac_nid_to_md_nid(int mac_nid, int *md_nid);
 
 /* from msg_io.c */
 /*

@@ -42,6 +42,8 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_MISSING_KEY                     108
 #define P11CMP_R_MISSING_SERVER                  109
 #define P11CMP_R_RANDOM_FAILURE                  110
+#define P11CMP_R_FAILED_BUILDING_OWN_CHAIN       111
+#define P11CMP_R_MULTIPLE_SAN_SOURCES            112
 /* ASN.1 and messages */
 #define P11CMP_R_ASN1_DECODE_ERROR               200
 #define P11CMP_R_ASN1_ENCODE_ERROR               201
