@@ -61,7 +61,9 @@ CONF
 testca_start() {
     [ -x "$TESTCA" ] || fail "test CA not built: $TESTCA"
     rm -f "$WORK/testca.out"
-    "$TESTCA" --port 0 "$@" > "$WORK/testca.out" 2> "$WORK/testca.err" &
+    # TESTCA_WRAPPER, e.g. "valgrind --log-file=...", runs the CA under a tool.
+    ${TESTCA_WRAPPER:-} "$TESTCA" --port 0 "$@" > "$WORK/testca.out" \
+        2> "$WORK/testca.err" &
     TESTCA_PID=$!
     i=0
     while [ $i -lt 100 ]; do
