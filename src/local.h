@@ -6,6 +6,7 @@
 #ifndef P11CMP_LOCAL_H
 #define P11CMP_LOCAL_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/err.h>
@@ -606,5 +607,216 @@ int p11cmp_MSG_protected_part_der(const P11CMP_MSG *msg, int as_received,
                                   unsigned char **der);
 /* Drops the received DER kept in msg (after modifying header or body). */
 void p11cmp_MSG_forget_received(P11CMP_MSG *msg);
+/*
+ * d2i_P11CMP_MSG() giving the message and the certificates in it libctx
+ * and propq (both may be NULL; propq is copied). Advances *in past the
+ * message; returns a new message owned by the caller, or NULL.
+ */
+P11CMP_MSG *p11cmp_MSG_d2i_ex(const unsigned char **in, long len,
+                              OSSL_LIB_CTX *libctx, const char *propq);
+
+/* from http.c */
+/*
+ * Sends req (borrowed) and returns the response (owned by the caller,
+ * with its received DER kept): through ctx's transfer_cb if set, else
+ * P11CMP_MSG_http_perform() over ctx's kept-alive connection. Bounded by
+ * MSG_TIMEOUT and by the deadline set with p11cmp_ctx_start_timer()
+ * (P11CMP_R_TOTAL_TIMEOUT once it has passed). NULL on error, with
+ * P11CMP_R_TRANSFER_ERROR (server URL in the error data),
+ * P11CMP_R_RESPONSE_TOO_LARGE (over ctx->max_resp_len),
+ * P11CMP_R_TOTAL_TIMEOUT, P11CMP_R_MISSING_SERVER or a decoding error;
+ * the connection is closed on any error.
+ */
+P11CMP_MSG *p11cmp_ctx_transfer(P11CMP_CTX *ctx, const P11CMP_MSG *req);
+/*
+ * Starts the TOTAL_TIMEOUT clock of a transaction: ctx->end_time = now +
+ * total_timeout, or 0 (no deadline) if the option is 0. client.c calls it
+ * when a transaction begins; P11CMP_CTX_reinit() clears it.
+ */
+void p11cmp_ctx_start_timer(P11CMP_CTX *ctx);
+/*
+ * Closes the kept-alive connection of ctx, if any. ok: 1 at the normal
+ * end of a transaction, 0 after an error (passed on to the http_cb).
+ */
+void p11cmp_http_close(P11CMP_CTX *ctx, int ok);
+
+/* from hdr.c */
+/* Length in bytes of the transactionID and senderNonce p11cmp creates */
+#define P11CMP_NONCE_LEN 16
+/*
+ * Fills hdr (new from P11CMP_PKIHEADER_new()) for the next request of ctx:
+ * pvno 2; sender = subject of cert, else of oldCert, else of p10CSR, else
+ * subjectName, else the NULL-DN; recipient = ctx recipient, else subject
+ * of srvCert, else issuer, else issuer of oldCert, else of cert, else the
+ * NULL-DN; messageTime now; transactionID from ctx, created there first
+ * (P11CMP_NONCE_LEN random bytes) if ctx has none; a fresh random
+ * senderNonce, also stored in ctx->senderNonce; recipNonce =
+ * ctx->recipNonce if set; generalInfo = copies of ctx->geninfo_ITAVs.
+ * senderKID and protectionAlg are left to p11cmp_msg_protect(). 1 or 0.
+ */
+int p11cmp_hdr_init(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr);
+/* pvno of hdr (2 or 3), or -1 if hdr or its pvno is missing */
+int p11cmp_hdr_get_pvno(const P11CMP_PKIHEADER *hdr);
+int p11cmp_hdr_set_pvno(P11CMP_PKIHEADER *hdr, int pvno);
+/* these copy their argument; a NULL name sets the NULL-DN */
+int p11cmp_hdr_set1_sender(P11CMP_PKIHEADER *hdr, const X509_NAME *nm);
+int p11cmp_hdr_set1_recipient(P11CMP_PKIHEADER *hdr, const X509_NAME *nm);
+/* kid NULL clears the field */
+int p11cmp_hdr_set1_senderKID(P11CMP_PKIHEADER *hdr,
+                              const ASN1_OCTET_STRING *kid);
+int p11cmp_hdr_update_messageTime(P11CMP_PKIHEADER *hdr);
+/* appends a copy of itav to generalInfo */
+int p11cmp_hdr_push1_generalInfo(P11CMP_PKIHEADER *hdr,
+                                 const P11CMP_ITAV *itav);
+/* adds the implicitConfirm ITAV (value NULL) unless it is there already */
+int p11cmp_hdr_set_implicitConfirm(P11CMP_PKIHEADER *hdr);
+/* 1 if generalInfo of hdr holds implicitConfirm, else 0 */
+int p11cmp_hdr_has_implicitConfirm(const P11CMP_PKIHEADER *hdr);
+/*
+ * Replaces *field by a new octet string of len random bytes (drawn with
+ * RAND_bytes_ex from libctx). 1, or 0 with P11CMP_R_RANDOM_FAILURE.
+ */
+int p11cmp_set_random_octets(ASN1_OCTET_STRING **field,
+                             OSSL_LIB_CTX *libctx, int len);
+
+/* from msg.c */
+/* the certReqId p11cmp uses for its single request of IR/CR/KUR (0) */
+#define P11CMP_CERTREQID 0
+/* certReqId of P10CR's response and of its pollReq (RFC 9480: -1) */
+#define P11CMP_CERTREQID_NONE -1
+/*
+ * Every builder returns a new message owned by the caller (free with
+ * P11CMP_MSG_free()), with the header from p11cmp_hdr_init() and, unless
+ * said otherwise, protected by p11cmp_msg_protect(); NULL on error.
+ *
+ * p11cmp_msg_create: header only plus an EMPTY body of type bodytype (any
+ * P11CMP_PKIBODY_ the ASN.1 layer supports; content left for the caller),
+ * not protected; adds implicitConfirm to generalInfo for IR/CR/P10CR/KUR
+ * when the IMPLICIT_CONFIRM option is set.
+ */
+P11CMP_MSG *p11cmp_msg_create(P11CMP_CTX *ctx, int bodytype);
+/*
+ * IR/CR/KUR with one CertReqMsg (certReqId P11CMP_CERTREQID, template and
+ * POPO from ctx), or P10CR with ctx->p10CSR. bodytype is
+ * P11CMP_PKIBODY_IR/CR/KUR/P10CR (== P11CMP_IR/CR/KUR/P10CR).
+ */
+P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype);
+/* RR for ctx->oldCert (P11CMP_R_MISSING_REFERENCE_CERT if none) */
+P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx);
+/* GENM with copies of ctx->genm_ITAVs (may be empty) */
+P11CMP_MSG *p11cmp_genm_new(P11CMP_CTX *ctx);
+/*
+ * certConf for cert (borrowed; NULL means ctx->newCert) with certReqId.
+ * certHash uses the digest of cert's signature algorithm; if that has
+ * none (Ed25519/Ed448) SHA-512 as RFC 9480 says, then hashAlg is set
+ * and pvno is 3. fail_info 0: status accepted; else rejection with these
+ * failInfo bits and text (may be NULL) as statusString.
+ */
+P11CMP_MSG *p11cmp_certConf_new(P11CMP_CTX *ctx, int certReqId,
+                                const X509 *cert, int fail_info,
+                                const char *text);
+/* pollReq for certReqId */
+P11CMP_MSG *p11cmp_pollReq_new(P11CMP_CTX *ctx, int certReqId);
+/*
+ * error message with a copy of si, errorCode if >= 0 and details (may be
+ * NULL) as errorDetails; not protected if unprotected is set.
+ */
+P11CMP_MSG *p11cmp_error_new(P11CMP_CTX *ctx, const P11CMP_PKISI *si,
+                             int64_t errorCode, const char *details,
+                             int unprotected);
+/* a new PKIStatusInfo: status, failInfo bits (if != 0), text (if set) */
+P11CMP_PKISI *p11cmp_pkisi_create(int status, int fail_info,
+                                  const char *text);
+/*
+ * The certificate hash of certConf (RFC 4210 5.3.18, RFC 9480 2.10): the
+ * digest of cert's DER with the hash of its signature algorithm, or
+ * SHA-512 for signature algorithms without one; *md_nid receives the
+ * digest used and *explicit 1 if it must be named in hashAlg. New octet
+ * string or NULL.
+ */
+ASN1_OCTET_STRING *p11cmp_cert_hash(OSSL_LIB_CTX *libctx, const char *propq,
+                                    const X509 *cert, int *md_nid,
+                                    int *explicit);
+
+/* from protect.c */
+/*
+ * Protects msg (built locally) as ctx says: nothing if UNPROTECTED_SEND;
+ * else PBM if a secretValue is set (senderKID = referenceValue); else a
+ * signature with pkey if cert and pkey are set (senderKID = SKID of cert,
+ * else referenceValue); else fails with P11CMP_R_MISSING_KEY.
+ * protectionAlg is set in the header before the protection is computed
+ * over the fresh DER of ProtectedPart. Then adds the extraCerts (see
+ * p11cmp_msg_add_extraCerts()). 1 on success, 0 on error.
+ */
+int p11cmp_msg_protect(P11CMP_CTX *ctx, P11CMP_MSG *msg);
+/*
+ * Adds to msg->extraCerts (no duplicates): for signature protection cert
+ * and its chain (ctx->chain, else built on demand from untrusted), then
+ * ctx->extraCertsOut. 1 or 0.
+ */
+int p11cmp_msg_add_extraCerts(P11CMP_CTX *ctx, P11CMP_MSG *msg);
+/* 1 if alg is id-PasswordBasedMAC (RFC 4210 PBM), else 0 */
+int p11cmp_alg_is_pbm(const X509_ALGOR *alg);
+/*
+ * The PBM of RFC 4210 5.1.3.1 over the datalen bytes at data with the
+ * secret and the decoded PBMParameter pbm. Checks the parameters first:
+ * iterationCount > max_itercnt raises P11CMP_R_PBM_ITERATION_COUNT_TOO_HIGH
+ * (< 1 P11CMP_R_WRONG_PROTECTION), a salt longer than max_slen
+ * P11CMP_R_PBM_SALT_TOO_LONG, an unknown owf or mac
+ * P11CMP_R_UNSUPPORTED_ALGORITHM. On success *mac is a new buffer (the
+ * caller OPENSSL_free()s it) of *maclen bytes; returns 1, else 0.
+ */
+int p11cmp_pbm_mac(OSSL_LIB_CTX *libctx, const char *propq,
+                   const p11cmp_PBMPARAMETER *pbm,
+                   const unsigned char *secret, size_t secretlen,
+                   const unsigned char *data, size_t datalen,
+                   int max_itercnt, int max_slen,
+                   unsigned char **mac, size_t *maclen);
+/*
+ * The protection value of msg for the protectionAlg in its header, over
+ * the DER of ProtectedPart (as received if as_received, see
+ * p11cmp_MSG_protected_part_der()): for PBM the MAC with ctx->secretValue
+ * under the caps ctx->pbm_max_itercnt / pbm_max_slen (verify.c compares it
+ * with CRYPTO_memcmp()); for a signature algorithm a new signature with
+ * ctx->pkey. New bit string owned by the caller, or NULL: then the reason
+ * is P11CMP_R_MISSING_PROTECTION (no protectionAlg), P11CMP_R_MISSING_KEY
+ * (no secret / key), or one of p11cmp_pbm_mac()'s.
+ */
+ASN1_BIT_STRING *p11cmp_calc_protection(const P11CMP_CTX *ctx,
+                                        const P11CMP_MSG *msg,
+                                        int as_received);
+/*
+ * Verifies the signature protection of the RECEIVED msg with pubkey
+ * (borrowed) over its ProtectedPart as received. protectionAlg may carry
+ * parameters (RSASSA-PSS). 1 if valid; 0 with P11CMP_R_BAD_SIGNATURE if
+ * not, P11CMP_R_MISSING_PROTECTION without protection or protectionAlg,
+ * P11CMP_R_UNSUPPORTED_ALGORITHM if alg and key do not fit.
+ */
+int p11cmp_verify_signature(const P11CMP_CTX *ctx, const P11CMP_MSG *msg,
+                            EVP_PKEY *pubkey);
+/*
+ * Signature helpers shared with msg.c (POPO). p11cmp_sigalg_new: the
+ * AlgorithmIdentifier for signing with pkey and digest md_nid: RSA
+ * PKCS#1 v1.5 (params NULL), RSASSA-PSS for RSA-PSS keys (hash = MGF1
+ * hash = md, salt length = digest length), ECDSA (no params), Ed25519 /
+ * Ed448 (md ignored). New X509_ALGOR or NULL (P11CMP_R_UNSUPPORTED_ALGORITHM).
+ * p11cmp_sign_data: signs the len bytes at data with pkey as alg (from
+ * p11cmp_sigalg_new) says, through EVP_DigestSign, so token-backed keys
+ * work; sets sig to the signature. 1 or 0.
+ */
+X509_ALGOR *p11cmp_sigalg_new(EVP_PKEY *pkey, int md_nid);
+int p11cmp_sign_data(OSSL_LIB_CTX *libctx, const char *propq,
+                     EVP_PKEY *pkey, const X509_ALGOR *alg,
+                     const unsigned char *data, size_t len,
+                     ASN1_BIT_STRING *sig);
+/*
+ * Verifies sig over the len bytes at data with pubkey as alg says (also
+ * RSASSA-PSS parameters). 1 valid, 0 invalid (P11CMP_R_BAD_SIGNATURE)
+ * or error.
+ */
+int p11cmp_verify_data(OSSL_LIB_CTX *libctx, const char *propq,
+                       EVP_PKEY *pubkey, const X509_ALGOR *alg,
+                       const ASN1_BIT_STRING *sig,
+                       const unsigned char *data, size_t len);
 
 #endif /* P11CMP_LOCAL_H */
