@@ -369,6 +369,7 @@ static void conn_accept(int lfd, CONN *c)
     c->fd = fd;
     c->len = 0;
     c->last_ms = now_ms();
+    fprintf(stderr, "testca: http: connection accepted\n");
 }
 
 /* Opens the listening socket on 127.0.0.1:port and announces the port on

@@ -230,6 +230,12 @@ static OSSL_CMP_PKISI *cert_request_cb(OSSL_CMP_SRV_CTX *sctx,
     s->releasing = 0;
     if ((*certOut = make_cert(s, req, crm, p10cr, &fail)) == NULL)
         return reject(fail, "request refused by the test CA");
+    X509_free(s->last_issued);
+    s->last_issued = *certOut;
+    if (!X509_up_ref(s->last_issued)) {
+        s->last_issued = NULL;
+        return NULL;
+    }
     if (!add_chains(s, chainOut, caPubs))
         return NULL; /* the server frees what was set */
     return accepted();
@@ -298,16 +304,37 @@ static void error_cb(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
             : OSSL_CMP_snprint_PKIStatusInfo(si, buf, sizeof(buf)));
 }
 
-/* OSSL_CMP_SRV_certConf_cb_t: logs the client's confirmation. */
+/* Returns 1 if certHash is the hash of cert (with the digest of cert's
+ * signature algorithm, as RFC 4210 says), else 0. */
+static int cert_hash_ok(X509 *cert, const ASN1_OCTET_STRING *certHash)
+{
+    ASN1_OCTET_STRING *digest;
+    int ok;
+
+    if (cert == NULL || certHash == NULL)
+        return 0;
+    if ((digest = X509_digest_sig(cert, NULL, NULL)) == NULL)
+        return 0;
+    ok = ASN1_OCTET_STRING_cmp(digest, certHash) == 0;
+    ASN1_OCTET_STRING_free(digest);
+    return ok;
+}
+
+/* OSSL_CMP_SRV_certConf_cb_t: checks the certHash against the cert just
+ * issued and logs the client's confirmation. */
 static int certconf_cb(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
                        int certReqId, const ASN1_OCTET_STRING *certHash,
                        const OSSL_CMP_PKISI *si)
 {
+    SRV *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
     char buf[512];
 
-    (void)sctx;
     (void)req;
-    (void)certHash;
+    if (!cert_hash_ok(s->last_issued, certHash)) {
+        fprintf(stderr, "testca: certConf: certHash does not match the "
+                "issued certificate\n");
+        return 0;
+    }
     fprintf(stderr, "testca: certConf for certReqId %d: %s\n", certReqId,
             si == NULL ? "accepted"
             : OSSL_CMP_snprint_PKIStatusInfo(si, buf, sizeof(buf)));
@@ -484,7 +511,9 @@ void srv_cleanup(SRV *s)
         return;
     OSSL_CMP_SRV_CTX_free(s->ctx);
     OSSL_CMP_MSG_free(s->held);
+    X509_free(s->last_issued);
     sk_X509_pop_free(s->extra_certs, X509_free);
+    s->last_issued = NULL;
     s->ctx = NULL;
     s->held = NULL;
     s->extra_certs = NULL;
