@@ -305,13 +305,36 @@ static int start(struct session *s, struct peer_msgs *out,
     return 1;
 }
 
+/* a generalInfo ITAV of a private type with a UTF8String value */
+static int push_geninfo(OSSL_CMP_CTX *ctx)
+{
+    ASN1_TYPE *val = ASN1_TYPE_new();
+    ASN1_UTF8STRING *str = ASN1_UTF8STRING_new();
+    OSSL_CMP_ITAV *itav = NULL;
+
+    if (val == NULL || str == NULL || !ASN1_STRING_set(str, "info", 4))
+        goto err;
+    ASN1_TYPE_set(val, V_ASN1_UTF8STRING, str);
+    str = NULL;
+    itav = OSSL_CMP_ITAV_create(OBJ_txt2obj("1.3.6.1.4.1.99999.2", 1), val);
+    if (itav == NULL)
+        goto err;
+    val = NULL;
+    if (OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav))
+        return 1;
+ err:
+    OSSL_CMP_ITAV_free(itav);
+    ASN1_TYPE_free(val);
+    ASN1_UTF8STRING_free(str);
+    return 0;
+}
+
 /* an enrollment of type req_type that must give a certificate */
 static int run_certreq(struct peer_msgs *out, struct peer_pki *pki,
                        const char *name, int req_type, int sig)
 {
     struct session s;
     OSSL_CMP_CTX *ctx = NULL;
-    X509 *cert = NULL;
     int ok = start(&s, out, pki, name, sig, &ctx);
 
     if (ok && req_type == OSSL_CMP_KUR)
@@ -334,24 +357,18 @@ static int run_certreq(struct peer_msgs *out, struct peer_pki *pki,
         ok = san != NULL && OSSL_CMP_CTX_push1_subjectAltName(ctx, san);
         GENERAL_NAME_free(san);
     }
-    if (ok && req_type == OSSL_CMP_IR && !sig) {
-        ASN1_TYPE *val = ASN1_TYPE_new();
-        OSSL_CMP_ITAV *itav;
-
-        ok = val != NULL && (ASN1_TYPE_set(val, V_ASN1_NULL, NULL), 1)
-            && (itav = OSSL_CMP_ITAV_create(
-                    OBJ_nid2obj(NID_id_it_implicitConfirm), val)) != NULL
-            && OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav);
-    }
+    if (ok && req_type == OSSL_CMP_IR && !sig)
+        ok = OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, 1)
+            && push_geninfo(ctx);
     if (ok && strcmp(name, "polled-ir") == 0) {
         s.st.waiting = 1;
         s.st.poll_rounds = 1;
     }
+    /* the certificate returned stays owned by ctx */
     if (ok)
-        ok = (cert = OSSL_CMP_exec_certreq(ctx, req_type, NULL)) != NULL;
+        ok = OSSL_CMP_exec_certreq(ctx, req_type, NULL) != NULL;
     if (!ok)
         fprintf(stderr, "peer: session %s failed\n", name);
-    X509_free(cert);
     end_session(&s, ctx);
     return ok;
 }
@@ -406,14 +423,12 @@ static int run_srv_error(struct peer_msgs *out, struct peer_pki *pki)
 {
     struct session s;
     OSSL_CMP_CTX *ctx = NULL;
-    X509 *cert = NULL;
     int ok = start(&s, out, pki, "srv-error", 0, &ctx);
 
     s.st.fail = 1;
-    ok = ok && (cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_IR, NULL)) == NULL
+    ok = ok && OSSL_CMP_exec_certreq(ctx, OSSL_CMP_IR, NULL) == NULL
         && OSSL_CMP_CTX_get_status(ctx) == OSSL_CMP_PKISTATUS_rejection;
     ERR_clear_error();
-    X509_free(cert);
     end_session(&s, ctx);
     return ok;
 }

@@ -408,6 +408,7 @@ START_TEST(received_der_differs_from_reencoding)
     long rclen, fclen;
     int len, rlen, flen, tag, xclass;
 
+    P11CMP_PKISI_free(cs->statusInfo);
     cs->statusInfo = P11CMP_PKISI_new();
     cs->statusInfo->failInfo = ASN1_BIT_STRING_new();
     ck_assert(ASN1_BIT_STRING_set_bit(cs->statusInfo->failInfo,
