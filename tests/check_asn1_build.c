@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/cmp.h>
 #include <openssl/crmf.h>
 #include <openssl/x509v3.h>
@@ -389,6 +390,53 @@ START_TEST(pbmparameter_interop)
 }
 END_TEST
 
+/* der decodes with item it and re-encodes to the same bytes */
+static void check_item_roundtrip(const ASN1_ITEM *it,
+                                 const unsigned char *der, long len)
+{
+    const unsigned char *p = der;
+    ASN1_VALUE *val = ASN1_item_d2i(NULL, &p, len, it);
+    unsigned char *out = NULL;
+    int olen;
+
+    ck_assert_msg(val != NULL, "%s does not decode", it->sname);
+    olen = ASN1_item_i2d(val, &out, it);
+    ck_assert(same_der(out, olen, der, (int)len));
+    OPENSSL_free(out);
+    ASN1_item_free(val, it);
+}
+
+/*
+ * Forms OpenSSL 3.0 does not produce: POPO keyEncipherment with an
+ * encryptedKey [4] (EnvelopedData, kept as it came), and a CertTemplate
+ * whose publicKey has an empty BIT STRING (central key generation,
+ * RFC 9483 4.1.6).
+ */
+START_TEST(popo_encryptedkey_and_empty_publickey)
+{
+    static const unsigned char popo[] = {
+        0xa2, 0x07, 0xa4, 0x05, 0x02, 0x01, 0x00, 0x05, 0x00
+    };
+    static const unsigned char tmpl[] = {
+        0x30, 0x1a, 0xa6, 0x18, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+        0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+        0x03, 0x01, 0x07, 0x03, 0x01, 0x00
+    };
+    const unsigned char *p = popo;
+    p11cmp_CRMF_POPO *po = d2i_p11cmp_CRMF_POPO(NULL, &p, sizeof(popo));
+
+    ck_assert_ptr_nonnull(po);
+    ck_assert_int_eq(po->type, P11CMP_POPO_KEYENC);
+    ck_assert_int_eq(po->value.keyEncipherment->type,
+                     P11CMP_CRMF_POPOPRIVKEY_ENCRYPTEDKEY);
+    p11cmp_CRMF_POPO_free(po);
+    check_item_roundtrip(ASN1_ITEM_rptr(p11cmp_CRMF_POPO), popo,
+                         sizeof(popo));
+    check_item_roundtrip(ASN1_ITEM_rptr(p11cmp_CRMF_CERTTEMPLATE), tmpl,
+                         sizeof(tmpl));
+}
+END_TEST
+
 TCase *build_tcase(void)
 {
     TCase *tc = tcase_create("built-by-p11cmp");
@@ -398,5 +446,6 @@ TCase *build_tcase(void)
     tcase_add_test(tc, built_small_bodies_decode_in_openssl);
     tcase_add_test(tc, certstatus_hashalg_roundtrip);
     tcase_add_test(tc, pbmparameter_interop);
+    tcase_add_test(tc, popo_encryptedkey_and_empty_publickey);
     return tc;
 }
