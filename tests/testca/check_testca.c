@@ -1,0 +1,292 @@
+/*
+ * tests/testca/check_testca.c - unit tests of the test CA's own parts
+ * where the shell tests cannot reach: DER reading of CertTemplates
+ * (der.c) with and without publicKey/validity, the first extraCert of a
+ * request, the CA's validity defaults and revocation records (ca.c), and
+ * one in-process IR through srv.c via OSSL_CMP_CTX_server_perform.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "testca.h"
+
+static OSSL_CMP_MSG *captured;
+
+/* A transfer callback keeping a copy of the request, answering nothing. */
+static OSSL_CMP_MSG *capture(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
+{
+    (void)ctx;
+    OSSL_CMP_MSG_free(captured);
+    captured = OSSL_CMP_MSG_dup(req);
+    return NULL;
+}
+
+/* A log callback that keeps the expected client errors quiet. */
+static int quiet(const char *func, const char *file, int line,
+                 OSSL_CMP_severity level, const char *msg)
+{
+    (void)func;
+    (void)file;
+    (void)line;
+    (void)level;
+    (void)msg;
+    return 1;
+}
+
+static X509_NAME *name(const char *cn)
+{
+    X509_NAME *n = X509_NAME_new();
+
+    ck_assert_ptr_nonnull(n);
+    ck_assert_int_eq(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+        (const unsigned char *)cn, -1, -1, 0), 1);
+    return n;
+}
+
+/* Returns notAfter - notBefore of cert in seconds. */
+static long lifetime(const X509 *cert)
+{
+    int day, sec;
+
+    ck_assert_int_eq(ASN1_TIME_diff(&day, &sec, X509_get0_notBefore(cert),
+                                    X509_get0_notAfter(cert)), 1);
+    return day * 86400L + sec;
+}
+
+static void check_pubkey_roundtrip(EVP_PKEY *key)
+{
+    OSSL_CRMF_MSG *crm = OSSL_CRMF_MSG_new();
+    X509_NAME *subject = name("tmpl");
+    EVP_PKEY *got;
+
+    ck_assert_int_eq(OSSL_CRMF_CERTTEMPLATE_fill(OSSL_CRMF_MSG_get0_tmpl(crm),
+                                                 key, subject, NULL, NULL),
+                     1);
+    got = der_tmpl_pubkey(OSSL_CRMF_MSG_get0_tmpl(crm));
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(EVP_PKEY_eq(got, key), 1);
+    EVP_PKEY_free(got);
+    X509_NAME_free(subject);
+    OSSL_CRMF_MSG_free(crm);
+}
+
+START_TEST(template_pubkey_ec_and_ed25519)
+{
+    EVP_PKEY *ec = EVP_EC_gen("P-256");
+    EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+
+    check_pubkey_roundtrip(ec);
+    check_pubkey_roundtrip(ed);
+    EVP_PKEY_free(ec);
+    EVP_PKEY_free(ed);
+}
+END_TEST
+
+START_TEST(template_without_pubkey_or_validity)
+{
+    OSSL_CRMF_MSG *crm = OSSL_CRMF_MSG_new();
+    X509_NAME *subject = name("nokey");
+    ASN1_TIME *nb = (ASN1_TIME *)1, *na = (ASN1_TIME *)1;
+
+    ck_assert_int_eq(OSSL_CRMF_CERTTEMPLATE_fill(OSSL_CRMF_MSG_get0_tmpl(crm),
+                                                 NULL, subject, NULL, NULL),
+                     1);
+    ck_assert_ptr_null(der_tmpl_pubkey(OSSL_CRMF_MSG_get0_tmpl(crm)));
+    ck_assert_int_eq(der_tmpl_validity(OSSL_CRMF_MSG_get0_tmpl(crm), &nb,
+                                       &na), 1);
+    ck_assert_ptr_null(nb);
+    ck_assert_ptr_null(na);
+    X509_NAME_free(subject);
+    OSSL_CRMF_MSG_free(crm);
+}
+END_TEST
+
+START_TEST(template_validity_one_or_both)
+{
+    OSSL_CRMF_MSG *crm = OSSL_CRMF_MSG_new();
+    ASN1_TIME *want_nb = ASN1_TIME_set(NULL, 1000000000);
+    ASN1_TIME *want_na = ASN1_TIME_set(NULL, 1100000000);
+    ASN1_TIME *nb, *na;
+
+    ck_assert_int_eq(OSSL_CRMF_MSG_set0_validity(crm, NULL,
+                                                 ASN1_TIME_dup(want_na)), 1);
+    ck_assert_int_eq(der_tmpl_validity(OSSL_CRMF_MSG_get0_tmpl(crm), &nb,
+                                       &na), 1);
+    ck_assert_ptr_null(nb);
+    ck_assert_int_eq(ASN1_TIME_compare(na, want_na), 0);
+    ASN1_TIME_free(na);
+    OSSL_CRMF_MSG_free(crm); /* set0_validity does not free an old one */
+    crm = OSSL_CRMF_MSG_new();
+    ck_assert_int_eq(OSSL_CRMF_MSG_set0_validity(crm, ASN1_TIME_dup(want_nb),
+                                                 ASN1_TIME_dup(want_na)), 1);
+    ck_assert_int_eq(der_tmpl_validity(OSSL_CRMF_MSG_get0_tmpl(crm), &nb,
+                                       &na), 1);
+    ck_assert_int_eq(ASN1_TIME_compare(nb, want_nb), 0);
+    ck_assert_int_eq(ASN1_TIME_compare(na, want_na), 0);
+    ASN1_TIME_free(nb);
+    ASN1_TIME_free(na);
+    ASN1_TIME_free(want_nb);
+    ASN1_TIME_free(want_na);
+    OSSL_CRMF_MSG_free(crm);
+}
+END_TEST
+
+START_TEST(ca_validity_defaults_and_revocation)
+{
+    CA ca;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509_NAME *subject = name("ee");
+    ASN1_TIME *nb = ASN1_TIME_set(NULL, time(NULL) + 3600);
+    X509 *c1, *c2;
+
+    memset(&ca, 0, sizeof(ca));
+    ca.days = 10;
+    ck_assert_int_eq(ca_init(&ca, NULL, NULL), 1);
+    c1 = ca_issue(&ca, subject, key, NULL, NULL, NULL);
+    c2 = ca_issue(&ca, subject, key, nb, NULL, NULL);
+    ck_assert_ptr_nonnull(c1);
+    ck_assert_ptr_nonnull(c2);
+    ck_assert_int_eq(lifetime(c1), 10 * 86400L);
+    ck_assert_int_eq(lifetime(c2), 10 * 86400L);
+    ck_assert_int_eq(ASN1_TIME_compare(X509_get0_notBefore(c2), nb), 0);
+    ck_assert_int_eq(X509_verify(c1, ca.key), 1);
+    ck_assert_int_ne(ASN1_INTEGER_cmp(X509_get0_serialNumber(c1),
+                                      X509_get0_serialNumber(c2)), 0);
+    ck_assert_ptr_eq(ca_find_issued(&ca, X509_get0_serialNumber(c2)), c2);
+    ck_assert_int_eq(ca_is_revoked(&ca, X509_get0_serialNumber(c1)), 0);
+    ck_assert_int_eq(ca_revoke(&ca, X509_get0_serialNumber(c1)), 1);
+    ck_assert_int_eq(ca_is_revoked(&ca, X509_get0_serialNumber(c1)), 1);
+    ck_assert_int_eq(ca_is_revoked(&ca, X509_get0_serialNumber(c2)), 0);
+    X509_free(c1);
+    X509_free(c2);
+    ASN1_TIME_free(nb);
+    X509_NAME_free(subject);
+    EVP_PKEY_free(key);
+    ca_cleanup(&ca);
+}
+END_TEST
+
+/* A client context for an IR of newkey as CN=client to recipient. */
+static OSSL_CMP_CTX *client(EVP_PKEY *newkey, const X509_NAME *recipient)
+{
+    OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+    X509_NAME *subject = name("client");
+
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(EVP_PKEY_up_ref(newkey), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set0_newPkey(ctx, 1, newkey), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_subjectName(ctx, subject), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_recipient(ctx, recipient), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_log_cb(ctx, quiet), 1);
+    X509_NAME_free(subject);
+    return ctx;
+}
+
+START_TEST(first_extracert_is_the_signer)
+{
+    CA ca;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509_NAME *subject = name("signer");
+    OSSL_CMP_CTX *ctx;
+    X509 *cert, *got;
+
+    memset(&ca, 0, sizeof(ca));
+    ca.days = 1;
+    ck_assert_int_eq(ca_init(&ca, NULL, NULL), 1);
+    cert = ca_issue(&ca, subject, key, NULL, NULL, NULL);
+    ctx = client(key, X509_get_subject_name(ca.cert));
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_cert(ctx, cert), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_pkey(ctx, key), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb(ctx, capture), 1);
+    ck_assert_ptr_null(OSSL_CMP_exec_IR_ses(ctx));
+    ck_assert_ptr_nonnull(captured);
+    got = der_msg_first_extracert(captured);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(X509_cmp(got, cert), 0);
+    X509_free(got);
+    /* PBM-protected: no extraCerts */
+    OSSL_CMP_CTX_free(ctx);
+    ctx = client(key, X509_get_subject_name(ca.cert));
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_secretValue(ctx,
+        (const unsigned char *)"pw", 2), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_referenceValue(ctx,
+        (const unsigned char *)"ref", 3), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb(ctx, capture), 1);
+    ck_assert_ptr_null(OSSL_CMP_exec_IR_ses(ctx));
+    ck_assert_ptr_null(der_msg_first_extracert(captured));
+    OSSL_CMP_MSG_free(captured);
+    captured = NULL;
+    OSSL_CMP_CTX_free(ctx);
+    X509_free(cert);
+    X509_NAME_free(subject);
+    EVP_PKEY_free(key);
+    ca_cleanup(&ca);
+}
+END_TEST
+
+START_TEST(in_process_ir_through_srv)
+{
+    CA ca;
+    SRV s;
+    SRV_CFG cfg;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    OSSL_CMP_CTX *ctx;
+    X509 *cert;
+
+    memset(&ca, 0, sizeof(ca));
+    memset(&s, 0, sizeof(s));
+    memset(&cfg, 0, sizeof(cfg));
+    ca.days = 2;
+    cfg.ref = "ref";
+    cfg.secret = "pass:pw";
+    ck_assert_int_eq(ca_init(&ca, NULL, NULL), 1);
+    s.ca = &ca;
+    s.reject_bit = -1;
+    ck_assert_int_eq(srv_init(&s, &cfg), 1);
+    ctx = client(key, X509_get_subject_name(ca.cert));
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_secretValue(ctx,
+        (const unsigned char *)"pw", 2), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_referenceValue(ctx,
+        (const unsigned char *)"ref", 3), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb(ctx,
+                                                  OSSL_CMP_CTX_server_perform),
+                     1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb_arg(ctx, s.ctx), 1);
+    cert = OSSL_CMP_exec_IR_ses(ctx); /* incl. certConf with certHash */
+    ck_assert_ptr_nonnull(cert);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(cert), key), 1);
+    ck_assert_int_eq(lifetime(cert), 2 * 86400L);
+    ck_assert_int_eq(ca.n_issued, 1);
+    OSSL_CMP_CTX_free(ctx);
+    srv_cleanup(&s);
+    EVP_PKEY_free(key);
+    ca_cleanup(&ca);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("testca");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, template_pubkey_ec_and_ed25519);
+    tcase_add_test(tc, template_without_pubkey_or_validity);
+    tcase_add_test(tc, template_validity_one_or_both);
+    tcase_add_test(tc, ca_validity_defaults_and_revocation);
+    tcase_add_test(tc, first_extracert_is_the_signer);
+    tcase_add_test(tc, in_process_ir_through_srv);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
