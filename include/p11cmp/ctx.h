@@ -24,7 +24,7 @@ typedef STACK_OF(ASN1_UTF8STRING) P11CMP_PKIFREETEXT;
 /*
  * Options beyond OpenSSL's (values chosen far from OpenSSL's range):
  * P11CMP_OPT_PBM_ITERATIONS is the iteration count of the password-based
- * MAC (PBM) protection of requests; 100..100000, default 500.
+ * MAC (PBM) protection of requests; 1..100000, default 500.
  */
 #define P11CMP_OPT_PBM_ITERATIONS                      100
 
