@@ -8,6 +8,7 @@
 
 #include <p11cmp/err.h>
 #include <p11cmp/types.h>
+#include <p11cmp/pkcs11.h>
 #include <p11cmp/ctx.h>
 #include <p11cmp/msg.h>
 

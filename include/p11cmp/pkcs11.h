@@ -1,0 +1,81 @@
+/*
+ * p11cmp/pkcs11.h - keys and certificates on PKCS#11 tokens, named by
+ * RFC 7512 pkcs11: URIs: token-backed EVP_PKEYs whose private key never
+ * leaves the token, key-pair generation on the token, and certificate
+ * objects. See P11CMP_PKCS11_load_key(3).
+ */
+#ifndef P11CMP_PKCS11_H
+#define P11CMP_PKCS11_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* CKA_CERTIFICATE_CATEGORY of a stored certificate. */
+#define P11CMP_PKCS11_CERT_UNSPECIFIED 0
+#define P11CMP_PKCS11_CERT_USER        1
+#define P11CMP_PKCS11_CERT_AUTHORITY   2
+
+/* Flags of P11CMP_PKCS11_generate_key(). */
+#define P11CMP_PKCS11_ID_FROM_PUBKEY   0x1
+
+/*
+ * The private key the URI names, as an EVP_PKEY whose signatures are made
+ * by the token. pin_source may be NULL (then the URI's pin-value or
+ * pin-source, $P11CMP_PIN, or a terminal prompt). Free with EVP_PKEY_free.
+ */
+EVP_PKEY *P11CMP_PKCS11_load_key(const char *uri, const char *pin_source);
+
+/* The certificate the URI names; a new X509 the caller frees. */
+X509 *P11CMP_PKCS11_load_cert(const char *uri, const char *pin_source);
+
+/*
+ * Generates a key pair on the token the URI names: alg is "RSA:2048",
+ * "RSA:3072", "RSA:4096", "EC:P-256", "EC:P-384" or "EC:P-521". CKA_LABEL
+ * is label (or the URI's object=), CKA_ID the URI's id=, else random, or
+ * the SHA-1 of the public key with P11CMP_PKCS11_ID_FROM_PUBKEY. Returns
+ * the token-backed private key; nothing is left on the token on failure.
+ */
+EVP_PKEY *P11CMP_PKCS11_generate_key(const char *token_uri, const char *alg,
+                                     const char *label,
+                                     const char *pin_source, int flags);
+
+/*
+ * Stores cert on the token the URI names, with the URI's id= and object=
+ * (defaults: SHA-1 of the cert's public key, and its subject CN) and
+ * category P11CMP_PKCS11_CERT_*. A certificate already on the token (same
+ * DER) is not stored again. 1 on success, 0 on error.
+ */
+int P11CMP_PKCS11_store_cert(const char *uri, X509 *cert, int category,
+                             const char *pin_source);
+
+/*
+ * Deletes every key and certificate object the URI's object part (id=
+ * and/or object=, optional type=) matches; the number deleted into
+ * *count if count is not NULL. 1 on success, 0 on error.
+ */
+int P11CMP_PKCS11_delete_objects(const char *uri, const char *pin_source,
+                                 int *count);
+
+/* 1 if pkey was made by this library for a token key, else 0. */
+int P11CMP_PKCS11_is_token_key(const EVP_PKEY *pkey);
+
+/* 1 if text is a pkcs11: URI, else 0. */
+int P11CMP_PKCS11_is_uri(const char *text);
+
+/* batch != 0: never prompt for a PIN. Process-wide; default 0. */
+void P11CMP_PKCS11_set_batch(int batch);
+
+/*
+ * Finalises and unloads the modules p11cmp loaded. Token keys still held
+ * must not be used afterwards. Optional, at the end of a program.
+ */
+void P11CMP_PKCS11_cleanup(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* P11CMP_PKCS11_H */

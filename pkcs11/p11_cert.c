@@ -1,0 +1,170 @@
+/*
+ * pkcs11/p11_cert.c - certificate objects: storing an X509 as
+ * CKO_CERTIFICATE/CKC_X_509 next to its key (same CKA_ID and CKA_LABEL),
+ * skipping one that is already there, and reading the one certificate a
+ * URI names.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "p11_local.h"
+
+X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
+{
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    size_t len = 0;
+    X509 *cert = NULL;
+
+    if (!p11cmp_p11_get_attr(tok, h, CKA_VALUE, &der, &len))
+        return NULL;
+    p = der;
+    if ((cert = d2i_X509(NULL, &p, len)) == NULL)
+        p11cmp_raise_data(P11CMP_R_ASN1_DECODE_ERROR,
+                          "certificate object; uri=%s",
+                          p11cmp_p11_token_uri(tok));
+    OPENSSL_free(der);
+    return cert;
+}
+
+X509 *p11cmp_p11_cert_find(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri)
+{
+    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
+    CK_ULONG n = 0;
+    CK_ULONG cls = p11cmp_p11_uri_class(uri);
+
+    if (cls != (CK_ULONG)-1 && cls != CKO_CERTIFICATE) {
+        p11cmp_raise_data(P11CMP_R_CERT_NOT_FOUND,
+                          "type= must be cert; uri=%s",
+                          p11cmp_p11_uri_text(uri));
+        return NULL;
+    }
+    if (!p11cmp_p11_find_uri(tok, uri, CKO_CERTIFICATE, objs,
+                             P11CMP_P11_MAX_OBJECTS, &n))
+        return NULL;
+    if (n != 1) {
+        p11cmp_raise_data(n == 0 ? P11CMP_R_CERT_NOT_FOUND
+                          : P11CMP_R_AMBIGUOUS_CERT,
+                          "%lu certificates match uri=%s",
+                          (unsigned long)n, p11cmp_p11_uri_text(uri));
+        return NULL;
+    }
+    return p11cmp_p11_cert_read(tok, objs[0]);
+}
+
+X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source)
+{
+    P11CMP_P11_TOKEN *tok;
+    X509 *cert = NULL;
+
+    /* certificates are public objects: log in only when a PIN is given */
+    if ((tok = p11cmp_p11_token_open(uri, pin_source, 0)) != NULL)
+        cert = p11cmp_p11_cert_find(tok, tok->uri);
+    p11cmp_p11_token_free(tok);
+    return cert;
+}
+
+/* 1 and *found if a certificate with CKA_VALUE der is on the token. */
+static int cert_present(P11CMP_P11_TOKEN *tok, unsigned char *der,
+                        int len, int *found)
+{
+    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
+                         {CKA_VALUE, der, len}};
+    CK_OBJECT_HANDLE h;
+    CK_ULONG n = 0;
+
+    if (!p11cmp_p11_find(tok, t, 2, &h, 1, &n))
+        return 0;
+    *found = n > 0;
+    return 1;
+}
+
+/* Default CKA_ID: SHA-1 of the certificate's public key bits. */
+static int default_id(X509 *cert, unsigned char md[SHA_DIGEST_LENGTH])
+{
+    const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(cert);
+
+    return bits != NULL && SHA1(bits->data, bits->length, md) != NULL;
+}
+
+/* Default CKA_LABEL: the subject's last CN, or "certificate". */
+static int default_label(X509 *cert, char *buf, size_t size)
+{
+    X509_NAME *nm = X509_get_subject_name(cert);
+
+    if (X509_NAME_get_text_by_NID(nm, NID_commonName, buf, (int)size) <= 0)
+        strcpy(buf, "certificate");
+    return 1;
+}
+
+#define DER(f, obj, out) ((out) = NULL, f((obj), &(out)))
+
+int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                              const unsigned char *id, size_t idlen,
+                              const char *label, int category, int *stored)
+{
+    static CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    static CK_CERTIFICATE_TYPE ctype = CKC_X_509;
+    static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_txn_token(txn);
+    unsigned char *val, *subj, *iss, *ser, md[SHA_DIGEST_LENGTH];
+    char lbuf[128];
+    int vlen, slen, ilen, rlen, found = 0, res = 0;
+    CK_ULONG cat = (CK_ULONG)category;
+    CK_OBJECT_HANDLE h;
+
+    if (stored != NULL)
+        *stored = 0;
+    if (tok == NULL || cert == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    vlen = DER(i2d_X509, cert, val);
+    slen = DER(i2d_X509_NAME, X509_get_subject_name(cert), subj);
+    ilen = DER(i2d_X509_NAME, X509_get_issuer_name(cert), iss);
+    rlen = DER(i2d_ASN1_INTEGER, X509_get0_serialNumber(cert), ser);
+    if (vlen <= 0 || slen <= 0 || ilen <= 0 || rlen <= 0) {
+        p11cmp_raise(P11CMP_R_ASN1_ENCODE_ERROR);
+        goto end;
+    }
+    if (id == NULL && default_id(cert, md)) {
+        id = md;
+        idlen = sizeof(md);
+    }
+    if (label == NULL && default_label(cert, lbuf, sizeof(lbuf)))
+        label = lbuf;
+    if (!cert_present(tok, val, vlen, &found))
+        goto end;
+    if (!found) {
+        CK_ATTRIBUTE t[] = {
+            {CKA_CLASS, &cls, sizeof(cls)},
+            {CKA_CERTIFICATE_TYPE, &ctype, sizeof(ctype)},
+            {CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1},
+            {CKA_CERTIFICATE_CATEGORY, &cat, sizeof(cat)},
+            {CKA_ID, (void *)id, idlen},
+            {CKA_LABEL, (void *)label, strlen(label)},
+            {CKA_SUBJECT, subj, slen}, {CKA_ISSUER, iss, ilen},
+            {CKA_SERIAL_NUMBER, ser, rlen}, {CKA_VALUE, val, vlen}
+        };
+
+        if (!p11cmp_p11_create(tok, t, sizeof(t) / sizeof(t[0]), &h))
+            goto end;
+        if (!p11cmp_p11_txn_add_created(txn, h)) {
+            (void)p11cmp_p11_destroy(tok, h);
+            goto end;
+        }
+        if (stored != NULL)
+            *stored = 1;
+    }
+    res = 1;
+ end:
+    OPENSSL_free(val);
+    OPENSSL_free(subj);
+    OPENSSL_free(iss);
+    OPENSSL_free(ser);
+    return res;
+}

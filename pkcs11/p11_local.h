@@ -1,0 +1,344 @@
+/*
+ * pkcs11/p11_local.h - the internal API of p11cmp's PKCS#11 layer, for the
+ * CMP engine (src/) and the store session (src/store.c): token handles
+ * opened from RFC 7512 URIs, token-backed EVP_PKEYs, key-pair generation,
+ * certificate objects, and a transaction (undo list) so that nothing is
+ * left half-written on a token.
+ *
+ * Typical use by the engine and the store session:
+ *
+ *   tok = p11cmp_p11_token_open(uri, pin_source, P11CMP_P11_RW);
+ *   txn = p11cmp_p11_txn_new(tok);
+ *   p11cmp_p11_txn_keygen(txn, "EC:P-256", label, NULL, 0, 0, &newPkey);
+ *   ... CMP transaction, POPO signed through EVP with newPkey ...
+ *   p11cmp_p11_txn_store_cert(txn, newCert, id, idlen, label,
+ *                             P11CMP_P11_CAT_USER, NULL);
+ *   p11cmp_p11_txn_store_cert(txn, caCert, NULL, 0, NULL,
+ *                             P11CMP_P11_CAT_AUTHORITY, NULL);
+ *   ok ? p11cmp_p11_txn_commit(txn) : p11cmp_p11_txn_rollback(txn);
+ *   p11cmp_p11_txn_free(txn);   (rolls back unless committed)
+ *   p11cmp_p11_token_free(tok);
+ *
+ * Every direct module call goes through P11CMP_P11_CALL; failures reach
+ * the user as P11CMP_R_PKCS11_ERROR (or a more precise reason) whose error
+ * data names the function, the CKR_ code by name and the URI (never a PIN).
+ */
+#ifndef P11CMP_P11_LOCAL_H
+#define P11CMP_P11_LOCAL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+
+#include "../src/local.h"
+
+typedef struct p11cmp_p11_uri_st P11CMP_P11_URI;
+typedef struct p11cmp_p11_module_st P11CMP_P11_MODULE;
+typedef struct p11cmp_p11_token_st P11CMP_P11_TOKEN;
+typedef struct p11cmp_p11_txn_st P11CMP_P11_TXN;
+
+/* Environment variable holding a PIN when no other source is given. */
+#define P11CMP_P11_PIN_ENV "P11CMP_PIN"
+/* How often a call is retried after the session was lost. */
+#define P11CMP_P11_MAX_RETRIES 3
+/* The most objects one URI lookup considers. */
+#define P11CMP_P11_MAX_OBJECTS 64
+/* Bytes of a random CKA_ID. */
+#define P11CMP_P11_ID_LEN 20
+
+/* CKA_CERTIFICATE_CATEGORY values. */
+#define P11CMP_P11_CAT_UNSPECIFIED 0
+#define P11CMP_P11_CAT_USER 1
+#define P11CMP_P11_CAT_AUTHORITY 2
+
+/* Flags of p11cmp_p11_token_open(). */
+#define P11CMP_P11_RW 0x1      /* read-write session (implies login) */
+#define P11CMP_P11_LOGIN 0x2   /* log in as user (PIN needed) */
+
+/* Flags of p11cmp_p11_txn_keygen(). */
+#define P11CMP_P11_ID_FROM_PUBKEY 0x1 /* CKA_ID = SHA-1 of the public key */
+
+/*
+ * The one way to call the module: fn is a CK_FUNCTION_LIST member name,
+ * rv receives the result; a failure is remembered in tok (function name
+ * and CKR_ code) for p11cmp_p11_raise().
+ */
+#define P11CMP_P11_CALL(tok, rv, fn, ...) \
+    ((rv) = p11cmp_p11_note((tok), #fn, (tok)->mod->fl->fn(__VA_ARGS__)))
+
+/*
+ * Runs stmt (which sets rv, through P11CMP_P11_CALL, using tok->session),
+ * and again after re-finding the token and re-opening the session when rv
+ * says the session or login was lost; at most P11CMP_P11_MAX_RETRIES times.
+ */
+#define P11CMP_P11_RETRY(tok, rv, stmt) \
+    do { \
+        int try_ = 0; \
+        (tok)->last_fn = NULL; \
+        do { \
+            if (!p11cmp_p11_token_ready(tok)) { \
+                (rv) = (tok)->last_fn != NULL ? (tok)->last_rv \
+                                              : CKR_GENERAL_ERROR; \
+                break; \
+            } \
+            stmt; \
+        } while (p11cmp_p11_recover((tok), (rv), try_++)); \
+    } while (0)
+
+/* A loaded and initialised module; owned by the process-wide registry. */
+struct p11cmp_p11_module_st {
+    CK_FUNCTION_LIST *fl;
+    void *dl;
+    char *path;
+    pid_t pid;          /* process that initialised it */
+    unsigned int gen;   /* bumped on every (re)initialisation */
+    int we_initialised; /* 0 when somebody else initialised it */
+    P11CMP_P11_MODULE *next;
+};
+
+/* An open session on one token; reference counted. */
+struct p11cmp_p11_token_st {
+    P11CMP_P11_MODULE *mod;
+    P11CMP_P11_URI *uri;    /* what the token was found by */
+    char *pin_source;       /* as given by the caller, or NULL */
+    char *pin;              /* kept for re-login; cleansed on free */
+    CK_SLOT_ID slot;
+    CK_SESSION_HANDLE session;
+    int have_session;
+    unsigned int gen;       /* module gen the session belongs to */
+    int flags;              /* P11CMP_P11_RW / P11CMP_P11_LOGIN */
+    const char *last_fn;    /* last failing module function */
+    CK_RV last_rv;
+    int refs;
+    void *lock;             /* CRYPTO_RWLOCK serialising signatures */
+};
+
+/* from p11_ckr.c */
+/* The name of a CKR_ code ("CKR_PIN_INCORRECT"), or NULL if unknown. */
+const char *p11cmp_p11_ckr_name(CK_RV rv);
+/* Returns rv; when rv != CKR_OK remembers fn and rv in tok. */
+CK_RV p11cmp_p11_note(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv);
+/*
+ * Raises reason with data "C_Fn: CKR_NAME (0xNN) [what] uri=URI" from the
+ * last failure remembered in tok; what may be NULL.
+ */
+void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what);
+
+/* from p11_module.c */
+/*
+ * Returns the module at path, loaded and initialised once per process
+ * (again in a child after fork); the registry keeps it until
+ * p11cmp_p11_modules_cleanup(). NULL and an error if it cannot be loaded.
+ */
+P11CMP_P11_MODULE *p11cmp_p11_module_get(const char *path);
+/* Re-initialises mod if the process forked since; 1 on success. */
+int p11cmp_p11_module_check_fork(P11CMP_P11_MODULE *mod);
+/* Finalises and unloads every module p11cmp loaded. */
+void p11cmp_p11_modules_cleanup(void);
+/* The module used when a URI names none: $P11CMP_MODULE, else p11-kit's
+ * proxy module (every module p11-kit is configured with). get0. */
+const char *p11cmp_p11_default_module(void);
+
+/* from p11_uri.c */
+/* Parses a pkcs11: URI; NULL and P11CMP_R_INVALID_URI (with why) if bad. */
+P11CMP_P11_URI *p11cmp_p11_uri_parse(const char *text);
+void p11cmp_p11_uri_free(P11CMP_P11_URI *uri);
+/* The URI as text without pin-value (for messages); get0. */
+const char *p11cmp_p11_uri_text(const P11CMP_P11_URI *uri);
+/* Module path named by module-path, module-name or the default; get0. */
+const char *p11cmp_p11_uri_module(const P11CMP_P11_URI *uri);
+/* 1 if the token described by info matches the URI's token fields. */
+int p11cmp_p11_uri_match_token(const P11CMP_P11_URI *uri,
+                               CK_TOKEN_INFO *info);
+/* The URI's object= (CKA_LABEL) or NULL; get0. */
+const char *p11cmp_p11_uri_label(const P11CMP_P11_URI *uri);
+/* The URI's id= bytes (may be NULL with *len 0); get0. */
+const unsigned char *p11cmp_p11_uri_id(const P11CMP_P11_URI *uri,
+                                       size_t *len);
+/* The URI's type= as CKO_ class, or (CK_ULONG)-1 if absent. */
+CK_ULONG p11cmp_p11_uri_class(const P11CMP_P11_URI *uri);
+/* pin-value (get0, may be NULL) and pin-source (get0, may be NULL). */
+const char *p11cmp_p11_uri_pin_value(const P11CMP_P11_URI *uri);
+const char *p11cmp_p11_uri_pin_source(const P11CMP_P11_URI *uri);
+/* 1 if text starts with "pkcs11:" (case-insensitive). */
+int p11cmp_p11_is_uri(const char *text);
+
+/* from p11_pin.c */
+/*
+ * Reads a PIN from a source: "pass:PIN", "env:VAR", "file:PATH" (first
+ * line), "fd:N", "stdin", "|command" (first line of its output); a bare
+ * path is taken as file:. Returns a new string the caller must cleanse
+ * and free (p11cmp_p11_pin_free), or NULL with P11CMP_R_PIN_UNAVAILABLE.
+ */
+char *p11cmp_p11_pin_read(const char *source);
+/*
+ * The PIN for uri: from pin_source if given, else the URI's pin-value,
+ * else its pin-source, else $P11CMP_PIN, else a prompt on the terminal
+ * (never in batch mode or without a tty). New string, or NULL + error.
+ */
+char *p11cmp_p11_pin_get(const P11CMP_P11_URI *uri, const char *pin_source,
+                         const char *token_label);
+void p11cmp_p11_pin_free(char *pin);
+/* Batch mode: never prompt. Process-wide; default off. */
+void p11cmp_p11_set_batch(int batch);
+
+/* from p11_token.c */
+/*
+ * Finds the one token the URI describes (module from the URI), opens a
+ * session on it (read-write with P11CMP_P11_RW) and logs in when flags ask
+ * for it. NULL and P11CMP_R_TOKEN_NOT_FOUND / P11CMP_R_AMBIGUOUS_TOKEN /
+ * P11CMP_R_LOGIN_FAILED etc. on error. Free with p11cmp_p11_token_free().
+ */
+P11CMP_P11_TOKEN *p11cmp_p11_token_open(const char *uri,
+                                        const char *pin_source, int flags);
+int p11cmp_p11_token_up_ref(P11CMP_P11_TOKEN *tok);
+void p11cmp_p11_token_free(P11CMP_P11_TOKEN *tok);
+/* Makes sure tok has a live session (after fork, after loss); 1 if so. */
+int p11cmp_p11_token_ready(P11CMP_P11_TOKEN *tok);
+/* Decides whether to retry after rv at attempt try; re-opens if so. */
+int p11cmp_p11_recover(P11CMP_P11_TOKEN *tok, CK_RV rv, int try);
+/* The URI the token was opened with, without PIN; get0. */
+const char *p11cmp_p11_token_uri(const P11CMP_P11_TOKEN *tok);
+/* Logs in as user (PIN as for p11cmp_p11_pin_get); 1 on success. */
+int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok);
+
+/* from p11_object.c */
+/*
+ * Finds objects matching tmpl (n attributes): up to max handles into out,
+ * their number into *count. 1 on success (also when none match).
+ */
+int p11cmp_p11_find(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                    CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count);
+/*
+ * Finds objects matching the object part of uri (object=, id=, type=)
+ * and, if cls is not (CK_ULONG)-1, of that class.
+ */
+int p11cmp_p11_find_uri(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
+                        CK_ULONG cls, CK_OBJECT_HANDLE *out, CK_ULONG max,
+                        CK_ULONG *count);
+/* Reads one attribute into a new buffer *val (NUL-terminated extra). */
+int p11cmp_p11_get_attr(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                        CK_ATTRIBUTE_TYPE type, unsigned char **val,
+                        size_t *len);
+/* Reads a CK_ULONG / CK_BBOOL attribute. */
+int p11cmp_p11_get_ulong(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                         CK_ATTRIBUTE_TYPE type, CK_ULONG *val);
+int p11cmp_p11_get_bool(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                        CK_ATTRIBUTE_TYPE type, int *val);
+/* Sets attributes of an existing object. */
+int p11cmp_p11_set_attrs(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                         CK_ATTRIBUTE *tmpl, CK_ULONG n);
+/* Creates an object; its handle into *h. */
+int p11cmp_p11_create(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE *h);
+/* Destroys an object. */
+int p11cmp_p11_destroy(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
+/*
+ * Destroys every object of the given classes (bit 1<<CKO_x; 0 = keys and
+ * certificates) with CKA_ID id (or CKA_LABEL label when id is NULL);
+ * the number destroyed into *count if not NULL. Not undoable (KUR retire,
+ * RR cleanup).
+ */
+int p11cmp_p11_delete(P11CMP_P11_TOKEN *tok, const unsigned char *id,
+                      size_t idlen, const char *label, unsigned int classes,
+                      int *count);
+
+/* from p11_evp.c */
+/*
+ * A token-backed EVP_PKEY for the private key object h (RSA or EC): its
+ * signatures are made by C_Sign on the token. Holds a reference to tok.
+ * P11CMP_R_UNSUPPORTED_KEY_TYPE for other key types.
+ */
+EVP_PKEY *p11cmp_p11_pkey_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
+/* 1 if pkey is token-backed (made by p11cmp_p11_pkey_new). */
+int p11cmp_p11_pkey_is_token(const EVP_PKEY *pkey);
+/* The token of a token-backed key (get0), or NULL. */
+P11CMP_P11_TOKEN *p11cmp_p11_pkey_token(const EVP_PKEY *pkey);
+/* CKA_ID (get0, *idlen) and CKA_LABEL (get0, may be NULL) of the key. */
+int p11cmp_p11_pkey_get_id(const EVP_PKEY *pkey, const unsigned char **id,
+                           size_t *idlen, const char **label);
+/* The public key of a token key object h (public or private) as EVP_PKEY. */
+EVP_PKEY *p11cmp_p11_pubkey_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                                 CK_KEY_TYPE *type);
+/* Frees the method tables (process exit). */
+void p11cmp_p11_evp_cleanup(void);
+
+/* from p11_key.c */
+/*
+ * The token-backed private key the URI names (type=private implied):
+ * exactly one must match, else P11CMP_R_KEY_NOT_FOUND / AMBIGUOUS_KEY
+ * with the URI in the error data.
+ */
+EVP_PKEY *p11cmp_p11_key_load(const char *uri, const char *pin_source);
+/* Same on an open token, matching the object part of uri. */
+EVP_PKEY *p11cmp_p11_key_find(P11CMP_P11_TOKEN *tok,
+                              const P11CMP_P11_URI *uri);
+
+/* from p11_keygen.c */
+/*
+ * Parses "RSA:2048" / "RSA:3072" / "RSA:4096" / "EC:P-256" / "EC:P-384" /
+ * "EC:P-521" / "ED25519" (case-insensitive; "EC:prime256v1" and friends
+ * too) into a key type and size or curve NID; 1 on success.
+ */
+int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type, int *bits_or_nid);
+/*
+ * Generates a key pair on txn's token: CKA_TOKEN, CKA_PRIVATE,
+ * CKA_SENSITIVE, CKA_EXTRACTABLE=false, CKA_SIGN/CKA_VERIFY, the given
+ * CKA_LABEL (may be NULL) on both halves and CKA_ID id (idlen bytes), or a
+ * random 20-byte id when id is NULL, or the SHA-1 of the public key with
+ * P11CMP_P11_ID_FROM_PUBKEY. Both objects are recorded in txn's undo list.
+ * If pkey is not NULL it receives the token-backed private key (for EdDSA
+ * keys that is refused up front with P11CMP_R_UNSUPPORTED_KEY_TYPE).
+ */
+int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
+                          const char *label, const unsigned char *id,
+                          size_t idlen, int flags, EVP_PKEY **pkey);
+
+/* from p11_cert.c */
+/*
+ * Stores cert as CKO_CERTIFICATE/CKC_X_509 (CKA_ID, CKA_LABEL, SUBJECT,
+ * ISSUER, SERIAL_NUMBER, VALUE, CKA_TOKEN, CKA_CERTIFICATE_CATEGORY
+ * category). A certificate with the same CKA_VALUE already on the token is
+ * skipped (*stored = 0); else *stored = 1 and the object is recorded in
+ * txn's undo list. id/label may be NULL (then SHA-1 of the cert's public
+ * key / the subject's CN are used).
+ */
+int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                              const unsigned char *id, size_t idlen,
+                              const char *label, int category, int *stored);
+/* The one certificate the URI names (type=cert implied). New X509. */
+X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source);
+/* Same on an open token. */
+X509 *p11cmp_p11_cert_find(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri);
+/* Reads certificate object h as X509. */
+X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
+
+/* from p11_txn.c */
+/* A new transaction on tok (takes a reference). */
+P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok);
+/* The token of txn; get0. */
+P11CMP_P11_TOKEN *p11cmp_p11_txn_token(P11CMP_P11_TXN *txn);
+/* Records that object h was created in txn (rollback destroys it). */
+int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h);
+/*
+ * Sets CKA_LABEL of every key and certificate object with CKA_ID id to
+ * label; rollback restores the old labels (KUR keep_old).
+ */
+int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
+                           size_t idlen, const char *label);
+/* Number of undo entries (for tests and logging). */
+int p11cmp_p11_txn_count(const P11CMP_P11_TXN *txn);
+/* Keeps everything done in txn; the undo list is emptied. 1 on success. */
+int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn);
+/*
+ * Undoes everything recorded, newest first; 1 if all was undone, else 0
+ * with P11CMP_R_ROLLBACK_FAILED (the rest is still attempted).
+ */
+int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn);
+/* Rolls back unless committed, then frees. NULL is fine. */
+void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn);
+
+#endif /* P11CMP_P11_LOCAL_H */

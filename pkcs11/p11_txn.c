@@ -1,0 +1,185 @@
+/*
+ * pkcs11/p11_txn.c - token transactions: an undo list of what p11cmp
+ * created or relabelled on a token, so that a failed enrollment or a
+ * half-done store can be taken back exactly (newest first) and nothing is
+ * left half-written.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "p11_local.h"
+
+#define UNDO_DESTROY 1
+#define UNDO_RELABEL 2
+
+typedef struct {
+    int kind;
+    CK_OBJECT_HANDLE h;
+    unsigned char *old_label;
+    size_t old_len;
+} UNDO;
+
+struct p11cmp_p11_txn_st {
+    P11CMP_P11_TOKEN *tok;
+    UNDO *undo;
+    int n, cap;
+};
+
+P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok)
+{
+    P11CMP_P11_TXN *txn;
+
+    if (tok == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return NULL;
+    }
+    if ((txn = OPENSSL_zalloc(sizeof(*txn))) == NULL
+        || !p11cmp_p11_token_up_ref(tok)) {
+        OPENSSL_free(txn);
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    txn->tok = tok;
+    return txn;
+}
+
+P11CMP_P11_TOKEN *p11cmp_p11_txn_token(P11CMP_P11_TXN *txn)
+{
+    return txn != NULL ? txn->tok : NULL;
+}
+
+int p11cmp_p11_txn_count(const P11CMP_P11_TXN *txn)
+{
+    return txn != NULL ? txn->n : 0;
+}
+
+static UNDO *undo_push(P11CMP_P11_TXN *txn)
+{
+    UNDO *u;
+
+    if (txn->n == txn->cap) {
+        int cap = txn->cap == 0 ? 8 : 2 * txn->cap;
+
+        if ((u = OPENSSL_realloc(txn->undo, cap * sizeof(*u))) == NULL) {
+            p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+            return NULL;
+        }
+        txn->undo = u;
+        txn->cap = cap;
+    }
+    u = &txn->undo[txn->n++];
+    memset(u, 0, sizeof(*u));
+    return u;
+}
+
+int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h)
+{
+    UNDO *u;
+
+    if (txn == NULL || (u = undo_push(txn)) == NULL)
+        return 0;
+    u->kind = UNDO_DESTROY;
+    u->h = h;
+    return 1;
+}
+
+static int relabel_one(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                       const char *label)
+{
+    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
+    unsigned char *old = NULL;
+    size_t oldlen = 0;
+    UNDO *u;
+
+    if (!p11cmp_p11_get_attr(txn->tok, h, CKA_LABEL, &old, &oldlen))
+        return 0;
+    if (!p11cmp_p11_set_attrs(txn->tok, h, &a, 1)
+        || (u = undo_push(txn)) == NULL) {
+        OPENSSL_free(old);
+        return 0;
+    }
+    u->kind = UNDO_RELABEL;
+    u->h = h;
+    u->old_label = old;
+    u->old_len = oldlen;
+    return 1;
+}
+
+int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
+                           size_t idlen, const char *label)
+{
+    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
+    CK_ATTRIBUTE a = {CKA_ID, (void *)id, idlen};
+    CK_ULONG n = 0, i;
+
+    if (txn == NULL || id == NULL || label == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if (!p11cmp_p11_find(txn->tok, &a, 1, objs, P11CMP_P11_MAX_OBJECTS, &n))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!relabel_one(txn, objs[i], label))
+            return 0;
+    return 1;
+}
+
+static void undo_clear(UNDO *u)
+{
+    OPENSSL_free(u->old_label);
+    u->old_label = NULL;
+}
+
+int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
+{
+    int i;
+
+    if (txn == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    for (i = 0; i < txn->n; i++)
+        undo_clear(&txn->undo[i]);
+    txn->n = 0;
+    return 1;
+}
+
+static int undo_one(P11CMP_P11_TOKEN *tok, UNDO *u)
+{
+    CK_ATTRIBUTE a = {CKA_LABEL, u->old_label, u->old_len};
+
+    if (u->kind == UNDO_DESTROY)
+        return p11cmp_p11_destroy(tok, u->h);
+    return p11cmp_p11_set_attrs(tok, u->h, &a, 1);
+}
+
+int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn)
+{
+    int failed = 0;
+
+    if (txn == NULL)
+        return 1;
+    while (txn->n > 0) {
+        UNDO *u = &txn->undo[--txn->n];
+
+        if (!undo_one(txn->tok, u))
+            failed++;
+        undo_clear(u);
+    }
+    if (failed > 0)
+        p11cmp_raise_data(P11CMP_R_ROLLBACK_FAILED,
+                          "%d objects could not be restored; uri=%s",
+                          failed, p11cmp_p11_token_uri(txn->tok));
+    return failed == 0;
+}
+
+void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn)
+{
+    if (txn == NULL)
+        return;
+    (void)p11cmp_p11_txn_rollback(txn);
+    p11cmp_p11_token_free(txn->tok);
+    OPENSSL_free(txn->undo);
+    OPENSSL_free(txn);
+}

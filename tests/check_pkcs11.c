@@ -1,0 +1,594 @@
+/*
+ * tests/check_pkcs11.c - unit tests of the PKCS#11 layer (pkcs11/) on a
+ * fresh SoftHSM2 token: URIs and PIN sources, lookup errors by reason,
+ * key generation with the attributes that keep keys inside, signatures
+ * through EVP, certificate objects, transactions and fork safety.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+#include <p11-kit/uri.h>
+
+#include "p11_local.h"
+#include "p11_fixture.h"
+
+static const char *const labels[] = {
+    "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", NULL
+};
+
+#define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
+
+static int err_is(int reason, const char *text)
+{
+    int r = p11_fixture_has_error(reason, text);
+
+    ERR_clear_error();
+    return r;
+}
+
+/* Signs "message" with key and verifies it with pub; 1 if it verifies. */
+static int sign_verify(EVP_PKEY *key, EVP_PKEY *pub, int pss)
+{
+    static const unsigned char msg[] = "message";
+    unsigned char sig[1024];
+    size_t len = sizeof(sig);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+    int ok;
+
+    ok = EVP_DigestSignInit(c, &pc, EVP_sha256(), NULL, key) == 1
+        && (!pss || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING))
+        && EVP_DigestSign(c, sig, &len, msg, sizeof(msg)) == 1;
+    EVP_MD_CTX_free(c);
+    if (!ok)
+        return 0;
+    c = EVP_MD_CTX_new();
+    ok = EVP_DigestVerifyInit(c, &pc, EVP_sha256(), NULL, pub) == 1
+        && (!pss || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING))
+        && EVP_DigestVerify(c, sig, len, msg, sizeof(msg)) == 1;
+    EVP_MD_CTX_free(c);
+    return ok;
+}
+
+/* A software copy of the public half of key. */
+static EVP_PKEY *public_copy(EVP_PKEY *key)
+{
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    int len = i2d_PUBKEY(key, &der);
+    EVP_PKEY *pub;
+
+    ck_assert_int_gt(len, 0);
+    p = der;
+    pub = d2i_PUBKEY(NULL, &p, len);
+    OPENSSL_free(der);
+    ck_assert_ptr_nonnull(pub);
+    return pub;
+}
+
+START_TEST(uri_parse_errors)
+{
+    P11CMP_P11_URI *u;
+
+    ck_assert_ptr_null(p11cmp_p11_uri_parse("http://example.org/"));
+    ck_assert(err_is(P11CMP_R_INVALID_URI, "not a pkcs11: URI"));
+    ck_assert_ptr_null(p11cmp_p11_uri_parse("pkcs11:token=%zz"));
+    ck_assert(err_is(P11CMP_R_INVALID_URI,
+                     p11_kit_uri_message(P11_KIT_URI_BAD_ENCODING)));
+    ck_assert_ptr_null(p11cmp_p11_uri_parse("pkcs11:tokn=x"));
+    ck_assert(err_is(P11CMP_R_INVALID_URI, "unrecognized attribute"));
+    /* the query (where a pin-value lives) never shows in the error */
+    ck_assert_ptr_null(p11cmp_p11_uri_parse(
+        "pkcs11:token=%zz?pin-value=secret99"));
+    ck_assert(!p11_fixture_has_error(0, "secret99"));
+    u = p11cmp_p11_uri_parse("pkcs11:token=a;object=k1;id=%01%02;"
+                             "type=private?module-path=/x.so&"
+                             "pin-value=secret99");
+    ck_assert_ptr_nonnull(u);
+    ck_assert_str_eq(p11cmp_p11_uri_label(u), "k1");
+    ck_assert_str_eq(p11cmp_p11_uri_module(u), "/x.so");
+    ck_assert_str_eq(p11cmp_p11_uri_pin_value(u), "secret99");
+    ck_assert_int_eq(p11cmp_p11_uri_class(u), CKO_PRIVATE_KEY);
+    {
+        size_t n;
+        const unsigned char *id = p11cmp_p11_uri_id(u, &n);
+
+        ck_assert_int_eq(n, 2);
+        ck_assert_int_eq(id[0], 1);
+        ck_assert_int_eq(id[1], 2);
+    }
+    ck_assert_ptr_null(strstr(p11cmp_p11_uri_text(u), "secret99"));
+    ck_assert_ptr_nonnull(strstr(p11cmp_p11_uri_text(u), "object=k1"));
+    p11cmp_p11_uri_free(u);
+}
+END_TEST
+
+START_TEST(uri_module_name)
+{
+    P11CMP_P11_URI *u = p11cmp_p11_uri_parse("pkcs11:?module-name=softhsm2");
+
+    ck_assert_ptr_nonnull(u);
+    ck_assert_ptr_nonnull(strstr(p11cmp_p11_uri_module(u), "libsofthsm2"));
+    p11cmp_p11_uri_free(u);
+    ck_assert_ptr_null(p11cmp_p11_uri_parse("pkcs11:?module-name=nosuch"));
+    ck_assert(err_is(P11CMP_R_MODULE_LOAD_FAILED,
+                     "module-name=nosuch: not in p11-kit configuration"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(
+        "pkcs11:object=x?module-path=/nonexistent/mod.so", NULL));
+    ck_assert(err_is(P11CMP_R_MODULE_LOAD_FAILED, "/nonexistent/mod.so"));
+}
+END_TEST
+
+START_TEST(ckr_names)
+{
+    ck_assert_str_eq(p11cmp_p11_ckr_name(CKR_PIN_INCORRECT),
+                     "CKR_PIN_INCORRECT");
+    ck_assert_str_eq(p11cmp_p11_ckr_name(CKR_SESSION_HANDLE_INVALID),
+                     "CKR_SESSION_HANDLE_INVALID");
+    ck_assert_str_eq(p11cmp_p11_ckr_name(CKR_OK), "CKR_OK");
+    ck_assert_ptr_null(p11cmp_p11_ckr_name(0x80001234UL));
+}
+END_TEST
+
+START_TEST(pin_sources)
+{
+    char path[512], src[600], *pin;
+    FILE *f;
+    P11CMP_P11_URI *u;
+
+    snprintf(path, sizeof(path), "%s/pinfile", p11_fixture_dir());
+    f = fopen(path, "w");
+    fputs("4321\n", f);
+    fclose(f);
+    snprintf(src, sizeof(src), "file:%s", path);
+    pin = p11cmp_p11_pin_read(src);
+    ck_assert_str_eq(pin, "4321");
+    p11cmp_p11_pin_free(pin);
+    pin = p11cmp_p11_pin_read("pass:77");
+    ck_assert_str_eq(pin, "77");
+    p11cmp_p11_pin_free(pin);
+    setenv("P11CMP_TEST_PIN", "5555", 1);
+    pin = p11cmp_p11_pin_read("env:P11CMP_TEST_PIN");
+    ck_assert_str_eq(pin, "5555");
+    p11cmp_p11_pin_free(pin);
+    pin = p11cmp_p11_pin_read("|echo 6666");
+    ck_assert_str_eq(pin, "6666");
+    p11cmp_p11_pin_free(pin);
+    ck_assert_ptr_null(p11cmp_p11_pin_read("file:/nonexistent/pin"));
+    ck_assert(err_is(P11CMP_R_PIN_UNAVAILABLE, "file source"));
+    ck_assert_ptr_null(p11cmp_p11_pin_read("env:P11CMP_NO_SUCH_VAR"));
+    ck_assert(err_is(P11CMP_R_PIN_UNAVAILABLE, "env source"));
+    /* order: explicit source, pin-value, pin-source, $P11CMP_PIN */
+    snprintf(src, sizeof(src), "pkcs11:token=x?pin-source=file:%s", path);
+    u = p11cmp_p11_uri_parse(src);
+    ck_assert_ptr_nonnull(u);
+    pin = p11cmp_p11_pin_get(u, "pass:1", "x");
+    ck_assert_str_eq(pin, "1");
+    p11cmp_p11_pin_free(pin);
+    pin = p11cmp_p11_pin_get(u, NULL, "x");
+    ck_assert_str_eq(pin, "4321");
+    p11cmp_p11_pin_free(pin);
+    p11cmp_p11_uri_free(u);
+    u = p11cmp_p11_uri_parse("pkcs11:token=x");
+    setenv(P11CMP_P11_PIN_ENV, "8888", 1);
+    pin = p11cmp_p11_pin_get(u, NULL, "x");
+    ck_assert_str_eq(pin, "8888");
+    p11cmp_p11_pin_free(pin);
+    unsetenv(P11CMP_P11_PIN_ENV);
+    p11cmp_p11_set_batch(1);
+    ck_assert_ptr_null(p11cmp_p11_pin_get(u, NULL, "x"));
+    ck_assert(err_is(P11CMP_R_PIN_UNAVAILABLE, P11CMP_P11_PIN_ENV));
+    p11cmp_p11_set_batch(0);
+    p11cmp_p11_uri_free(u);
+}
+END_TEST
+
+START_TEST(lookup_errors)
+{
+    EVP_PKEY *k1, *k2;
+    const char *uri;
+
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("nosuch", ";object=a"),
+                                              NULL));
+    ck_assert(err_is(P11CMP_R_TOKEN_NOT_FOUND, "token=nosuch"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("t-errors", ";object=a"),
+                                              NULL));
+    ck_assert(err_is(P11CMP_R_KEY_NOT_FOUND, "object=a"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_cert(URI("t-errors", ";object=a"),
+                                               NULL));
+    ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "object=a"));
+    k1 = P11CMP_PKCS11_generate_key(URI("t-errors", ""), "EC:P-256", "dup",
+                                    NULL, 0);
+    k2 = P11CMP_PKCS11_generate_key(URI("t-errors", ""), "EC:P-256", "dup",
+                                    NULL, 0);
+    ck_assert_ptr_nonnull(k1);
+    ck_assert_ptr_nonnull(k2);
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("t-errors", ";object=dup"),
+                                              NULL));
+    ck_assert(err_is(P11CMP_R_AMBIGUOUS_KEY, "object=dup"));
+    /*
+     * A wrong PIN: CKR_PIN_INCORRECT by name, and no PIN in the data.
+     * (Free the keys first: while a session is open the token stays
+     * logged in and C_Login answers CKR_USER_ALREADY_LOGGED_IN.)
+     */
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+    uri = p11_fixture_uri("t-errors", ";object=dup", NULL, 0);
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(uri, "pass:9999"));
+    ck_assert(p11_fixture_has_error(P11CMP_R_LOGIN_FAILED,
+                                    "C_Login: CKR_PIN_INCORRECT"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(uri, "pass:9999"));
+    ck_assert(!p11_fixture_has_error(0, "9999"));
+    ck_assert_ptr_null(P11CMP_PKCS11_generate_key(URI("t-errors", ""),
+                                                  "DSA:1024", "x", NULL, 0));
+    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "DSA:1024"));
+}
+END_TEST
+
+/* Generates alg on t-keygen and checks attributes and signatures. */
+static void keygen_check(const char *alg, const char *label, int pss)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key = NULL, *pub, *tokpub;
+    CK_OBJECT_HANDLE objs[4];
+    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
+    CK_ULONG n = 0, i, cls;
+    unsigned char *v = NULL, *id0 = NULL, *id1 = NULL;
+    size_t l0 = 0, l1 = 0;
+    int b;
+    CK_ATTRIBUTE_TYPE secret = strncmp(alg, "RSA", 3) == 0
+        ? CKA_PRIVATE_EXPONENT : CKA_VALUE;
+
+    tok = p11cmp_p11_token_open(URI("t-keygen", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    txn = p11cmp_p11_txn_new(tok);
+    ck_assert_int_eq(p11cmp_p11_txn_keygen(txn, alg, label, NULL, 0, 0,
+                                           &key), 1);
+    ck_assert_int_eq(p11cmp_p11_txn_count(txn), 2);
+    ck_assert_int_eq(p11cmp_p11_txn_commit(txn), 1);
+    p11cmp_p11_txn_free(txn);
+    ck_assert(P11CMP_PKCS11_is_token_key(key));
+    ck_assert_int_eq(p11cmp_p11_find(tok, &a, 1, objs, 4, &n), 1);
+    ck_assert_int_eq(n, 2); /* public and private half, same label */
+    ck_assert(p11cmp_p11_get_attr(tok, objs[0], CKA_ID, &id0, &l0));
+    ck_assert(p11cmp_p11_get_attr(tok, objs[1], CKA_ID, &id1, &l1));
+    ck_assert_int_eq(l0, P11CMP_P11_ID_LEN);
+    ck_assert_int_eq(l1, l0);
+    ck_assert_mem_eq(id0, id1, l0);
+    for (i = 0; i < n; i++) {
+        ck_assert(p11cmp_p11_get_ulong(tok, objs[i], CKA_CLASS, &cls));
+        if (cls != CKO_PRIVATE_KEY)
+            continue;
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_SENSITIVE, &b) && b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_EXTRACTABLE, &b)
+                  && !b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_ALWAYS_SENSITIVE,
+                                      &b) && b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_NEVER_EXTRACTABLE,
+                                      &b) && b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_TOKEN, &b) && b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_PRIVATE, &b) && b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_SIGN, &b) && b);
+        /* the private value cannot be read */
+        ck_assert_int_eq(p11cmp_p11_get_attr(tok, objs[i], secret, &v,
+                                             NULL), 0);
+        ck_assert(err_is(P11CMP_R_PKCS11_ERROR, "CKR_ATTRIBUTE_SENSITIVE"));
+        tokpub = p11cmp_p11_pubkey_read(tok, objs[i], NULL);
+        ck_assert_ptr_nonnull(tokpub);
+        ck_assert_int_eq(sign_verify(key, tokpub, 0), 1);
+        EVP_PKEY_free(tokpub);
+    }
+    pub = public_copy(key);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+    if (pss)
+        ck_assert_int_eq(sign_verify(key, pub, 1), 1);
+    OPENSSL_free(id0);
+    OPENSSL_free(id1);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+    p11cmp_p11_token_free(tok);
+}
+
+START_TEST(keygen_rsa2048)
+{
+    char *list;
+
+    keygen_check("RSA:2048", "rsa2048", 1);
+    /* an independent reader agrees */
+    list = p11_fixture_list("t-keygen");
+    ck_assert_ptr_nonnull(list);
+    ck_assert_ptr_nonnull(strstr(list, "sensitive, always sensitive, "
+                                 "never extractable"));
+    free(list);
+}
+END_TEST
+
+START_TEST(keygen_rsa3072) { keygen_check("RSA:3072", "rsa3072", 1); }
+END_TEST
+START_TEST(keygen_rsa4096) { keygen_check("RSA:4096", "rsa4096", 0); }
+END_TEST
+START_TEST(keygen_p256) { keygen_check("EC:P-256", "p256", 0); }
+END_TEST
+START_TEST(keygen_p384) { keygen_check("EC:P-384", "p384", 0); }
+END_TEST
+START_TEST(keygen_p521) { keygen_check("EC:P-521", "p521", 0); }
+END_TEST
+
+START_TEST(keygen_id_from_pubkey)
+{
+    EVP_PKEY *key, *again;
+    const unsigned char *id, *bits;
+    unsigned char md[SHA_DIGEST_LENGTH];
+    X509_PUBKEY *xpk = NULL;
+    size_t idlen;
+    int len;
+
+    key = P11CMP_PKCS11_generate_key(URI("t-keygen", ";object=byspki"),
+                                     "EC:prime256v1", NULL, NULL,
+                                     P11CMP_PKCS11_ID_FROM_PUBKEY);
+    ck_assert_ptr_nonnull(key);
+    ck_assert(p11cmp_p11_pkey_get_id(key, &id, &idlen, NULL));
+    ck_assert(X509_PUBKEY_set(&xpk, key));
+    ck_assert(X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, xpk));
+    SHA1(bits, len, md);
+    ck_assert_int_eq(idlen, sizeof(md));
+    /* the EVP_PKEY was made before the id changed: reload by label */
+    again = P11CMP_PKCS11_load_key(URI("t-keygen", ";object=byspki"), NULL);
+    ck_assert_ptr_nonnull(again);
+    ck_assert(p11cmp_p11_pkey_get_id(again, &id, &idlen, NULL));
+    ck_assert_mem_eq(id, md, sizeof(md));
+    X509_PUBKEY_free(xpk);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(again);
+}
+END_TEST
+
+START_TEST(eddsa_keys)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key = NULL, *pub;
+    CK_OBJECT_HANDLE h;
+    CK_ULONG n = 0;
+    P11CMP_P11_URI *u;
+    char *before;
+
+    tok = p11cmp_p11_token_open(URI("t-ed", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    txn = p11cmp_p11_txn_new(tok);
+    before = p11_fixture_list("t-ed");
+    /* asked for an EVP_PKEY: refused before anything is generated */
+    ck_assert_int_eq(p11cmp_p11_txn_keygen(txn, "ED25519", "ed", NULL, 0, 0,
+                                           &key), 0);
+    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "EdDSA"));
+    {
+        char *after = p11_fixture_list("t-ed");
+
+        ck_assert_str_eq(before, after);
+        free(after);
+    }
+    /* the pair itself can be generated; using it is refused clearly */
+    ck_assert_int_eq(p11cmp_p11_txn_keygen(txn, "ED25519", "ed", NULL, 0, 0,
+                                           NULL), 1);
+    ck_assert(p11cmp_p11_txn_commit(txn));
+    u = p11cmp_p11_uri_parse("pkcs11:object=ed;type=private");
+    ck_assert(p11cmp_p11_find_uri(tok, u, (CK_ULONG)-1, &h, 1, &n));
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_null(p11cmp_p11_key_find(tok, u));
+    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "EdDSA"));
+    pub = p11cmp_p11_pubkey_read(tok, h, NULL);
+    ck_assert_ptr_nonnull(pub);
+    ck_assert_int_eq(EVP_PKEY_get_base_id(pub), EVP_PKEY_ED25519);
+    EVP_PKEY_free(pub);
+    p11cmp_p11_uri_free(u);
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    free(before);
+}
+END_TEST
+
+/* A certificate for key, signed by signer (self-signed if key). */
+static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
+                       long serial)
+{
+    X509 *c = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                               (const unsigned char *)cn, -1, -1, 0);
+    X509_set_version(c, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
+    X509_set_subject_name(c, nm);
+    X509_set_issuer_name(c, nm);
+    X509_gmtime_adj(X509_getm_notBefore(c), 0);
+    X509_gmtime_adj(X509_getm_notAfter(c), 86400);
+    X509_set_pubkey(c, key);
+    ck_assert_int_gt(X509_sign(c, signer, EVP_sha256()), 0);
+    X509_NAME_free(nm);
+    return c;
+}
+
+START_TEST(cert_objects)
+{
+    EVP_PKEY *key, *pub;
+    X509 *cert, *back;
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    const unsigned char *id;
+    size_t idlen;
+    const char *label;
+    CK_OBJECT_HANDLE h;
+    CK_ULONG n = 0, cat = 9;
+    P11CMP_P11_URI *u;
+    int stored = -1, count = 0;
+
+    key = P11CMP_PKCS11_generate_key(URI("t-cert", ";object=me"), "EC:P-384",
+                                     NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    cert = make_cert(key, key, "me", 7); /* signed on the token */
+    pub = public_copy(key);
+    ck_assert_int_eq(X509_verify(cert, pub), 1);
+    ck_assert(p11cmp_p11_pkey_get_id(key, &id, &idlen, &label));
+    ck_assert_str_eq(label, "me");
+    tok = p11cmp_p11_pkey_token(key);
+    txn = p11cmp_p11_txn_new(tok);
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cert, id, idlen, label,
+                                        P11CMP_P11_CAT_USER, &stored));
+    ck_assert_int_eq(stored, 1);
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cert, id, idlen, label,
+                                        P11CMP_P11_CAT_USER, &stored));
+    ck_assert_int_eq(stored, 0); /* already there: not stored twice */
+    ck_assert(p11cmp_p11_txn_commit(txn));
+    p11cmp_p11_txn_free(txn);
+    u = p11cmp_p11_uri_parse("pkcs11:object=me;type=cert");
+    ck_assert(p11cmp_p11_find_uri(tok, u, (CK_ULONG)-1, &h, 1, &n));
+    ck_assert_int_eq(n, 1);
+    ck_assert(p11cmp_p11_get_ulong(tok, h, CKA_CERTIFICATE_CATEGORY, &cat));
+    ck_assert_int_eq(cat, P11CMP_P11_CAT_USER);
+    p11cmp_p11_uri_free(u);
+    back = P11CMP_PKCS11_load_cert(p11_fixture_uri("t-cert", ";object=me",
+                                                   NULL, 0), NULL);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_int_eq(X509_cmp(back, cert), 0);
+    X509_free(back);
+    /* the public store function skips the same certificate too */
+    ck_assert(P11CMP_PKCS11_store_cert(URI("t-cert", ";object=other"), cert,
+                                       P11CMP_PKCS11_CERT_AUTHORITY, NULL));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_cert(URI("t-cert",
+                                                   ";object=other"), NULL));
+    ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "object=other"));
+    /* delete cert and both key halves */
+    ck_assert(P11CMP_PKCS11_delete_objects(URI("t-cert", ";object=me"), NULL,
+                                           &count));
+    ck_assert_int_eq(count, 3);
+    ck_assert_ptr_null(P11CMP_PKCS11_load_cert(URI("t-cert", ";object=me"),
+                                               NULL));
+    ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "object=me"));
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
+START_TEST(txn_rollback)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key = NULL, *ca;
+    X509 *cert, *cacert;
+    const unsigned char *id;
+    size_t idlen;
+    char *before, *mid, *after;
+    int stored;
+
+    ca = P11CMP_PKCS11_generate_key(URI("t-txn", ";object=keep"), "EC:P-256",
+                                    NULL, NULL, 0);
+    ck_assert_ptr_nonnull(ca);
+    before = p11_fixture_list("t-txn");
+    tok = p11cmp_p11_token_open(URI("t-txn", ""), NULL, P11CMP_P11_RW);
+    txn = p11cmp_p11_txn_new(tok);
+    ck_assert(p11cmp_p11_txn_keygen(txn, "RSA:2048", "new", NULL, 0, 0,
+                                    &key));
+    ck_assert(p11cmp_p11_pkey_get_id(key, &id, &idlen, NULL));
+    cacert = make_cert(ca, ca, "ca", 1);
+    cert = make_cert(key, ca, "new", 2);
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cert, id, idlen, "new",
+                                        P11CMP_P11_CAT_USER, &stored));
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cacert, NULL, 0, NULL,
+                                        P11CMP_P11_CAT_AUTHORITY, &stored));
+    ck_assert(p11cmp_p11_pkey_get_id(ca, &id, &idlen, NULL));
+    ck_assert(p11cmp_p11_txn_relabel(txn, id, idlen, "keep-old"));
+    ck_assert_int_eq(p11cmp_p11_txn_count(txn), 6);
+    mid = p11_fixture_list("t-txn");
+    ck_assert_ptr_nonnull(strstr(mid, "keep-old"));
+    ck_assert_str_ne(before, mid);
+    ck_assert_int_eq(p11cmp_p11_txn_rollback(txn), 1);
+    after = p11_fixture_list("t-txn");
+    ck_assert_str_eq(before, after);
+    /* the generated key is gone: signing with it fails by CKR name */
+    ck_assert_int_eq(sign_verify(key, ca, 0), 0);
+    ck_assert(err_is(P11CMP_R_PKCS11_ERROR, "HANDLE_INVALID"));
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    X509_free(cert);
+    X509_free(cacert);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca);
+    free(before);
+    free(mid);
+    free(after);
+}
+END_TEST
+
+START_TEST(fork_safety)
+{
+    EVP_PKEY *key, *pub;
+    pid_t pid;
+    int status = -1;
+
+    key = P11CMP_PKCS11_generate_key(URI("t-fork", ";object=f"), "EC:P-256",
+                                     NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    pub = public_copy(key);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(sign_verify(key, pub, 0) == 1
+              && sign_verify(key, pub, 0) == 1 ? 0 : 1);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1); /* parent still fine */
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pkcs11");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    if (!p11_fixture_setup(labels)) {
+        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
+        return 99;
+    }
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, uri_parse_errors);
+    tcase_add_test(tc, uri_module_name);
+    tcase_add_test(tc, ckr_names);
+    tcase_add_test(tc, pin_sources);
+    tcase_add_test(tc, lookup_errors);
+    tcase_add_test(tc, keygen_rsa2048);
+    tcase_add_test(tc, keygen_rsa3072);
+    tcase_add_test(tc, keygen_rsa4096);
+    tcase_add_test(tc, keygen_p256);
+    tcase_add_test(tc, keygen_p384);
+    tcase_add_test(tc, keygen_p521);
+    tcase_add_test(tc, keygen_id_from_pubkey);
+    tcase_add_test(tc, eddsa_keys);
+    tcase_add_test(tc, cert_objects);
+    tcase_add_test(tc, txn_rollback);
+    tcase_add_test(tc, fork_safety);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    P11CMP_PKCS11_cleanup();
+    p11_fixture_teardown();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,305 @@
+/*
+ * tests/check_pkcs11_shim.c - fault injection through the shim module
+ * (tests/shim): a key generation plus certificate store transaction, and
+ * the public store function, failed at each PKCS#11 call in turn, leave
+ * the token exactly as before and name the CKR_ code; a lost session
+ * (CKR_SESSION_HANDLE_INVALID and friends, once) is recovered.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "p11_local.h"
+#include "p11_fixture.h"
+
+static const char *const labels[] = {"s-fault", "s-store", "s-recover",
+                                     NULL};
+static void (*shim_fail_at)(unsigned long, CK_RV);
+static void (*shim_fail_fn)(const char *, CK_RV);
+static unsigned long (*shim_calls)(void);
+
+#define SHIM_URI(label, extra) \
+    p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
+#define URI_PLAIN(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
+
+/* Loads the shim through p11cmp once and finds its control functions. */
+static void shim_attach(void)
+{
+    P11CMP_P11_TOKEN *tok;
+    void *dl;
+
+    if (shim_calls != NULL)
+        return;
+    tok = p11cmp_p11_token_open(SHIM_URI("s-fault", ""), NULL, 0);
+    ck_assert_ptr_nonnull(tok);
+    p11cmp_p11_token_free(tok);
+    dl = dlopen(p11_fixture_shim(), RTLD_NOW | RTLD_NOLOAD);
+    ck_assert_ptr_nonnull(dl);
+    *(void **)&shim_fail_at = dlsym(dl, "p11shim_fail_at");
+    *(void **)&shim_fail_fn = dlsym(dl, "p11shim_fail_fn");
+    *(void **)&shim_calls = dlsym(dl, "p11shim_calls");
+    ck_assert_ptr_nonnull(shim_calls);
+    dlclose(dl); /* p11cmp's registry keeps it loaded */
+}
+
+static X509 *self_signed(EVP_PKEY *key, const char *cn)
+{
+    X509 *c = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                               (const unsigned char *)cn, -1, -1, 0);
+    ASN1_INTEGER_set(X509_get_serialNumber(c), 1);
+    X509_set_subject_name(c, nm);
+    X509_set_issuer_name(c, nm);
+    X509_gmtime_adj(X509_getm_notBefore(c), 0);
+    X509_gmtime_adj(X509_getm_notAfter(c), 86400);
+    X509_set_pubkey(c, key);
+    X509_sign(c, key, EVP_sha256());
+    X509_NAME_free(nm);
+    return c;
+}
+
+/*
+ * The transaction the store session will run: key pair, its certificate
+ * and a CA certificate; on any failure everything is rolled back.
+ */
+static int enroll_txn(X509 *cacert)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    const unsigned char *id;
+    size_t idlen;
+    int res = 0;
+
+    if ((tok = p11cmp_p11_token_open(SHIM_URI("s-fault", ""), NULL,
+                                     P11CMP_P11_RW)) == NULL
+        || (txn = p11cmp_p11_txn_new(tok)) == NULL
+        || !p11cmp_p11_txn_keygen(txn, "EC:P-256", "enr", NULL, 0, 0, &key)
+        || (cert = self_signed(key, "enr")) == NULL
+        || !p11cmp_p11_pkey_get_id(key, &id, &idlen, NULL)
+        || !p11cmp_p11_txn_store_cert(txn, cert, id, idlen, "enr",
+                                      P11CMP_P11_CAT_USER, NULL)
+        || !p11cmp_p11_txn_store_cert(txn, cacert, NULL, 0, "ca",
+                                      P11CMP_P11_CAT_AUTHORITY, NULL))
+        goto end;
+    res = p11cmp_p11_txn_commit(txn);
+ end:
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return res;
+}
+
+/* Deletes what a successful run stored: exactly expect objects. */
+static void remove_all(const char *label, const char *obj, int expect)
+{
+    char extra[64];
+    int n = -1;
+
+    snprintf(extra, sizeof(extra), ";object=%s", obj);
+    ck_assert(P11CMP_PKCS11_delete_objects(URI_PLAIN(label, extra), NULL,
+                                           &n));
+    ck_assert_int_eq(n, expect);
+}
+
+static int sign_verify(EVP_PKEY *key)
+{
+    static const unsigned char msg[] = "message";
+    unsigned char sig[256];
+    size_t len = sizeof(sig);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok;
+
+    ok = EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestSign(c, sig, &len, msg, sizeof(msg)) == 1;
+    EVP_MD_CTX_free(c);
+    c = EVP_MD_CTX_new();
+    ok = ok && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestVerify(c, sig, len, msg, sizeof(msg)) == 1;
+    EVP_MD_CTX_free(c);
+    return ok;
+}
+
+/*
+ * Runs op with call k (k = 1, 2, ... past the last call op makes) failing
+ * with CKR_DEVICE_ERROR; each failed run must leave token label exactly as
+ * before and name the CKR; a run that still succeeds (the failed call did
+ * not matter, e.g. closing the session) is undone with undo.
+ */
+static void fail_each_call(const char *label, int (*op)(void *), void *arg,
+                           void (*undo)(void), int *failed, int *total)
+{
+    char *before = p11_fixture_list(label), *after;
+    unsigned long base, used, k;
+    int ok;
+
+    ck_assert_ptr_nonnull(before);
+    base = shim_calls();
+    ck_assert_int_eq(op(arg), 1);
+    used = shim_calls() - base;
+    undo();
+    *failed = 0;
+    for (k = 1; k <= used; k++) {
+        base = shim_calls();
+        shim_fail_at(base + k, CKR_DEVICE_ERROR);
+        ok = op(arg);
+        shim_fail_at(0, CKR_DEVICE_ERROR);
+        if (ok) {
+            ERR_clear_error();
+            undo();
+        } else {
+            ck_assert_msg(p11_fixture_has_error(0, "CKR_DEVICE_ERROR"),
+                          "call %lu: CKR not named", k);
+            (*failed)++;
+        }
+        after = p11_fixture_list(label);
+        ck_assert_msg(after != NULL && strcmp(before, after) == 0,
+                      "call %lu of %lu left the token changed", k, used);
+        free(after);
+    }
+    *total = (int)used;
+    free(before);
+}
+
+static int op_enroll(void *cacert)
+{
+    return enroll_txn(cacert);
+}
+
+static void undo_enroll(void)
+{
+    remove_all("s-fault", "enr", 3);
+    remove_all("s-fault", "ca", 1);
+}
+
+START_TEST(enroll_fails_cleanly_at_every_call)
+{
+    EVP_PKEY *ca = EVP_EC_gen("P-256");
+    X509 *cacert = self_signed(ca, "ca");
+    int failed = 0, total = 0;
+
+    shim_attach();
+    fail_each_call("s-fault", op_enroll, cacert, undo_enroll, &failed,
+                   &total);
+    fprintf(stderr, "enroll transaction: %d calls, %d failed cleanly\n",
+            total, failed);
+    ck_assert_int_gt(total, 10);
+    /* calls whose failure does not matter (closing the session, reading
+     * other slots' token info) let the run succeed; all others fail it */
+    ck_assert_int_ge(failed, total / 2);
+    X509_free(cacert);
+    EVP_PKEY_free(ca);
+}
+END_TEST
+
+static int op_store(void *cert)
+{
+    return P11CMP_PKCS11_store_cert(SHIM_URI("s-store", ";object=c"), cert,
+                                    P11CMP_PKCS11_CERT_USER, NULL);
+}
+
+static void undo_store(void)
+{
+    remove_all("s-store", "c", 1);
+}
+
+START_TEST(store_fails_cleanly_at_every_call)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509 *cert = self_signed(k, "c");
+    int failed = 0, total = 0;
+
+    shim_attach();
+    fail_each_call("s-store", op_store, cert, undo_store, &failed, &total);
+    fprintf(stderr, "certificate store: %d calls, %d failed cleanly\n",
+            total, failed);
+    ck_assert_int_gt(total, 5);
+    ck_assert_int_ge(failed, total / 2);
+    X509_free(cert);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+static int count_label(const char *label)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI_PLAIN("s-recover", ""),
+                                                  NULL, P11CMP_P11_LOGIN);
+    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
+    CK_OBJECT_HANDLE h[8];
+    CK_ULONG n = 0;
+
+    ck_assert_ptr_nonnull(tok);
+    ck_assert(p11cmp_p11_find(tok, &a, 1, h, 8, &n));
+    p11cmp_p11_token_free(tok);
+    return (int)n;
+}
+
+START_TEST(session_recovery)
+{
+    EVP_PKEY *key, *again;
+    X509 *cert;
+
+    shim_attach();
+    shim_fail_fn("C_GenerateKeyPair", CKR_SESSION_HANDLE_INVALID);
+    key = P11CMP_PKCS11_generate_key(SHIM_URI("s-recover", ";object=r"),
+                                     "EC:P-256", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    ck_assert_int_eq(count_label("r"), 2); /* exactly one pair */
+    shim_fail_fn("C_Sign", CKR_SESSION_CLOSED);
+    ck_assert_int_eq(sign_verify(key), 1);
+    shim_fail_fn("C_SignInit", CKR_USER_NOT_LOGGED_IN);
+    ck_assert_int_eq(sign_verify(key), 1);
+    cert = self_signed(key, "r");
+    shim_fail_fn("C_CreateObject", CKR_DEVICE_REMOVED);
+    ck_assert(P11CMP_PKCS11_store_cert(SHIM_URI("s-recover", ";object=r"),
+                                       cert, P11CMP_PKCS11_CERT_USER, NULL));
+    ck_assert_int_eq(count_label("r"), 3);
+    shim_fail_fn("C_FindObjectsInit", CKR_TOKEN_NOT_PRESENT);
+    again = P11CMP_PKCS11_load_key(SHIM_URI("s-recover", ";object=r"), NULL);
+    ck_assert_ptr_nonnull(again);
+    /* not recoverable: reported by name, no retry */
+    shim_fail_fn("C_Sign", CKR_DEVICE_ERROR);
+    ck_assert_int_eq(sign_verify(again), 0);
+    ck_assert(p11_fixture_has_error(P11CMP_R_PKCS11_ERROR,
+                                    "C_Sign: CKR_DEVICE_ERROR"));
+    ck_assert_int_eq(sign_verify(again), 1);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(again);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pkcs11_shim");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    if (!p11_fixture_setup(labels)) {
+        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
+        return 99;
+    }
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, enroll_fails_cleanly_at_every_call);
+    tcase_add_test(tc, store_fails_cleanly_at_every_call);
+    tcase_add_test(tc, session_recovery);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    P11CMP_PKCS11_cleanup();
+    p11_fixture_teardown();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,137 @@
+/*
+ * tests/p11_fixture.c - the SoftHSM2 fixture shared by the C tests of the
+ * PKCS#11 layer (see p11_fixture.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <p11cmp/p11cmp.h>
+
+#include "p11_fixture.h"
+
+static char dir[256];
+static char shim[1024];
+
+const char *p11_fixture_module(void)
+{
+    const char *m = getenv("SOFTHSM2_MODULE");
+
+    return m != NULL && *m != '\0' ? m : "/usr/lib/softhsm/libsofthsm2.so";
+}
+
+const char *p11_fixture_shim(void)
+{
+    const char *b = getenv("top_builddir");
+
+    snprintf(shim, sizeof(shim), "%s/tests/shim/.libs/libp11shim.so",
+             b != NULL ? b : ".");
+    return shim;
+}
+
+const char *p11_fixture_dir(void)
+{
+    return dir;
+}
+
+int p11_fixture_run(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+int p11_fixture_setup(const char *const *labels)
+{
+    char conf[512];
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/p11cmp-ctest.XXXXXX",
+             getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL)
+        return 0;
+    snprintf(conf, sizeof(conf), "%s/tokens", dir);
+    if (p11_fixture_run("mkdir -p '%s'", conf) != 0)
+        return 0;
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+    if ((f = fopen(conf, "w")) == NULL)
+        return 0;
+    fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = "
+            "file\nlog.level = ERROR\nslots.removable = false\n", dir);
+    fclose(f);
+    setenv("SOFTHSM2_CONF", conf, 1);
+    for (; *labels != NULL; labels++)
+        if (p11_fixture_run("softhsm2-util --init-token --free --label '%s'"
+                            " --pin %s --so-pin %s >/dev/null", *labels,
+                            P11_FIXTURE_PIN, P11_FIXTURE_SO_PIN) != 0)
+            return 0;
+    return 1;
+}
+
+void p11_fixture_teardown(void)
+{
+    if (dir[0] != '\0')
+        (void)p11_fixture_run("rm -rf '%s'", dir);
+    dir[0] = '\0';
+}
+
+const char *p11_fixture_uri(const char *label, const char *extra,
+                            const char *module, int pin)
+{
+    static char bufs[8][1024];
+    static int next;
+    char *b = bufs[next++ % 8];
+
+    snprintf(b, sizeof(bufs[0]), "pkcs11:token=%s%s?module-path=%s%s",
+             label, extra, module != NULL ? module : p11_fixture_module(),
+             pin ? "&pin-value=" P11_FIXTURE_PIN : "");
+    return b;
+}
+
+char *p11_fixture_list(const char *label)
+{
+    char cmd[1024], buf[4096];
+    size_t n = 0, r;
+    FILE *p;
+    char *out;
+
+    snprintf(cmd, sizeof(cmd), "pkcs11-tool --module '%s' --token-label "
+             "'%s' --login --pin %s --list-objects 2>&1 | sort",
+             p11_fixture_module(), label, P11_FIXTURE_PIN);
+    if ((p = popen(cmd, "r")) == NULL)
+        return NULL;
+    while (n < sizeof(buf) - 1
+           && (r = fread(buf + n, 1, sizeof(buf) - 1 - n, p)) > 0)
+        n += r;
+    buf[n] = '\0';
+    if (pclose(p) != 0)
+        return NULL;
+    out = malloc(n + 1);
+    if (out != NULL)
+        memcpy(out, buf, n + 1);
+    return out;
+}
+
+int p11_fixture_has_error(int reason, const char *text)
+{
+    const char *data;
+    int flags, found = 0;
+    unsigned long e;
+    while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        if (getenv("P11_FIXTURE_DEBUG") != NULL)
+            fprintf(stderr, "error %lx: %s\n", e,
+                    (flags & ERR_TXT_STRING) != 0 ? data : "");
+        if ((reason == 0 || (ERR_GET_LIB(e) == P11CMP_ERR_get_lib()
+                             && ERR_GET_REASON(e) == reason))
+            && (text == NULL || ((flags & ERR_TXT_STRING) != 0
+                                 && strstr(data, text) != NULL)))
+            found = 1;
+    }
+    return found;
+}

@@ -1,0 +1,49 @@
+/*
+ * tests/p11_fixture.h - the SoftHSM2 fixture of the C tests: one private
+ * token directory per test program run (own SOFTHSM2_CONF), tokens
+ * initialised with PIN 1234, helpers to list a token's objects with
+ * pkcs11-tool (an independent reader) and to look for an error on the
+ * OpenSSL error queue.
+ */
+#ifndef P11_FIXTURE_H
+#define P11_FIXTURE_H
+
+#define P11_FIXTURE_PIN "1234"
+#define P11_FIXTURE_SO_PIN "12345678"
+
+/* The SoftHSM2 module ($SOFTHSM2_MODULE or the Debian path). */
+const char *p11_fixture_module(void);
+/* The shim module built for the tests (tests/shim/.libs/libp11shim.so). */
+const char *p11_fixture_shim(void);
+/*
+ * Makes a temporary token directory, points SOFTHSM2_CONF at it and
+ * initialises one token per label (NULL-terminated list). Call before any
+ * module is loaded. 1 on success.
+ */
+int p11_fixture_setup(const char *const *labels);
+/* Removes the directory again. */
+void p11_fixture_teardown(void);
+/* The temporary directory (for PIN files and such). */
+const char *p11_fixture_dir(void);
+/*
+ * "pkcs11:token=LABEL;...extra?module-path=MODULE&pin-value=1234" written
+ * into a static buffer (one of 8, rotating); extra may be "" or start
+ * with ";", module NULL means SoftHSM2, pin 0 leaves the PIN out.
+ */
+const char *p11_fixture_uri(const char *label, const char *extra,
+                            const char *module, int pin);
+/*
+ * pkcs11-tool --list-objects on token label (logged in), its lines
+ * sorted: a new string the caller frees, NULL on error.
+ */
+char *p11_fixture_list(const char *label);
+/* Runs a shell command with the fixture's environment; its exit code. */
+int p11_fixture_run(const char *fmt, ...);
+/*
+ * 1 if the thread's error queue holds an entry with reason (p11cmp's
+ * library; 0 = any reason) whose data contains text (NULL = any). The
+ * queue is emptied.
+ */
+int p11_fixture_has_error(int reason, const char *text);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * tests/shim/p11shim.c - a fault-injecting PKCS#11 module for tests: it
+ * forwards every call to a real module (P11SHIM_REAL_MODULE, default
+ * $SOFTHSM2_MODULE) and counts the calls; call number P11SHIM_FAIL_AT
+ * (1-based) returns P11SHIM_FAIL_RV (a CKR_ name or number) instead of
+ * being forwarded. Tests in the same process steer it through
+ * p11shim_fail_at() and p11shim_calls().
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <p11-kit/pkcs11.h>
+
+struct ckr_name {
+    CK_RV rv;
+    const char *name;
+};
+
+#define P11CMP_CKR(n) {n, #n},
+static const struct ckr_name ckr_names[] = {
+#include "../../pkcs11/p11_ckr_list.h"
+};
+
+static CK_FUNCTION_LIST *real;
+static CK_FUNCTION_LIST shim;
+static unsigned long calls, fail_at;
+static CK_RV fail_rv = CKR_DEVICE_ERROR;
+static char fail_fn[64];
+
+/* Control from a test in the same process (found with dlsym). */
+void p11shim_fail_at(unsigned long n, CK_RV rv);
+void p11shim_fail_fn(const char *name, CK_RV rv);
+unsigned long p11shim_calls(void);
+
+/* The next call of function name (e.g. "C_Sign") fails with rv, once. */
+void p11shim_fail_fn(const char *name, CK_RV rv)
+{
+    strncpy(fail_fn, name, sizeof(fail_fn) - 1);
+    fail_rv = rv;
+}
+
+void p11shim_fail_at(unsigned long n, CK_RV rv)
+{
+    fail_at = n;
+    fail_rv = rv;
+}
+
+unsigned long p11shim_calls(void)
+{
+    return calls;
+}
+
+static CK_RV parse_rv(const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(ckr_names) / sizeof(ckr_names[0]); i++)
+        if (strcmp(ckr_names[i].name, s) == 0)
+            return ckr_names[i].rv;
+    return strtoul(s, NULL, 0);
+}
+
+static int fail_now(const char *name)
+{
+    if (fail_fn[0] != '\0' && strcmp(fail_fn, name) == 0) {
+        fail_fn[0] = '\0';
+        ++calls;
+        return 1;
+    }
+    return ++calls == fail_at;
+}
+
+#define WRAP(name, params, args) \
+    static CK_RV w_##name params \
+    { \
+        if (fail_now(#name)) \
+            return fail_rv; \
+        return real->name args; \
+    }
+
+WRAP(C_Initialize, (void *a), (a))
+WRAP(C_Finalize, (void *a), (a))
+WRAP(C_GetInfo, (CK_INFO *i), (i))
+WRAP(C_GetSlotList, (CK_BBOOL p, CK_SLOT_ID *l, CK_ULONG *n), (p, l, n))
+WRAP(C_GetSlotInfo, (CK_SLOT_ID s, CK_SLOT_INFO *i), (s, i))
+WRAP(C_GetTokenInfo, (CK_SLOT_ID s, CK_TOKEN_INFO *i), (s, i))
+WRAP(C_OpenSession, (CK_SLOT_ID s, CK_FLAGS f, void *a, CK_NOTIFY n,
+                     CK_SESSION_HANDLE *h), (s, f, a, n, h))
+WRAP(C_CloseSession, (CK_SESSION_HANDLE h), (h))
+WRAP(C_Login, (CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR *p,
+               CK_ULONG l), (h, u, p, l))
+WRAP(C_Logout, (CK_SESSION_HANDLE h), (h))
+WRAP(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n,
+                      CK_OBJECT_HANDLE *o), (h, t, n, o))
+WRAP(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o))
+WRAP(C_GetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                           CK_ATTRIBUTE *t, CK_ULONG n), (h, o, t, n))
+WRAP(C_SetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                           CK_ATTRIBUTE *t, CK_ULONG n), (h, o, t, n))
+WRAP(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n),
+     (h, t, n))
+WRAP(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *o, CK_ULONG m,
+                     CK_ULONG *n), (h, o, m, n))
+WRAP(C_FindObjectsFinal, (CK_SESSION_HANDLE h), (h))
+WRAP(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM *m, CK_OBJECT_HANDLE k),
+     (h, m, k))
+WRAP(C_Sign, (CK_SESSION_HANDLE h, CK_BYTE *d, CK_ULONG dl, CK_BYTE *s,
+              CK_ULONG *sl), (h, d, dl, s, sl))
+WRAP(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
+                         CK_ATTRIBUTE *pt, CK_ULONG pn, CK_ATTRIBUTE *kt,
+                         CK_ULONG kn, CK_OBJECT_HANDLE *pub,
+                         CK_OBJECT_HANDLE *priv),
+     (h, m, pt, pn, kt, kn, pub, priv))
+
+static int load_real(void)
+{
+    const char *path = getenv("P11SHIM_REAL_MODULE");
+    const char *s;
+    CK_RV (*get)(CK_FUNCTION_LIST **);
+    void *dl;
+
+    if (path == NULL)
+        path = getenv("SOFTHSM2_MODULE");
+    if (path == NULL)
+        path = "/usr/lib/softhsm/libsofthsm2.so";
+    if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+        return 0;
+    *(void **)&get = dlsym(dl, "C_GetFunctionList");
+    if (get == NULL || get(&real) != CKR_OK)
+        return 0;
+    if ((s = getenv("P11SHIM_FAIL_AT")) != NULL)
+        fail_at = strtoul(s, NULL, 10);
+    if ((s = getenv("P11SHIM_FAIL_RV")) != NULL)
+        fail_rv = parse_rv(s);
+    shim = *real; /* what is not wrapped goes straight through */
+    shim.C_Initialize = w_C_Initialize;
+    shim.C_Finalize = w_C_Finalize;
+    shim.C_GetInfo = w_C_GetInfo;
+    shim.C_GetSlotList = w_C_GetSlotList;
+    shim.C_GetSlotInfo = w_C_GetSlotInfo;
+    shim.C_GetTokenInfo = w_C_GetTokenInfo;
+    shim.C_OpenSession = w_C_OpenSession;
+    shim.C_CloseSession = w_C_CloseSession;
+    shim.C_Login = w_C_Login;
+    shim.C_Logout = w_C_Logout;
+    shim.C_CreateObject = w_C_CreateObject;
+    shim.C_DestroyObject = w_C_DestroyObject;
+    shim.C_GetAttributeValue = w_C_GetAttributeValue;
+    shim.C_SetAttributeValue = w_C_SetAttributeValue;
+    shim.C_FindObjectsInit = w_C_FindObjectsInit;
+    shim.C_FindObjects = w_C_FindObjects;
+    shim.C_FindObjectsFinal = w_C_FindObjectsFinal;
+    shim.C_SignInit = w_C_SignInit;
+    shim.C_Sign = w_C_Sign;
+    shim.C_GenerateKeyPair = w_C_GenerateKeyPair;
+    return 1;
+}
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST **list);
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST **list)
+{
+    if (real == NULL && !load_real())
+        return CKR_GENERAL_ERROR;
+    *list = &shim;
+    return CKR_OK;
+}
