@@ -3,8 +3,9 @@
 # bash's /dev/tcp: two requests answered over one keep-alive connection,
 # HTTP/1.0 closing, the errors (413 too large, 411 no Content-Length, 405,
 # 404 with --path, 415, 400 for a body that is no PKIMessage), an idle
-# connection giving way to a new client, and the three ways it stops by
-# itself or on request (--max-requests, --timeout, SIGTERM).
+# connection giving way to a new client, --io-timeout (408 for a request
+# that does not arrive, idle connections closed), and the three ways it
+# stops by itself or on request (--max-requests, --timeout, SIGTERM).
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 
@@ -163,6 +164,20 @@ testca_wait_exit 5 || fail "test CA still runs after --max-requests 2"
 expect_eq "exit status after max-requests" "$TESTCA_RC" 0
 expect_eq "stop reason" \
     "$(log_count 'stopping (max-requests reached) after 2 request(s)')" 1
+
+# --io-timeout 1: an incomplete request gets 408, an idle connection is
+# closed.
+testca_start --io-timeout 1 --timeout 60
+http_open
+printf 'POST /pkix/ HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc' >&3
+http_response "$WORK/err.txt" || fail "no answer to an incomplete request"
+expect_eq "incomplete request" "$STATUS $CONNECTION" "408 close"
+expect_closed
+http_open
+start=$(date +%s)
+expect_closed
+[ $(($(date +%s) - start)) -le 3 ] || fail "idle connection kept too long"
+testca_stop
 
 # --timeout 1: exits on its own.
 testca_start --timeout 1

@@ -4,8 +4,9 @@
  * connection gives way to a new client), POST of application/pkixcmp with
  * a required Content-Length up to 1 MiB (413 beyond), keep-alive as the
  * Connection header and HTTP version say, TCP_NODELAY, idle and read
- * timeouts. It always stops: on SIGTERM/SIGINT, after --max-requests
- * answers or when --timeout has passed.
+ * timeouts (--io-timeout: an idle connection is closed, a request that
+ * does not arrive in full gets 408). It always stops: on SIGTERM/SIGINT,
+ * after --max-requests answers or when --timeout has passed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +29,6 @@
 #define MAX_BODY (1024 * 1024)
 #define MAX_HEAD 8192
 #define READ_CHUNK 16384
-#define IDLE_TIMEOUT_MS 10000
-#define READ_TIMEOUT_MS 10000
 #define WRITE_TIMEOUT_MS 10000
 #define LINGER_MS 500
 
@@ -337,16 +336,16 @@ static void conn_close(CONN *c)
 }
 
 /* Closes c if idle or a request takes too long to arrive (408). */
-static void conn_check_timeouts(CONN *c)
+static void conn_check_timeouts(CONN *c, long long limit_ms)
 {
     long long now = now_ms();
 
     if (c->fd < 0)
         return;
-    if (c->len > 0 && now - c->started_ms > READ_TIMEOUT_MS) {
+    if (c->len > 0 && now - c->started_ms > limit_ms) {
         (void)send_error(c->fd, 408, 0);
         conn_close(c);
-    } else if (c->len == 0 && now - c->last_ms > IDLE_TIMEOUT_MS) {
+    } else if (c->len == 0 && now - c->last_ms > limit_ms) {
         fprintf(stderr, "testca: http: closing idle connection\n");
         conn_close(c);
     }
@@ -462,7 +461,7 @@ static int serve_once(int lfd, CONN *c, const HTTP_CFG *cfg, long *served,
     if (conn_at >= 0 && pf[conn_at].revents != 0
             && !conn_read(c, cfg, served))
         conn_close(c);
-    conn_check_timeouts(c);
+    conn_check_timeouts(c, cfg->io_timeout * 1000LL);
     if (listen_at >= 0 && (pf[listen_at].revents & POLLIN) != 0
             && (cfg->max_requests == 0 || *served < cfg->max_requests)) {
         if (c->fd >= 0 && c->len == 0) {

@@ -15,6 +15,7 @@
 
 #define DEFAULT_DAYS 30
 #define DEFAULT_TIMEOUT 300
+#define DEFAULT_IO_TIMEOUT 10
 
 static const char usage[] =
 "usage: testca [options]\n"
@@ -22,6 +23,8 @@ static const char usage[] =
 "  --path PATH              only accept this HTTP path (default: any)\n"
 "  --max-requests N         exit after answering N requests\n"
 "  --timeout SECS           exit after SECS seconds (default 300, 0: never)\n"
+"  --io-timeout SECS        drop idle connections and incomplete requests\n"
+"                           (408) after SECS seconds (default 10)\n"
 "  --ref REF --secret SRC   PBM protection; SRC is pass:, env: or file:\n"
 "  --cakey F --cacert F     load the CA key and cert (default: new P-256)\n"
 "  --cacertout F            write the CA certificate (PEM) to F\n"
@@ -58,7 +61,7 @@ enum {
     O_PORT = 256, O_PATH, O_MAXREQ, O_TIMEOUT, O_REF, O_SECRET, O_CAKEY,
     O_CACERT, O_CACERTOUT, O_SRVCERT, O_SRVKEY, O_TRUSTED, O_ACCEPT_UNPROT,
     O_DAYS, O_CERTOUT, O_POLL, O_CHECK_AFTER, O_REJECT, O_IMPLICIT,
-    O_CAPUBS, O_EXTRA, O_VERBOSE, O_HELP
+    O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +87,7 @@ static const struct option long_opts[] = {
     { "send-capubs", no_argument, NULL, O_CAPUBS },
     { "extra-certs", required_argument, NULL, O_EXTRA },
     { "verbose", no_argument, NULL, O_VERBOSE },
+    { "io-timeout", required_argument, NULL, O_IO_TIMEOUT },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 }
 };
@@ -149,6 +153,8 @@ static void set_option(OPTS *o, int opt, const char *arg)
     case O_MAXREQ: o->http.max_requests = number(name, arg, 0, 1L << 30);
         break;
     case O_TIMEOUT: o->http.timeout = number(name, arg, 0, 1L << 30); break;
+    case O_IO_TIMEOUT: o->http.io_timeout = number(name, arg, 1, 3600);
+        break;
     case O_DAYS: o->days = number(name, arg, 1, 36500); break;
     case O_POLL: o->poll = (int)number(name, arg, 0, 1000); break;
     case O_CHECK_AFTER: o->check_after = (int)number(name, arg, 0, 3600);
@@ -170,6 +176,7 @@ static void parse_args(OPTS *o, int argc, char **argv)
 
     memset(o, 0, sizeof(*o));
     o->http.timeout = DEFAULT_TIMEOUT;
+    o->http.io_timeout = DEFAULT_IO_TIMEOUT;
     o->days = DEFAULT_DAYS;
     o->check_after = 1;
     while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)

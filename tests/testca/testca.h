@@ -63,6 +63,7 @@ typedef struct {
     const char *path;                /* NULL: any path */
     long max_requests;               /* 0: unlimited */
     long timeout;                    /* seconds of running, 0: unlimited */
+    long io_timeout;                 /* seconds idle or reading a request */
     http_handler_fn handler;
     void *arg;
 } HTTP_CFG;
