@@ -13,9 +13,6 @@
 
 #include "asn1_peer.h"
 
-#define REF "peer-ref"
-#define SECRET "peer-secret"
-
 struct srv_state {
     struct peer_pki *pki;
     int waiting;       /* answer the next cert request with "waiting" */
@@ -234,10 +231,10 @@ static int init_server(struct session *s, struct peer_pki *pki, int sig)
                                   OSSL_CMP_LOG_CRIT);
     if (!sig)
         return OSSL_CMP_CTX_set1_referenceValue(sctx,
-                                                (unsigned char *)REF,
-                                                strlen(REF))
-            && OSSL_CMP_CTX_set1_secretValue(sctx, (unsigned char *)SECRET,
-                                             strlen(SECRET));
+                                                (unsigned char *)PEER_REF,
+                                                strlen(PEER_REF))
+            && OSSL_CMP_CTX_set1_secretValue(sctx, (unsigned char *)PEER_SECRET,
+                                             strlen(PEER_SECRET));
     if ((ts = X509_STORE_new()) == NULL
             || !X509_STORE_add_cert(ts, pki->ca_cert)
             || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
@@ -267,10 +264,10 @@ static OSSL_CMP_CTX *new_client(struct session *s, struct peer_pki *pki,
         && EVP_PKEY_up_ref(pki->ee_key)
         && OSSL_CMP_CTX_set0_newPkey(ctx, 1, pki->ee_key);
     if (ok && !sig)
-        ok = OSSL_CMP_CTX_set1_referenceValue(ctx, (unsigned char *)REF,
-                                              strlen(REF))
-            && OSSL_CMP_CTX_set1_secretValue(ctx, (unsigned char *)SECRET,
-                                             strlen(SECRET));
+        ok = OSSL_CMP_CTX_set1_referenceValue(ctx, (unsigned char *)PEER_REF,
+                                              strlen(PEER_REF))
+            && OSSL_CMP_CTX_set1_secretValue(ctx, (unsigned char *)PEER_SECRET,
+                                             strlen(PEER_SECRET));
     if (ok && sig)
         ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee_cert)
             && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)

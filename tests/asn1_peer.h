@@ -12,6 +12,10 @@
 
 #define PEER_MAX_MSGS 128
 
+/* the PBM reference and secret of every session except "signed-ir" */
+#define PEER_REF "peer-ref"
+#define PEER_SECRET "peer-secret"
+
 struct peer_msg {
     unsigned char *der;
     int len;
@@ -35,8 +39,11 @@ struct peer_pki {
 /*
  * Runs IR, CR, P10CR, KUR, RR, GENM, a polled IR, a server-side error, a
  * client-side error (aborted polling) and a signature-protected IR; fills
- * out with every request and response. Returns 1 if all sessions went as
- * planned, 0 otherwise (printing OpenSSL's errors).
+ * out with every request and response. Sessions "ir", "cr", "p10cr",
+ * "kur", "polled-ir", "rr", "genm", "srv-error", "client-error" use PBM
+ * with PEER_REF/PEER_SECRET; in "signed-ir" the client signs with
+ * ee_key/ee_cert and the server with ca_key/ca_cert. Returns 1 if all
+ * sessions went as planned, 0 otherwise (printing OpenSSL's errors).
  */
 int peer_run_all(struct peer_msgs *out, struct peer_pki *pki);
 void peer_free(struct peer_msgs *msgs, struct peer_pki *pki);
