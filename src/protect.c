@@ -667,6 +667,17 @@ int p11cmp_sign_data(OSSL_LIB_CTX *libctx, const char *propq,
     return res;
 }
 
+/* 1 if libcrypto's newest error says the algorithm is unknown */
+static int unknown_alg_error(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    int r = ERR_GET_REASON(e);
+
+    return ERR_GET_LIB(e) == ERR_LIB_ASN1
+        && (r == ASN1_R_UNKNOWN_SIGNATURE_ALGORITHM
+            || r == ASN1_R_UNKNOWN_MESSAGE_DIGEST_ALGORITHM);
+}
+
 int p11cmp_verify_data(OSSL_LIB_CTX *libctx, const char *propq,
                        EVP_PKEY *pubkey, const X509_ALGOR *alg,
                        const ASN1_BIT_STRING *sig,
@@ -695,11 +706,10 @@ int p11cmp_verify_data(OSSL_LIB_CTX *libctx, const char *propq,
     ASN1_TYPE_free(any);
     if (ret > 0)
         return 1;
-    if (ret == 0)
-        p11cmp_raise(P11CMP_R_BAD_SIGNATURE);
-    else
-        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM,
-                          "cannot verify %s with this key",
+    if (unknown_alg_error())
+        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM, "cannot verify %s",
                           OBJ_nid2sn(OBJ_obj2nid(alg->algorithm)));
+    else /* also malformed signature values and keys of another type */
+        p11cmp_raise(P11CMP_R_BAD_SIGNATURE);
     return 0;
 }
