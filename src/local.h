@@ -819,4 +819,93 @@ int p11cmp_verify_data(OSSL_LIB_CTX *libctx, const char *propq,
                        const ASN1_BIT_STRING *sig,
                        const unsigned char *data, size_t len);
 
+/* from status.c */
+/* names of PKIStatus values and failInfo bit numbers; NULL if invalid */
+const char *p11cmp_status_to_string(int status);
+const char *p11cmp_failinfo_bit_to_string(int bit);
+/*
+ * The PKIStatus of si (0..6), or -1 with P11CMP_R_NULL_ARGUMENT /
+ * P11CMP_R_UNEXPECTED_PKISTATUS if it is missing or out of range.
+ */
+int p11cmp_pkisi_get_status(const P11CMP_PKISI *si);
+/* failInfo of si as bit field (bit n = P11CMP_PKIFAILUREINFO_ n), 0 if
+ * absent, -1 if si is NULL */
+int p11cmp_pkisi_get_failinfo_code(const P11CMP_PKISI *si);
+/*
+ * Writes one line describing si into buf (size bytes, truncated, always
+ * NUL-terminated): status=NAME[; failInfo=a,b][; text="..." "..."].
+ * Returns buf, or NULL if an argument is NULL or size is 0.
+ */
+char *p11cmp_pkisi_snprint(const P11CMP_PKISI *si, char *buf, size_t size);
+/* Stores status, failInfoCode and a copy of statusString of si in the
+ * results of ctx. 1 or 0. */
+int p11cmp_ctx_save_pkisi(P11CMP_CTX *ctx, const P11CMP_PKISI *si);
+
+/* from verify.c */
+/* bit of a body type in the expected_types of p11cmp_msg_check_received */
+#define P11CMP_BODY_MASK(type) (1UL << (type))
+/*
+ * Validates the protection of the received msg over its ProtectedPart
+ * as received. PBM: the MAC with ctx->secretValue (caps pbm_max_itercnt,
+ * pbm_max_slen), compared in constant time. Signature: with ctx->srvCert
+ * if set (trusted as is, even expired), else with a cert among
+ * validatedSrvCert, msg extraCerts, ctx untrusted and the trusted store's
+ * certs whose subject is the sender, whose SKID equals senderKID if that
+ * is present, valid now, with keyUsage digitalSignature (unless
+ * IGNORE_KEYUSAGE), whose signature verifies and whose path validates
+ * (X509_verify_cert) against ctx->trusted with untrusted + extraCerts as
+ * intermediates; for an IP with PERMIT_TA_IN_EXTRACERTS_FOR_IR also
+ * against the self-signed extraCerts (which must validate the new cert
+ * too). On success sets ctx->validatedSrvCert (signature) and returns 1;
+ * else 0 with one reason: MISSING_PROTECTION, WRONG_PROTECTION, BAD_MAC,
+ * PBM_ITERATION_COUNT_TOO_HIGH, PBM_SALT_TOO_LONG, BAD_SIGNATURE,
+ * NO_SENDER_CERT, SENDER_MISMATCH (signed by a cert whose subject is not
+ * the sender), SENDER_KID_MISMATCH, CERT_NOT_VALID_NOW,
+ * MISSING_KEY_USAGE_DIGITALSIGNATURE, CERT_PATH_VALIDATION_FAILED; with
+ * several candidates, the reason of the one that passed most checks.
+ */
+int p11cmp_msg_check_protection(P11CMP_CTX *ctx, const P11CMP_MSG *msg);
+/*
+ * 1 if UNPROTECTED_ERRORS is set and msg is one of the messages
+ * OSSL_CMP_CTX_new(3) lists for it: an error message, an RP whose statuses
+ * all say rejection, an IP/CP/KUP with exactly one CertResponse saying
+ * rejection. (PKIConf is not among them.) Else 0.
+ */
+int p11cmp_msg_unprotected_exception(const P11CMP_CTX *ctx,
+                                     const P11CMP_MSG *msg);
+/*
+ * Every check of a response to our last request, in this order: DER size
+ * <= max_resp_len (RESPONSE_TOO_LARGE), extraCerts and caPubs <=
+ * max_certs (TOO_MANY_CERTS), pvno 2/3 (UNSUPPORTED_PVNO), sender a DN
+ * equal to expected_sender, else to srvCert's subject (UNEXPECTED_SENDER),
+ * protection (p11cmp_msg_check_protection(), unless the exception above
+ * applies: then missing or invalid protection is logged and accepted),
+ * body type in expected_types (P11CMP_BODY_MASK bits; an error message is
+ * always accepted, IP/CP/KUP also when POLLREP is expected;
+ * UNEXPECTED_BODY_TYPE), transactionID == ctx->transactionID
+ * (TRANSACTIONID_MISMATCH), recipNonce == ctx->senderNonce
+ * (RECIPNONCE_MISMATCH). Only if ALL passed, ctx learns: recipNonce :=
+ * msg senderNonce; and only if the protection validated: extraCertsIn :=
+ * msg extraCerts (not for pollRep/PKIConf) and, for a PBM-protected
+ * IP/CP/KUP, its caPubs are added to ctx->trusted (RFC 4210 5.3.2).
+ * Extra certs are never added to ctx->untrusted. 1 or 0.
+ */
+int p11cmp_msg_check_received(P11CMP_CTX *ctx, const P11CMP_MSG *msg,
+                              unsigned long expected_types);
+/*
+ * The single CertResponse (borrowed) of an IP/CP/KUP msg, which must have
+ * certReqId rid: NULL with MULTIPLE_RESPONSES if there is not exactly one,
+ * CERTREQID_MISMATCH, or INVALID_ARGUMENT for other bodies.
+ */
+p11cmp_CERTRESPONSE *p11cmp_certrep_get0_response(const P11CMP_MSG *msg,
+                                                  int rid);
+/*
+ * The certificate of crep (a new reference) if its public key equals
+ * p11cmp_ctx_get0_newPubkey(ctx) (PUBLIC_KEY_MISMATCH otherwise; no
+ * comparison if ctx has no key); NO_CERT_IN_RESPONSE if crep holds none
+ * or an encrypted one. Does not change ctx.
+ */
+X509 *p11cmp_certresponse_get1_cert(const P11CMP_CTX *ctx,
+                                    const p11cmp_CERTRESPONSE *crep);
+
 #endif /* P11CMP_LOCAL_H */

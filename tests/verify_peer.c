@@ -1,0 +1,512 @@
+/*
+ * tests/verify_peer.c - OpenSSL as the server of the validation tests: a
+ * test PKI, CMP sessions between OSSL_CMP_CTX and OSSL_CMP_SRV_CTX in
+ * process recording the DER of every message, and re-protection of
+ * altered responses (PBM with OSSL_CRMF_pbm_new, signatures with
+ * EVP_DigestSign) so that only the altered rule fails.
+ */
+#include <string.h>
+
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "verify_peer.h"
+
+struct srv_state {
+    const struct vp_pki *pki;
+    int fail;
+    long serial;
+};
+
+struct run {
+    struct vp_session *s;
+    OSSL_CMP_SRV_CTX *srv;
+    struct srv_state st;
+};
+
+X509_NAME *vp_name(const char *cn)
+{
+    X509_NAME *name = X509_NAME_new();
+
+    if (name != NULL
+            && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                          (const unsigned char *)cn, -1, -1,
+                                          0))
+        return name;
+    X509_NAME_free(name);
+    return NULL;
+}
+
+static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX v3;
+    X509_EXTENSION *ext;
+    int ok;
+
+    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    ok = ext != NULL && X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+X509 *vp_cert(EVP_PKEY *pub, const char *cn, X509 *issuer, EVP_PKEY *ikey,
+              const char *ku, int days_from, int days_to)
+{
+    static long serial = 1;
+    X509 *x = X509_new();
+    X509_NAME *name = vp_name(cn);
+    int ok;
+
+    ok = x != NULL && name != NULL && X509_set_version(x, X509_VERSION_3)
+        && ASN1_INTEGER_set(X509_get_serialNumber(x), serial++)
+        && X509_set_subject_name(x, name)
+        && X509_set_issuer_name(x, issuer != NULL
+                                ? X509_get_subject_name(issuer) : name)
+        && X509_time_adj_ex(X509_getm_notBefore(x), days_from, 0, NULL)
+        && X509_time_adj_ex(X509_getm_notAfter(x), days_to, 0, NULL)
+        && X509_set_pubkey(x, pub)
+        && add_ext(x, issuer != NULL ? issuer : x,
+                   NID_subject_key_identifier, "hash");
+    if (ok && issuer == NULL)
+        ok = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+    if (ok && issuer != NULL)
+        ok = add_ext(x, issuer, NID_authority_key_identifier, "keyid");
+    if (ok && ku != NULL)
+        ok = add_ext(x, x, NID_key_usage, ku);
+    ok = ok && X509_sign(x, ikey, EVP_sha256()) > 0;
+    X509_NAME_free(name);
+    if (ok)
+        return x;
+    X509_free(x);
+    return NULL;
+}
+
+int vp_pki_new(struct vp_pki *pki)
+{
+    EVP_PKEY *other_root_key = EVP_EC_gen("P-256");
+    int ok;
+
+    memset(pki, 0, sizeof(*pki));
+    ok = (pki->root_key = EVP_EC_gen("P-256")) != NULL
+        && (pki->srv_key = EVP_EC_gen("P-256")) != NULL
+        && (pki->ee_key = EVP_EC_gen("P-256")) != NULL
+        && (pki->other_key = EVP_EC_gen("P-256")) != NULL
+        && other_root_key != NULL
+        && (pki->root = vp_cert(pki->root_key, "vp root", NULL,
+                                pki->root_key, "keyCertSign,cRLSign",
+                                -1, 30)) != NULL
+        && (pki->other_root = vp_cert(other_root_key, "vp other root", NULL,
+                                      other_root_key, "keyCertSign",
+                                      -1, 30)) != NULL
+        && (pki->srv = vp_cert(pki->srv_key, "vp server", pki->root,
+                               pki->root_key, "critical,digitalSignature",
+                               -1, 10)) != NULL
+        && (pki->srv_expired = vp_cert(pki->srv_key, "vp server", pki->root,
+                                       pki->root_key, "digitalSignature",
+                                       -10, -1)) != NULL
+        && (pki->srv_nods = vp_cert(pki->srv_key, "vp server", pki->root,
+                                    pki->root_key, "keyAgreement",
+                                    -1, 10)) != NULL
+        && (pki->ee = vp_cert(pki->ee_key, "ee", pki->root, pki->root_key,
+                              "digitalSignature", -1, 10)) != NULL
+        && (pki->ee_other = vp_cert(pki->other_key, "ee", pki->root,
+                                    pki->root_key, "digitalSignature",
+                                    -1, 10)) != NULL;
+    EVP_PKEY_free(other_root_key);
+    return ok;
+}
+
+void vp_pki_free(struct vp_pki *pki)
+{
+    EVP_PKEY_free(pki->root_key);
+    EVP_PKEY_free(pki->srv_key);
+    EVP_PKEY_free(pki->ee_key);
+    EVP_PKEY_free(pki->other_key);
+    X509_free(pki->root);
+    X509_free(pki->other_root);
+    X509_free(pki->srv);
+    X509_free(pki->srv_expired);
+    X509_free(pki->srv_nods);
+    X509_free(pki->ee);
+    X509_free(pki->ee_other);
+    memset(pki, 0, sizeof(*pki));
+}
+
+void vp_session_free(struct vp_session *s)
+{
+    int i;
+
+    for (i = 0; i < s->n; i++)
+        OPENSSL_free(s->der[i]);
+    memset(s, 0, sizeof(*s));
+}
+
+static void record(struct vp_session *s, const OSSL_CMP_MSG *msg)
+{
+    if (s->n >= VP_MAX_MSGS)
+        return;
+    s->der[s->n] = NULL;
+    s->len[s->n] = i2d_OSSL_CMP_MSG(msg, &s->der[s->n]);
+    if (s->len[s->n] > 0)
+        s->n++;
+}
+
+static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
+{
+    struct run *r = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
+    OSSL_CMP_MSG *rsp;
+
+    record(r->s, req);
+    rsp = OSSL_CMP_SRV_process_request(r->srv, req);
+    if (rsp != NULL)
+        record(r->s, rsp);
+    return rsp;
+}
+
+static STACK_OF(X509) *one_cert(X509 *cert)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+
+    if (sk != NULL && X509_up_ref(cert) && sk_X509_push(sk, cert) > 0)
+        return sk;
+    sk_X509_free(sk);
+    return NULL;
+}
+
+/* the mock CA: issues a cert for ee_key, with the root as caPubs */
+static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
+                                        const OSSL_CMP_MSG *req, int rid,
+                                        const OSSL_CRMF_MSG *crm,
+                                        const X509_REQ *p10cr,
+                                        X509 **certOut,
+                                        STACK_OF(X509) **chainOut,
+                                        STACK_OF(X509) **caPubs)
+{
+    struct srv_state *st = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv_ctx);
+
+    (void)req;
+    (void)rid;
+    (void)crm;
+    (void)p10cr;
+    if (st->fail)
+        return NULL;
+    *certOut = vp_cert(st->pki->ee_key, "ee", st->pki->root,
+                       st->pki->root_key, "digitalSignature", -1, 10);
+    *chainOut = one_cert(st->pki->root);
+    *caPubs = one_cert(st->pki->root);
+    return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, "ok");
+}
+
+static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *srv_ctx,
+                              const OSSL_CMP_MSG *req,
+                              const X509_NAME *issuer,
+                              const ASN1_INTEGER *serial)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)issuer;
+    (void)serial;
+    return NULL;
+}
+
+static int srv_genm(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                    const STACK_OF(OSSL_CMP_ITAV) *in,
+                    STACK_OF(OSSL_CMP_ITAV) **out)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)in;
+    (void)out;
+    return 0;
+}
+
+static void srv_error(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                      const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
+                      const OSSL_CMP_PKIFREETEXT *details)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)si;
+    (void)code;
+    (void)details;
+}
+
+static int srv_certConf(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                        int rid, const ASN1_OCTET_STRING *certHash,
+                        const OSSL_CMP_PKISI *si)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)rid;
+    (void)certHash;
+    (void)si;
+    return 1;
+}
+
+static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                       int rid, OSSL_CMP_MSG **certReq, int64_t *after)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)rid;
+    *certReq = NULL;
+    *after = 0;
+    return 0;
+}
+
+static X509_STORE *store_of(X509 *cert)
+{
+    X509_STORE *ts = X509_STORE_new();
+
+    if (ts != NULL && X509_STORE_add_cert(ts, cert))
+        return ts;
+    X509_STORE_free(ts);
+    return NULL;
+}
+
+/* the OpenSSL server: PBM, or signing with srv_key and srv */
+static int init_server(struct run *r, const struct vp_pki *pki, int sig)
+{
+    OSSL_CMP_CTX *sctx;
+    X509_STORE *ts;
+
+    r->st.pki = pki;
+    if ((r->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL)) == NULL
+            || !OSSL_CMP_SRV_CTX_init(r->srv, &r->st, srv_cert_request,
+                                      srv_rr, srv_genm, srv_error,
+                                      srv_certConf, srv_pollReq))
+        return 0;
+    sctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(r->srv);
+    (void)OSSL_CMP_CTX_set_option(sctx, OSSL_CMP_OPT_LOG_VERBOSITY,
+                                  OSSL_CMP_LOG_CRIT);
+    if (!sig)
+        return OSSL_CMP_CTX_set1_referenceValue(sctx,
+                                                (unsigned char *)VP_REF,
+                                                strlen(VP_REF))
+            && OSSL_CMP_CTX_set1_secretValue(sctx,
+                                             (unsigned char *)VP_SECRET,
+                                             strlen(VP_SECRET));
+    if ((ts = store_of(pki->root)) == NULL
+            || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
+        X509_STORE_free(ts);
+        return 0;
+    }
+    return OSSL_CMP_CTX_set1_cert(sctx, pki->srv)
+        && OSSL_CMP_CTX_set1_pkey(sctx, pki->srv_key);
+}
+
+/* the OpenSSL client, protected like the server */
+static OSSL_CMP_CTX *new_client(struct run *r, const struct vp_pki *pki,
+                                int sig)
+{
+    OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+    X509_NAME *subject = vp_name("ee");
+    X509_STORE *ts = NULL;
+    int ok;
+
+    ok = ctx != NULL && subject != NULL
+        && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_LOG_VERBOSITY,
+                                   OSSL_CMP_LOG_CRIT)
+        && OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
+        && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, r)
+        && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
+        && EVP_PKEY_up_ref(pki->ee_key)
+        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, pki->ee_key);
+    if (ok && !sig)
+        ok = OSSL_CMP_CTX_set1_referenceValue(ctx, (unsigned char *)VP_REF,
+                                              strlen(VP_REF))
+            && OSSL_CMP_CTX_set1_secretValue(ctx,
+                                             (unsigned char *)VP_SECRET,
+                                             strlen(VP_SECRET));
+    if (ok && sig)
+        ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee)
+            && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)
+            && (ts = store_of(pki->root)) != NULL
+            && OSSL_CMP_CTX_set0_trustedStore(ctx, ts);
+    if (ok && sig)
+        ts = NULL;
+    X509_STORE_free(ts);
+    X509_NAME_free(subject);
+    if (ok)
+        return ctx;
+    OSSL_CMP_CTX_free(ctx);
+    return NULL;
+}
+
+int vp_run(const struct vp_pki *pki, enum vp_kind kind,
+           struct vp_session *s)
+{
+    struct run r;
+    OSSL_CMP_CTX *ctx = NULL;
+    X509 *cert = NULL;
+    int ok;
+
+    memset(&r, 0, sizeof(r));
+    memset(s, 0, sizeof(*s));
+    r.s = s;
+    r.st.fail = kind == VP_FAIL;
+    ok = init_server(&r, pki, kind == VP_SIG)
+        && (ctx = new_client(&r, pki, kind == VP_SIG)) != NULL;
+    if (ok) {
+        cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_IR, NULL);
+        ok = kind == VP_FAIL ? cert == NULL && s->n == 2
+                             : cert != NULL && s->n == 4;
+    }
+    ERR_clear_error();
+    X509_free(cert);
+    OSSL_CMP_CTX_free(ctx);
+    OSSL_CMP_SRV_CTX_free(r.srv);
+    return ok;
+}
+
+P11CMP_MSG *vp_msg(const struct vp_session *s, int i)
+{
+    const unsigned char *p;
+
+    if (i < 0 || i >= s->n)
+        return NULL;
+    p = s->der[i];
+    return d2i_P11CMP_MSG(NULL, &p, s->len[i]);
+}
+
+P11CMP_CTX *vp_ctx(const struct vp_pki *pki, const struct vp_session *s,
+                   int pbm)
+{
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    P11CMP_MSG *req = vp_msg(s, 0);
+    X509_STORE *ts = NULL;
+    int ok;
+
+    ok = ctx != NULL && req != NULL
+        && P11CMP_CTX_set1_transactionID(ctx, req->header->transactionID)
+        && P11CMP_CTX_set1_senderNonce(ctx, req->header->senderNonce)
+        && EVP_PKEY_up_ref(pki->ee_key)
+        && P11CMP_CTX_set0_newPkey(ctx, 0, pki->ee_key);
+    if (ok && pbm)
+        ok = P11CMP_CTX_set1_secretValue(ctx,
+                                         (const unsigned char *)VP_SECRET,
+                                         strlen(VP_SECRET));
+    if (ok && !pbm) {
+        ok = (ts = store_of(pki->root)) != NULL
+            && P11CMP_CTX_set0_trustedStore(ctx, ts);
+        if (!ok)
+            X509_STORE_free(ts);
+    }
+    P11CMP_MSG_free(req);
+    if (ok)
+        return ctx;
+    P11CMP_CTX_free(ctx);
+    return NULL;
+}
+
+P11CMP_MSG *vp_roundtrip(P11CMP_MSG *msg)
+{
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    P11CMP_MSG *out = NULL;
+    int len = msg != NULL ? i2d_P11CMP_MSG(msg, &der) : -1;
+
+    if (len > 0) {
+        p = der;
+        out = d2i_P11CMP_MSG(NULL, &p, len);
+    }
+    OPENSSL_free(der);
+    P11CMP_MSG_free(msg);
+    return out;
+}
+
+/* the fresh DER of the protected part of the changed msg */
+static int fresh_der(P11CMP_MSG *msg, unsigned char **der)
+{
+    p11cmp_MSG_forget_received(msg);
+    return p11cmp_MSG_protected_part_der(msg, 0, der);
+}
+
+static int set_protection(P11CMP_MSG *msg, const unsigned char *val,
+                          size_t len)
+{
+    if (msg->protection == NULL
+            && (msg->protection = ASN1_BIT_STRING_new()) == NULL)
+        return 0;
+    if (!ASN1_BIT_STRING_set(msg->protection, (unsigned char *)val,
+                             (int)len))
+        return 0;
+    msg->protection->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+    msg->protection->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+    return 1;
+}
+
+int vp_reprotect_pbm(P11CMP_MSG *msg, const char *secret)
+{
+    const ASN1_OBJECT *obj;
+    const void *pval;
+    const ASN1_STRING *param;
+    const unsigned char *p;
+    OSSL_CRMF_PBMPARAMETER *pbmp = NULL;
+    unsigned char *der = NULL, *mac = NULL;
+    size_t maclen = 0;
+    int ptype, len, ok = 0;
+
+    X509_ALGOR_get0(&obj, &ptype, &pval, msg->header->protectionAlg);
+    if (ptype != V_ASN1_SEQUENCE)
+        return 0;
+    param = pval;
+    p = param->data;
+    if ((pbmp = d2i_OSSL_CRMF_PBMPARAMETER(NULL, &p, param->length)) == NULL
+            || (len = fresh_der(msg, &der)) <= 0)
+        goto end;
+    ok = OSSL_CRMF_pbm_new(NULL, NULL, pbmp, der, (size_t)len,
+                           (const unsigned char *)secret, strlen(secret),
+                           &mac, &maclen)
+        && set_protection(msg, mac, maclen);
+ end:
+    OSSL_CRMF_PBMPARAMETER_free(pbmp);
+    OPENSSL_free(der);
+    OPENSSL_free(mac);
+    return ok;
+}
+
+int vp_reprotect_sig(P11CMP_MSG *msg, EVP_PKEY *key)
+{
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    unsigned char *der = NULL, *sig = NULL;
+    size_t siglen = 0;
+    int len = fresh_der(msg, &der), ok;
+
+    ok = len > 0 && mctx != NULL
+        && EVP_DigestSignInit(mctx, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestSign(mctx, NULL, &siglen, der, (size_t)len) == 1
+        && (sig = OPENSSL_malloc(siglen)) != NULL
+        && EVP_DigestSign(mctx, sig, &siglen, der, (size_t)len) == 1
+        && set_protection(msg, sig, siglen);
+    EVP_MD_CTX_free(mctx);
+    OPENSSL_free(der);
+    OPENSSL_free(sig);
+    return ok;
+}
+
+int vp_set_pbm_params(P11CMP_MSG *msg, size_t slen, size_t iter)
+{
+    OSSL_CRMF_PBMPARAMETER *pbmp;
+    ASN1_STRING *param = ASN1_STRING_new();
+    unsigned char *der = NULL;
+    int len = -1;
+
+    pbmp = OSSL_CRMF_pbmp_new(NULL, slen, NID_sha256, iter,
+                              NID_hmacWithSHA256);
+    if (pbmp != NULL)
+        len = i2d_OSSL_CRMF_PBMPARAMETER(pbmp, &der);
+    OSSL_CRMF_PBMPARAMETER_free(pbmp);
+    if (len <= 0 || param == NULL) {
+        ASN1_STRING_free(param);
+        OPENSSL_free(der);
+        return 0;
+    }
+    ASN1_STRING_set0(param, der, len);
+    return X509_ALGOR_set0(msg->header->protectionAlg,
+                           OBJ_nid2obj(NID_id_PasswordBasedMAC),
+                           V_ASN1_SEQUENCE, param);
+}
