@@ -351,12 +351,12 @@ int vp_run(const struct vp_pki *pki, enum vp_kind kind,
     ok = init_server(&r, pki, kind == VP_SIG)
         && (ctx = new_client(&r, pki, kind == VP_SIG)) != NULL;
     if (ok) {
+        /* the cert stays owned by ctx (OSSL_CMP_exec_certreq(3)) */
         cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_IR, NULL);
         ok = kind == VP_FAIL ? cert == NULL && s->n == 2
                              : cert != NULL && s->n == 4;
     }
     ERR_clear_error();
-    X509_free(cert);
     OSSL_CMP_CTX_free(ctx);
     OSSL_CMP_SRV_CTX_free(r.srv);
     return ok;
