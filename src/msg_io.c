@@ -176,6 +176,13 @@ P11CMP_MSG *d2i_P11CMP_MSG(P11CMP_MSG **msg, const unsigned char **in,
     return msg_decode(msg, in, len, NULL, NULL);
 }
 
+/* d2i_P11CMP_MSG() with libctx and propq; see src/local.h */
+P11CMP_MSG *p11cmp_MSG_d2i_ex(const unsigned char **in, long len,
+                              OSSL_LIB_CTX *libctx, const char *propq)
+{
+    return msg_decode(NULL, in, len, libctx, propq);
+}
+
 /*
  * DER-encodes msg like every i2d function: returns the length and, if out
  * is not NULL, writes to *out (allocating it if *out is NULL, else

@@ -331,6 +331,11 @@ int p11cmp_msg_check_protection(P11CMP_CTX *ctx, const P11CMP_MSG *msg)
         p11cmp_raise(P11CMP_R_MISSING_PROTECTION);
         return 0;
     }
+    if (sk_X509_num(msg->extraCerts) > ctx->max_certs) {
+        p11cmp_raise_data(P11CMP_R_TOO_MANY_CERTS, "%d extraCerts",
+                          sk_X509_num(msg->extraCerts));
+        return 0;
+    }
     if (p11cmp_alg_is_pbm(msg->header->protectionAlg))
         return check_pbm(ctx, msg);
     return check_signature(ctx, msg);

@@ -44,6 +44,7 @@ static void assert_untouched(const P11CMP_CTX *ctx)
     ck_assert_ptr_null(ctx->caPubs);
     ck_assert_ptr_null(ctx->recipNonce);
     ck_assert_int_eq(ctx->status, P11CMP_PKISTATUS_unspecified);
+    ck_assert_int_eq(sk_X509_num(ctx->untrusted), 0);
 }
 
 static int num_trusted(const P11CMP_CTX *ctx)
@@ -203,6 +204,31 @@ START_TEST(test_ip_when_pollrep_expected)
     pbm_setup(&ctx, &msg);
     ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg,
                      P11CMP_BODY_MASK(P11CMP_PKIBODY_POLLREP)), 1);
+    done(ctx, msg);
+}
+END_TEST
+
+/* the MAC is checked over the bytes received, not a re-encoding */
+START_TEST(test_protection_over_received_der)
+{
+    P11CMP_CTX *ctx = vp_ctx(&pki, &s_pbm, 1);
+    const unsigned char *p;
+    unsigned char *der;
+    P11CMP_MSG *msg;
+    int len = 0;
+
+    der = vp_nonminimal_pbm(s_pbm.der[1], s_pbm.len[1], VP_SECRET, &len);
+    ck_assert_ptr_nonnull(der);
+    ck_assert_int_gt(len, s_pbm.len[1]);
+    p = der;
+    ck_assert_ptr_nonnull(msg = d2i_P11CMP_MSG(NULL, &p, len));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(ctx->recipNonce,
+                                           msg->header->senderNonce), 0);
+    /* the DER re-encoding differs from what the MAC covers */
+    p11cmp_MSG_forget_received(msg);
+    assert_fail(p11cmp_msg_check_protection(ctx, msg), P11CMP_R_BAD_MAC);
+    OPENSSL_free(der);
     done(ctx, msg);
 }
 END_TEST
@@ -845,6 +871,7 @@ static Suite *verify_suite(void)
     tcase_add_test(ok, test_sig_pinned_srvcert);
     tcase_add_test(ok, test_error_always_expected);
     tcase_add_test(ok, test_ip_when_pollrep_expected);
+    tcase_add_test(ok, test_protection_over_received_der);
     tcase_add_test(pbm, test_pbm_wrong_secret);
     tcase_add_test(pbm, test_pbm_truncated_mac);
     tcase_add_test(pbm, test_pbm_no_secret);

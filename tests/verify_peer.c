@@ -439,31 +439,41 @@ static int set_protection(P11CMP_MSG *msg, const unsigned char *val,
     return 1;
 }
 
-int vp_reprotect_pbm(P11CMP_MSG *msg, const char *secret)
+/* the PBM with the parameters of alg over the len bytes at der */
+static int pbm_over(const X509_ALGOR *alg, const unsigned char *der,
+                    int len, const char *secret, unsigned char **mac,
+                    size_t *maclen)
 {
     const ASN1_OBJECT *obj;
     const void *pval;
     const ASN1_STRING *param;
     const unsigned char *p;
-    OSSL_CRMF_PBMPARAMETER *pbmp = NULL;
-    unsigned char *der = NULL, *mac = NULL;
-    size_t maclen = 0;
-    int ptype, len, ok = 0;
+    OSSL_CRMF_PBMPARAMETER *pbmp;
+    int ptype, ok;
 
-    X509_ALGOR_get0(&obj, &ptype, &pval, msg->header->protectionAlg);
+    X509_ALGOR_get0(&obj, &ptype, &pval, alg);
     if (ptype != V_ASN1_SEQUENCE)
         return 0;
     param = pval;
     p = param->data;
-    if ((pbmp = d2i_OSSL_CRMF_PBMPARAMETER(NULL, &p, param->length)) == NULL
-            || (len = fresh_der(msg, &der)) <= 0)
-        goto end;
+    if ((pbmp = d2i_OSSL_CRMF_PBMPARAMETER(NULL, &p, param->length)) == NULL)
+        return 0;
     ok = OSSL_CRMF_pbm_new(NULL, NULL, pbmp, der, (size_t)len,
                            (const unsigned char *)secret, strlen(secret),
-                           &mac, &maclen)
-        && set_protection(msg, mac, maclen);
- end:
+                           mac, maclen);
     OSSL_CRMF_PBMPARAMETER_free(pbmp);
+    return ok;
+}
+
+int vp_reprotect_pbm(P11CMP_MSG *msg, const char *secret)
+{
+    unsigned char *der = NULL, *mac = NULL;
+    size_t maclen = 0;
+    int len = fresh_der(msg, &der), ok;
+
+    ok = len > 0 && pbm_over(msg->header->protectionAlg, der, len, secret,
+                             &mac, &maclen)
+        && set_protection(msg, mac, maclen);
     OPENSSL_free(der);
     OPENSSL_free(mac);
     return ok;
@@ -509,4 +519,117 @@ int vp_set_pbm_params(P11CMP_MSG *msg, size_t slen, size_t iter)
     return X509_ALGOR_set0(msg->header->protectionAlg,
                            OBJ_nid2obj(NID_id_PasswordBasedMAC),
                            V_ASN1_SEQUENCE, param);
+}
+
+/* writes tag, length and the clen bytes at c to out; returns the end */
+static unsigned char *put_tlv(unsigned char *out, int constructed, int tag,
+                              int xclass, const unsigned char *c, int clen)
+{
+    ASN1_put_object(&out, constructed, clen, tag, xclass);
+    memcpy(out, c, (size_t)clen);
+    return out + clen;
+}
+
+/* the size of the TLV at *p (of at most max bytes); advances *p past it */
+static int skip_tlv(const unsigned char **p, long max)
+{
+    const unsigned char *start = *p;
+    long len;
+    int tag, xclass;
+
+    if (ASN1_get_object(p, &len, &tag, &xclass, max) & 0x80)
+        return -1;
+    *p += len;
+    return (int)(*p - start);
+}
+
+/*
+ * The header content at h (hlen bytes) with the senderNonce [5] OCTET
+ * STRING length in long form (04 81 10 instead of 04 10), written to out.
+ */
+static unsigned char *nonminimal_header(unsigned char *out,
+                                        const unsigned char *h, long hlen)
+{
+    const unsigned char *p = h, *e, *inner;
+    unsigned char nonce[3 + 64];
+    long elen, ilen;
+    int tag, xclass, n;
+
+    while (p < h + hlen) {
+        e = p;
+        if (ASN1_get_object(&p, &elen, &tag, &xclass, h + hlen - p) & 0x80)
+            return NULL;
+        inner = p;
+        p += elen;
+        if (xclass != V_ASN1_CONTEXT_SPECIFIC || tag != 5) {
+            memcpy(out, e, (size_t)(p - e));
+            out += p - e;
+            continue;
+        }
+        if (ASN1_get_object(&inner, &ilen, &tag, &xclass, elen) & 0x80
+                || ilen > 64)
+            return NULL;
+        nonce[0] = V_ASN1_OCTET_STRING;
+        nonce[1] = 0x81;
+        nonce[2] = (unsigned char)ilen;
+        memcpy(nonce + 3, inner, (size_t)ilen);
+        n = 3 + (int)ilen;
+        out = put_tlv(out, 1, 5, V_ASN1_CONTEXT_SPECIFIC, nonce, n);
+    }
+    return out;
+}
+
+unsigned char *vp_nonminimal_pbm(const unsigned char *der, int len,
+                                 const char *secret, int *outlen)
+{
+    size_t cap = (size_t)len + 512;
+    unsigned char *hc = OPENSSL_malloc(cap), *pp = OPENSSL_malloc(cap);
+    unsigned char *mc = OPENSSL_malloc(cap), *out = OPENSSL_malloc(cap);
+    unsigned char *mac = NULL, *q, bits[1 + 64], prot[2 + 1 + 64];
+    const unsigned char *p = der, *body, *tail;
+    P11CMP_MSG *orig = NULL;
+    long mlen, hlen;
+    int tag, xclass, blen, hblen, pplen, ok = 0;
+    size_t maclen = 0;
+
+    if (hc == NULL || pp == NULL || mc == NULL || out == NULL
+            || (orig = d2i_P11CMP_MSG(NULL, &p, len)) == NULL)
+        goto end;
+    p = der;
+    ASN1_get_object(&p, &mlen, &tag, &xclass, len);      /* PKIMessage */
+    ASN1_get_object(&p, &hlen, &tag, &xclass, der + len - p); /* header */
+    tail = body = p + hlen;
+    if ((blen = skip_tlv(&tail, der + len - body)) <= 0
+            || skip_tlv(&tail, der + len - tail) <= 0     /* protection */
+            || (q = nonminimal_header(hc, p, hlen)) == NULL)
+        goto end;
+    q = put_tlv(mc, 1, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, hc, (int)(q - hc));
+    memcpy(q, body, (size_t)blen);
+    hblen = (int)(q + blen - mc);
+    pplen = (int)(put_tlv(pp, 1, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, mc,
+                          hblen) - pp);
+    if (!pbm_over(orig->header->protectionAlg, pp, pplen, secret, &mac,
+                  &maclen) || maclen > 64)
+        goto end;
+    bits[0] = 0;
+    memcpy(bits + 1, mac, maclen);
+    q = put_tlv(prot, 0, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, bits,
+                (int)maclen + 1);
+    q = put_tlv(mc + hblen, 1, 0, V_ASN1_CONTEXT_SPECIFIC, prot,
+                (int)(q - prot));
+    memcpy(q, tail, (size_t)(der + len - tail));
+    q += der + len - tail;
+    *outlen = (int)(put_tlv(out, 1, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, mc,
+                            (int)(q - mc)) - out);
+    ok = 1;
+ end:
+    P11CMP_MSG_free(orig);
+    OPENSSL_free(mac);
+    OPENSSL_free(hc);
+    OPENSSL_free(pp);
+    OPENSSL_free(mc);
+    if (ok)
+        return out;
+    OPENSSL_free(out);
+    return NULL;
 }

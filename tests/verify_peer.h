@@ -66,6 +66,14 @@ int vp_reprotect_pbm(P11CMP_MSG *msg, const char *secret);
 int vp_reprotect_sig(P11CMP_MSG *msg, EVP_PKEY *key);
 /* new PBM parameters (salt length, iteration count) in protectionAlg */
 int vp_set_pbm_params(P11CMP_MSG *msg, size_t slen, size_t iter);
+/*
+ * The PBM-protected message der (len bytes) with its senderNonce length
+ * encoded in long form, which is valid BER but not DER, and protected
+ * with secret over exactly these bytes: a message that only verifies
+ * over the bytes as received. New buffer of *outlen bytes, or NULL.
+ */
+unsigned char *vp_nonminimal_pbm(const unsigned char *der, int len,
+                                 const char *secret, int *outlen);
 /* a name "CN=cn" (new) */
 X509_NAME *vp_name(const char *cn);
 /* a cert: serial, subject CN, issued by issuer/ikey (self-signed if

@@ -58,6 +58,8 @@ P11CMP_MSG *P11CMP_MSG_read(const char *file, OSSL_LIB_CTX *libctx,
 int P11CMP_MSG_write(const char *file, const P11CMP_MSG *msg);
 P11CMP_PKIHEADER *P11CMP_MSG_get0_header(const P11CMP_MSG *msg);
 int P11CMP_MSG_get_bodytype(const P11CMP_MSG *msg);
+/* sends req to ctx's server over HTTP(S) and returns the response */
+P11CMP_MSG *P11CMP_MSG_http_perform(P11CMP_CTX *ctx, const P11CMP_MSG *req);
 
 /* headers */
 P11CMP_PKIHEADER *P11CMP_PKIHEADER_new(void);

@@ -1,0 +1,56 @@
+/*
+ * tests/http_servers.h - the servers of tests/check_http.c: the test CA
+ * (tests/testca/testca) run as a child process, and small loopback
+ * servers in a thread (a relaying HTTP proxy, a listener that never
+ * answers).
+ */
+#ifndef P11CMP_TESTS_HTTP_SERVERS_H
+#define P11CMP_TESTS_HTTP_SERVERS_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+/* The test CA run by testca_start(). */
+typedef struct {
+    pid_t pid;
+    int port;
+    char log[256];              /* its stderr */
+} TESTCA;
+
+/*
+ * Starts $top_builddir/tests/testca/testca --port 0 with the extra
+ * arguments (NULL-terminated list) and waits for its LISTENING line.
+ * Returns 1, or 0 if it did not come up within 10 s.
+ */
+int testca_start(TESTCA *ca, ...);
+/* Stops the test CA (SIGTERM, then SIGKILL after 5 s) and reaps it. */
+void testca_stop(TESTCA *ca);
+/* How many lines of the test CA's log contain text. */
+int testca_log_count(const TESTCA *ca, const char *text);
+
+/* A loopback HTTP proxy in a thread: relays requests to the test CA. */
+typedef struct {
+    int lfd;
+    int port;
+    int target_port;            /* where to relay to (the test CA) */
+    int connections;            /* accepted so far */
+    char request_line[512];     /* of the last request */
+    pthread_t thread;
+    int running;
+} PROXY;
+
+/* Starts proxy on a free port relaying to target_port; 1 on success. */
+int proxy_start(PROXY *proxy, int target_port);
+/* Stops the proxy thread and closes its sockets. */
+void proxy_stop(PROXY *proxy);
+
+/*
+ * A listening socket on 127.0.0.1 that accepts nothing: connections
+ * complete in the backlog and requests are never read or answered.
+ * Returns the socket and sets *port, or -1.
+ */
+int silent_listener(int *port);
+/* A port on 127.0.0.1 where nothing listens (connect is refused). */
+int refused_port(void);
+
+#endif /* P11CMP_TESTS_HTTP_SERVERS_H */
