@@ -3,7 +3,8 @@
 # CA (--cakey/--cacert), responses signed by a separate server cert
 # (--srvcert/--srvkey), client certs of another CA accepted only with
 # --trusted, the secret given as env: or file: and never printed, unprotected
-# requests only with --accept-unprotected, and bad option pairs refused.
+# requests only with --accept-unprotected, RR of a cert the CA did not
+# issue (same name and key) refused, and bad option pairs refused.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 
@@ -56,6 +57,11 @@ expect_eq "response signer" "$(cert_field "$WORK/ex.pem" -subject)" \
     "CN = CMP server"
 expect_eq "cr issuer" "$(cert_field "$WORK/cr.pem" -issuer)" \
     "CN = My Test Root"
+# RR of a cert with this CA's name and key that the CA did not issue
+make_ee stray "stray" myca
+cmp_pbm -cmd rr -oldcert "$WORK/stray.pem" && fail "rr of a stray cert"
+expect_client_output "PKIFailureInfo: badCertId"
+expect_eq "stray" "$(log_count 'certificate not issued by this CA')" 1
 testca_stop
 for f in testca.out testca.err; do
     expect_eq "secret in $f" "$(grep -c -F -- "$TESTCA_SECRET" \
