@@ -3,7 +3,8 @@
  * where the shell tests cannot reach: DER reading of CertTemplates
  * (der.c) with and without publicKey/validity, the first extraCert of a
  * request, the CA's validity defaults and revocation records (ca.c), and
- * one in-process IR through srv.c via OSSL_CMP_CTX_server_perform.
+ * one in-process IR through srv.c via OSSL_CMP_CTX_server_perform, and a
+ * KUR without oldCertID that renews the request's protection cert.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include <openssl/x509.h>
 
 #include "testca.h"
+
+#define BODY_KUP 8 /* PKIBody choice of kup, not public in 3.0 */
 
 static OSSL_CMP_MSG *captured;
 
@@ -270,6 +273,154 @@ START_TEST(in_process_ir_through_srv)
 }
 END_TEST
 
+/* Skips the DER element at *p (before end); returns where it started and
+ * sets *len to its total length. */
+static const unsigned char *skip_elem(const unsigned char **p,
+                                      const unsigned char *end, long *len)
+{
+    const unsigned char *start = *p, *q = *p;
+    long contlen;
+    int tag, cls;
+
+    ck_assert_int_eq(ASN1_get_object(&q, &contlen, &tag, &cls, end - *p)
+                     & 0x80, 0);
+    *p = q + contlen;
+    *len = (long)(*p - start);
+    return start;
+}
+
+/* DER of CertReqMessages with one request for newkey and subject but no
+ * controls (so no oldCertID), signature POPO. Caller frees. */
+static int kur_body(EVP_PKEY *newkey, const X509_NAME *subject,
+                    unsigned char **der)
+{
+    OSSL_CRMF_MSG *crm = OSSL_CRMF_MSG_new();
+    OSSL_CRMF_MSGS *msgs = sk_OSSL_CRMF_MSG_new_null();
+    int len;
+
+    ck_assert_int_eq(OSSL_CRMF_MSG_set_certReqId(crm, 0), 1);
+    ck_assert_int_eq(OSSL_CRMF_CERTTEMPLATE_fill(OSSL_CRMF_MSG_get0_tmpl(crm),
+                                                 newkey, subject, NULL,
+                                                 NULL), 1);
+    ck_assert_int_eq(OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_SIGNATURE, crm,
+                                               newkey, EVP_sha256(), NULL,
+                                               NULL), 1);
+    ck_assert_int_gt(sk_OSSL_CRMF_MSG_push(msgs, crm), 0);
+    len = i2d_OSSL_CRMF_MSGS(msgs, der);
+    ck_assert_int_gt(len, 0);
+    sk_OSSL_CRMF_MSG_pop_free(msgs, OSSL_CRMF_MSG_free);
+    return len;
+}
+
+/* Returns kur with its body replaced by kur_body(): header, the (now
+ * invalid) protection and the extraCerts stay. Caller frees. */
+static OSSL_CMP_MSG *kur_without_oldcertid(const OSSL_CMP_MSG *kur,
+                                           EVP_PKEY *newkey,
+                                           const X509_NAME *subject)
+{
+    unsigned char *der = NULL, *body = NULL, *out, *p;
+    const unsigned char *q, *end, *hdr, *rest;
+    long outer, hdrlen, oldlen;
+    int derlen = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)kur, &der);
+    int bodylen = kur_body(newkey, subject, &body);
+    int tag, cls, contlen, total;
+    OSSL_CMP_MSG *res;
+
+    q = der;
+    ck_assert_int_eq(ASN1_get_object(&q, &outer, &tag, &cls, derlen), 0x20);
+    end = q + outer;
+    hdr = skip_elem(&q, end, &hdrlen);
+    (void)skip_elem(&q, end, &oldlen);
+    rest = q; /* protection and extraCerts */
+    contlen = (int)(hdrlen + ASN1_object_size(1, bodylen, 7) + (end - rest));
+    total = ASN1_object_size(1, contlen, V_ASN1_SEQUENCE);
+    out = p = OPENSSL_malloc(total);
+    ASN1_put_object(&p, 1, contlen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+    memcpy(p, hdr, hdrlen);
+    p += hdrlen;
+    ASN1_put_object(&p, 1, bodylen, 7, V_ASN1_CONTEXT_SPECIFIC);
+    memcpy(p, body, bodylen);
+    memcpy(p + bodylen, rest, end - rest);
+    q = out;
+    res = d2i_OSSL_CMP_MSG(NULL, &q, total);
+    ck_assert_ptr_nonnull(res);
+    OPENSSL_free(out);
+    OPENSSL_free(body);
+    OPENSSL_free(der);
+    return res;
+}
+
+/* Lets s answer req; returns the response's body type. */
+static int answer_type(SRV *s, const OSSL_CMP_MSG *req)
+{
+    unsigned char *der = NULL, *rsp = NULL;
+    const unsigned char *q;
+    size_t rsplen;
+    int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
+    OSSL_CMP_MSG *res;
+    int type;
+
+    ck_assert_int_eq(srv_handle(s, der, (size_t)len, &rsp, &rsplen), 200);
+    q = rsp;
+    res = d2i_OSSL_CMP_MSG(NULL, &q, (long)rsplen);
+    ck_assert_ptr_nonnull(res);
+    type = OSSL_CMP_MSG_get_bodytype(res);
+    OSSL_CMP_MSG_free(res);
+    OPENSSL_free(rsp);
+    OPENSSL_free(der);
+    return type;
+}
+
+START_TEST(kur_without_oldcertid_renews_the_signer)
+{
+    CA ca;
+    SRV s;
+    SRV_CFG cfg;
+    EVP_PKEY *oldkey = EVP_EC_gen("P-256"), *newkey = EVP_EC_gen("P-256");
+    X509_NAME *subject = name("old");
+    OSSL_CMP_CTX *ctx;
+    OSSL_CMP_MSG *kur;
+    X509 *old, *renewed;
+
+    memset(&ca, 0, sizeof(ca));
+    memset(&s, 0, sizeof(s));
+    memset(&cfg, 0, sizeof(cfg));
+    ca.days = 3;
+    cfg.accept_unprotected = 1; /* the edited request's signature is void */
+    ck_assert_int_eq(ca_init(&ca, NULL, NULL), 1);
+    old = ca_issue(&ca, subject, oldkey, NULL, NULL, NULL);
+    s.ca = &ca;
+    s.reject_bit = -1;
+    ck_assert_int_eq(srv_init(&s, &cfg), 1);
+    ctx = client(newkey, X509_get_subject_name(ca.cert));
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_cert(ctx, old), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_pkey(ctx, oldkey), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb(ctx, capture), 1);
+    ck_assert_ptr_null(OSSL_CMP_exec_KUR_ses(ctx));
+    kur = kur_without_oldcertid(captured, newkey, subject);
+    ck_assert_int_eq(answer_type(&s, kur), BODY_KUP);
+    ck_assert_int_eq(ca.n_issued, 2);
+    renewed = sk_X509_value(ca.issued, 1);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(renewed), newkey), 1);
+    ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(renewed), subject),
+                     0);
+    /* once the signer is revoked, the same request gets nothing */
+    ck_assert_int_eq(ca_revoke(&ca, X509_get0_serialNumber(old)), 1);
+    ck_assert_int_eq(answer_type(&s, kur), BODY_KUP);
+    ck_assert_int_eq(ca.n_issued, 2);
+    OSSL_CMP_MSG_free(kur);
+    OSSL_CMP_MSG_free(captured);
+    captured = NULL;
+    OSSL_CMP_CTX_free(ctx);
+    srv_cleanup(&s);
+    X509_free(old);
+    X509_NAME_free(subject);
+    EVP_PKEY_free(oldkey);
+    EVP_PKEY_free(newkey);
+    ca_cleanup(&ca);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("testca");
@@ -283,6 +434,7 @@ int main(void)
     tcase_add_test(tc, ca_validity_defaults_and_revocation);
     tcase_add_test(tc, first_extracert_is_the_signer);
     tcase_add_test(tc, in_process_ir_through_srv);
+    tcase_add_test(tc, kur_without_oldcertid_renews_the_signer);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
