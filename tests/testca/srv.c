@@ -430,12 +430,9 @@ static int set_protection(OSSL_CMP_CTX *ctx, CA *ca, const SRV_CFG *cfg)
                     "file:)\n");
             goto err;
         }
-        res = OSSL_CMP_CTX_set1_secretValue(ctx, (unsigned char *)secret,
-                                            (int)strlen(secret));
-        OPENSSL_cleanse(secret, sizeof(secret));
-        if (!res)
+        if (!OSSL_CMP_CTX_set1_secretValue(ctx, (unsigned char *)secret,
+                                           (int)strlen(secret)))
             goto err;
-        res = 0;
     }
     if (cfg->srvcert != NULL) {
         if ((cert = ca_load_cert(cfg->srvcert)) == NULL
@@ -448,6 +445,7 @@ static int set_protection(OSSL_CMP_CTX *ctx, CA *ca, const SRV_CFG *cfg)
     res = OSSL_CMP_CTX_set1_cert(ctx, cert != NULL ? cert : ca->cert)
         && OSSL_CMP_CTX_set1_pkey(ctx, key != NULL ? key : ca->key);
  err:
+    OPENSSL_cleanse(secret, sizeof(secret));
     X509_free(cert);
     EVP_PKEY_free(key);
     sk_X509_pop_free(chain, X509_free);
