@@ -2,8 +2,8 @@
 # tests/testca_http.sh - the test CA's HTTP server, spoken to directly with
 # bash's /dev/tcp: two requests answered over one keep-alive connection,
 # HTTP/1.0 closing, the errors (413 too large, 411 no Content-Length, 405,
-# 404 with --path, 415, 400 for a body that is no PKIMessage), an idle
-# connection giving way to a new client, --io-timeout (408 for a request
+# 404 with --path, 415, 505, 431, 400 for a body that is no PKIMessage), an
+# idle connection giving way to a new client, --io-timeout (408 for a request
 # that does not arrive, idle connections closed), and the three ways it
 # stops by itself or on request (--max-requests, --timeout, SIGTERM).
 . "$top_srcdir/tests/fixture.sh"
@@ -132,6 +132,18 @@ http_open
 printf 'POST /other HTTP/1.1\r\nContent-Length: 0\r\n\r\n' >&3
 http_response "$WORK/err.txt" || fail "no response to a wrong path"
 expect_eq "wrong path status" "$STATUS" 404
+expect_closed
+
+http_open
+printf 'POST /pkix/ HTTP/2.0\r\nContent-Length: 0\r\n\r\n' >&3
+http_response "$WORK/err.txt" || fail "no response to HTTP/2.0"
+expect_eq "HTTP/2.0 status" "$STATUS" 505
+expect_closed
+http_open
+printf 'POST /pkix/ HTTP/1.1\r\nX-Long: %s' "$(head -c 9000 /dev/zero \
+    | tr '\0' a)" >&3
+http_response "$WORK/err.txt" || fail "no response to a 9 KB head"
+expect_eq "long head status" "$STATUS" 431
 expect_closed
 
 # An idle keep-alive connection does not block the next client.
