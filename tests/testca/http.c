@@ -296,6 +296,7 @@ static int serve_buffered(CONN *c, const HTTP_CFG *cfg, long *served)
         memmove(c->buf, c->buf + total, c->len - total);
         c->len -= total;
         c->started_ms = c->len > 0 ? now_ms() : 0;
+        c->last_ms = now_ms(); /* idle time counts from the answer */
         if (!keep)
             return 0;
     }
