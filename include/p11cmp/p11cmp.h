@@ -11,6 +11,7 @@
 #include <p11cmp/pkcs11.h>
 #include <p11cmp/ctx.h>
 #include <p11cmp/msg.h>
+#include <p11cmp/client.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -21,6 +21,9 @@ typedef struct p11cmp_itav_st P11CMP_ITAV;
 typedef struct p11cmp_pkisi_st P11CMP_PKISI;
 typedef ASN1_BIT_STRING P11CMP_PKIFAILUREINFO;
 typedef ASN1_INTEGER P11CMP_PKISTATUS;
+/* a CRMF CertReqMsg (RFC 4211), the template argument of
+ * P11CMP_exec_certreq(); see p11cmp/client.h */
+typedef struct p11cmp_crmf_msg_st P11CMP_CRMF_MSG;
 DEFINE_STACK_OF(P11CMP_ITAV)
 
 /* failInfo bit numbers (RFC 4210 PKIFailureInfo) */

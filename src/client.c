@@ -1,0 +1,886 @@
+/*
+ * src/client.c - the CMP client transactions of OSSL_CMP_exec_certreq(3):
+ * enrollment (IR, CR, P10CR, KUR) with polling (pollReq/pollRep) and
+ * certificate confirmation (certConf, implicit confirmation), revocation
+ * (RR), general messages (GENM), the default certConf callback, and the
+ * error messages the client sends when it gives up on a transaction.
+ *
+ * Each transaction starts with fresh results in the context and ends by
+ * dropping its transactionID and nonces, so the next one gets new ones;
+ * the HTTP connection may stay open across transactions (keep-alive).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "local.h"
+
+#define FAIL_BIT(name) (1 << P11CMP_PKIFAILUREINFO_##name)
+
+/* the CRMF message type of the public API */
+
+P11CMP_CRMF_MSG *d2i_P11CMP_CRMF_MSG(P11CMP_CRMF_MSG **msg,
+                                     const unsigned char **in, long len)
+{
+    return d2i_p11cmp_CRMF_MSG(msg, in, len);
+}
+
+int i2d_P11CMP_CRMF_MSG(const P11CMP_CRMF_MSG *msg, unsigned char **out)
+{
+    return i2d_p11cmp_CRMF_MSG(msg, out);
+}
+
+void P11CMP_CRMF_MSG_free(P11CMP_CRMF_MSG *msg)
+{
+    p11cmp_CRMF_MSG_free(msg);
+}
+
+/* a short name of a body type for log messages */
+static const char *body_name(int type)
+{
+    static const char *const names[P11CMP_PKIBODY_TYPE_MAX + 1] = {
+        "IR", "IP", "CR", "CP", "P10CR", "POPDECC", "POPDECR", "KUR", "KUP",
+        "KRR", "KRP", "RR", "RP", "CCR", "CCP", "CKUANN", "CANN", "RANN",
+        "CRLANN", "PKICONF", "NESTED", "GENM", "GENP", "ERROR", "CERTCONF",
+        "POLLREQ", "POLLREP"
+    };
+
+    return type >= 0 && type <= P11CMP_PKIBODY_TYPE_MAX ? names[type]
+        : "unknown";
+}
+
+static int is_certreq_type(int type)
+{
+    return type == P11CMP_IR || type == P11CMP_CR || type == P11CMP_P10CR
+        || type == P11CMP_KUR;
+}
+
+/* the response body type for a certificate request type */
+static int certrep_type(int req_type)
+{
+    switch (req_type) {
+    case P11CMP_IR:
+        return P11CMP_PKIBODY_IP;
+    case P11CMP_KUR:
+        return P11CMP_PKIBODY_KUP;
+    default:
+        return P11CMP_PKIBODY_CP;
+    }
+}
+
+/* transaction state */
+
+/*
+ * Starts a transaction: drops the results of the previous one and starts
+ * the TOTAL_TIMEOUT clock. Keeps a transactionID or senderNonce the
+ * caller set for testing. 1 or 0.
+ */
+static int start_transaction(P11CMP_CTX *ctx)
+{
+    p11cmp_ctx_start_timer(ctx);
+    return p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_request)
+        && p11cmp_ctx_set_failInfoCode(ctx, -1)
+        && p11cmp_ctx_set0_statusString(ctx, NULL)
+        && p11cmp_ctx_set0_newCert(ctx, NULL)
+        && p11cmp_ctx_set1_newChain(ctx, NULL)
+        && p11cmp_ctx_set1_caPubs(ctx, NULL)
+        && p11cmp_ctx_set1_extraCertsIn(ctx, NULL)
+        && p11cmp_ctx_set1_validatedSrvCert(ctx, NULL)
+        && p11cmp_ctx_set1_recipNonce(ctx, NULL);
+}
+
+/*
+ * Ends a transaction: the next one gets a new transactionID and nonces.
+ * The results stay. After a failure the connection is closed.
+ */
+static void end_transaction(P11CMP_CTX *ctx, int ok)
+{
+    (void)P11CMP_CTX_set1_transactionID(ctx, NULL);
+    (void)P11CMP_CTX_set1_senderNonce(ctx, NULL);
+    (void)p11cmp_ctx_set1_recipNonce(ctx, NULL);
+    ctx->end_time = 0;
+    if (!ok)
+        p11cmp_http_close(ctx, 0);
+}
+
+/* sending and receiving */
+
+/* Stores the status of a received error message in ctx and raises
+ * P11CMP_R_RECEIVED_ERROR with its contents. */
+static void received_error(P11CMP_CTX *ctx, const P11CMP_MSG *rep)
+{
+    const p11cmp_ERRORMSGCONTENT *emc = rep->body->value.error;
+    char buf[512], details[256] = "";
+    int i;
+    size_t pos;
+
+    ERR_set_mark();
+    if (!p11cmp_ctx_save_pkisi(ctx, emc->pKIStatusInfo))
+        ERR_pop_to_mark();
+    else
+        ERR_clear_last_mark();
+    for (i = 0; i < sk_ASN1_UTF8STRING_num(emc->errorDetails); i++) {
+        const ASN1_UTF8STRING *s = sk_ASN1_UTF8STRING_value(emc->errorDetails,
+                                                            i);
+
+        pos = strlen(details);
+        (void)BIO_snprintf(details + pos, sizeof(details) - pos, "%s%.*s",
+                           i > 0 ? " " : "; details: ", s->length,
+                           (const char *)s->data);
+    }
+    if (p11cmp_pkisi_snprint(emc->pKIStatusInfo, buf, sizeof(buf)) == NULL)
+        buf[0] = '\0';
+    p11cmp_log_err(ctx, "received an error message: %s%s%s", buf,
+                   emc->errorCode != NULL ? "; with errorCode" : "",
+                   details);
+    p11cmp_raise_data(P11CMP_R_RECEIVED_ERROR, "%s%s", buf, details);
+}
+
+/*
+ * Sends req (borrowed), receives the response into *rep (a new message
+ * owned by the caller) and validates it (p11cmp_msg_check_received())
+ * against the body types in the mask expected. An error message from
+ * the server is stored in ctx (see received_error()) and fails. 1 or 0
+ * (*rep NULL then).
+ */
+static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
+                              P11CMP_MSG **rep, unsigned long expected)
+{
+    int type;
+
+    p11cmp_log_info(ctx, "sending %s", body_name(req->body->type));
+    if ((*rep = p11cmp_ctx_transfer(ctx, req)) == NULL) {
+        p11cmp_log_err(ctx, "no valid response to %s",
+                       body_name(req->body->type));
+        return 0;
+    }
+    type = P11CMP_MSG_get_bodytype(*rep);
+    p11cmp_log_info(ctx, "received %s", body_name(type));
+    if (!p11cmp_msg_check_received(ctx, *rep, expected)) {
+        p11cmp_log_err(ctx, "the %s received failed validation",
+                       body_name(type));
+        goto err;
+    }
+    if (type != P11CMP_PKIBODY_ERROR)
+        return 1;
+    received_error(ctx, *rep);
+ err:
+    P11CMP_MSG_free(*rep);
+    *rep = NULL;
+    return 0;
+}
+
+/*
+ * Sends an error message with status rejection, the failInfo bits and
+ * text, and expects PKIConf. Returns 1 if the server confirmed it. With
+ * keep_errors set the ERR stack and the results in ctx stay as they were
+ * (the message only informs the server about a failure already raised).
+ */
+static int exchange_error(P11CMP_CTX *ctx, int fail_info, const char *text,
+                          int keep_errors)
+{
+    P11CMP_PKISI *si = NULL;
+    P11CMP_MSG *req = NULL, *rep = NULL;
+    int ok = 0;
+
+    if (keep_errors)
+        ERR_set_mark();
+    if ((si = p11cmp_pkisi_create(P11CMP_PKISTATUS_rejection, fail_info,
+                                  text)) == NULL
+        || (req = p11cmp_error_new(ctx, si, -1, text, 0)) == NULL)
+        goto end;
+    p11cmp_log_info(ctx, "sending ERROR: %s", text);
+    if ((rep = p11cmp_ctx_transfer(ctx, req)) != NULL
+        && p11cmp_msg_check_received(ctx, rep,
+                                     P11CMP_BODY_MASK(P11CMP_PKIBODY_PKICONF))
+        && P11CMP_MSG_get_bodytype(rep) == P11CMP_PKIBODY_PKICONF)
+        ok = 1;
+    else if (!keep_errors && rep != NULL
+             && P11CMP_MSG_get_bodytype(rep) == P11CMP_PKIBODY_ERROR)
+        received_error(ctx, rep);
+    if (!ok)
+        p11cmp_log_warn(ctx, "the server did not confirm our error message");
+ end:
+    if (keep_errors)
+        ERR_pop_to_mark();
+    P11CMP_PKISI_free(si);
+    P11CMP_MSG_free(req);
+    P11CMP_MSG_free(rep);
+    return ok;
+}
+
+/*
+ * Sends certConf for cert with certReqId rid: accepted if fail_info is 0,
+ * else rejection with fail_info and txt; expects PKIConf. 1 or 0.
+ */
+static int exchange_certConf(P11CMP_CTX *ctx, int rid, X509 *cert,
+                             int fail_info, const char *txt)
+{
+    P11CMP_MSG *req, *rep = NULL;
+    int ok;
+
+    if ((req = p11cmp_certConf_new(ctx, rid, cert, fail_info, txt)) == NULL)
+        return 0;
+    ok = send_receive_check(ctx, req, &rep,
+                            P11CMP_BODY_MASK(P11CMP_PKIBODY_PKICONF));
+    P11CMP_MSG_free(req);
+    P11CMP_MSG_free(rep);
+    return ok;
+}
+
+/* polling */
+
+/*
+ * The checkAfter of a received pollRep for rid, bounded by what is left
+ * of TOTAL_TIMEOUT: P11CMP_R_TOTAL_TIMEOUT if waiting that long would
+ * pass the deadline. 1 with *secs set, or 0.
+ */
+static int pollrep_check_after(P11CMP_CTX *ctx, const P11CMP_MSG *prep,
+                               int rid, int *secs)
+{
+    const STACK_OF(p11cmp_POLLREP) *prc = prep->body->value.pollRep;
+    const p11cmp_POLLREP *pr;
+    int64_t after;
+    time_t left;
+    char reason[256] = "";
+
+    if (sk_p11cmp_POLLREP_num(prc) != 1) {
+        p11cmp_raise_data(P11CMP_R_MULTIPLE_RESPONSES, "%d pollRep entries",
+                          sk_p11cmp_POLLREP_num(prc));
+        return 0;
+    }
+    pr = sk_p11cmp_POLLREP_value(prc, 0);
+    if (ASN1_INTEGER_get(pr->certReqId) != rid) {
+        p11cmp_raise_data(P11CMP_R_CERTREQID_MISMATCH, "pollRep for %ld, "
+                          "expected %d", ASN1_INTEGER_get(pr->certReqId), rid);
+        return 0;
+    }
+    if (!ASN1_INTEGER_get_int64(&after, pr->checkAfter) || after < 0
+        || after > INT_MAX) {
+        p11cmp_raise_data(P11CMP_R_POLLING_FAILED, "invalid checkAfter");
+        return 0;
+    }
+    if (sk_ASN1_UTF8STRING_num(pr->reason) > 0) {
+        const ASN1_UTF8STRING *s = sk_ASN1_UTF8STRING_value(pr->reason, 0);
+
+        (void)BIO_snprintf(reason, sizeof(reason), ", reason: %.*s",
+                           s->length, (const char *)s->data);
+    }
+    p11cmp_log_info(ctx, "pollRep: checkAfter %d s%s", (int)after, reason);
+    if (ctx->end_time != 0) {
+        left = ctx->end_time - time(NULL);
+        if (left <= 0 || after >= left) {
+            p11cmp_raise_data(P11CMP_R_TOTAL_TIMEOUT, "checkAfter %d s, "
+                              "%lld s left of %d s", (int)after,
+                              (long long)(left > 0 ? left : 0),
+                              ctx->total_timeout);
+            return 0;
+        }
+    }
+    *secs = (int)after;
+    return 1;
+}
+
+/* sleeps secs seconds, also when interrupted by signals */
+static void sleep_seconds(int secs)
+{
+    struct timespec ts = { secs, 0 };
+
+    while (nanosleep(&ts, &ts) != 0)
+        continue;
+}
+
+/*
+ * Polls for the response to the request rid: pollReq until the server
+ * sends the final IP/CP/KUP (into *rep; returns 1). With do_sleep it
+ * waits checkAfter seconds between polls; without, it returns -1 after
+ * the first pollRep with its checkAfter in *checkAfter (if not NULL).
+ * 0 on error.
+ */
+static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
+                             P11CMP_MSG **rep, int *checkAfter)
+{
+    P11CMP_MSG *preq, *prep = NULL;
+    int secs, ok;
+
+    *rep = NULL;
+    for (;;) {
+        if ((preq = p11cmp_pollReq_new(ctx, rid)) == NULL)
+            return 0;
+        ok = send_receive_check(ctx, preq, &prep,
+                                P11CMP_BODY_MASK(P11CMP_PKIBODY_POLLREP));
+        P11CMP_MSG_free(preq);
+        if (!ok)
+            return 0;
+        if (P11CMP_MSG_get_bodytype(prep) != P11CMP_PKIBODY_POLLREP) {
+            *rep = prep;
+            return 1;
+        }
+        ok = pollrep_check_after(ctx, prep, rid, &secs);
+        P11CMP_MSG_free(prep);
+        if (!ok) {
+            (void)exchange_error(ctx, FAIL_BIT(badRequest),
+                                 "invalid pollRep", 1);
+            return 0;
+        }
+        if (!do_sleep) {
+            if (checkAfter != NULL)
+                *checkAfter = secs;
+            return -1;
+        }
+        p11cmp_log_info(ctx, "waiting %d s before polling again", secs);
+        sleep_seconds(secs);
+    }
+}
+
+/* enrollment */
+
+/*
+ * The request message of an enrollment: built from ctx, or with a copy
+ * of crm as its CertReqMsg; *rid gets the certReqId the response must
+ * carry. New protected message, or NULL.
+ */
+static P11CMP_MSG *certreq_new(P11CMP_CTX *ctx, int req_type,
+                               const P11CMP_CRMF_MSG *crm, int *rid)
+{
+    P11CMP_MSG *msg;
+    p11cmp_CRMF_MSG *copy;
+
+    *rid = req_type == P11CMP_P10CR ? P11CMP_CERTREQID_NONE
+        : P11CMP_CERTREQID;
+    if (crm == NULL || req_type == P11CMP_P10CR)
+        return p11cmp_certreq_new(ctx, req_type);
+    if (crm->certReq == NULL || crm->certReq->certReqId == NULL) {
+        p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT, "crm has no certReq");
+        return NULL;
+    }
+    *rid = (int)ASN1_INTEGER_get(crm->certReq->certReqId);
+    if ((msg = p11cmp_msg_create(ctx, req_type)) == NULL)
+        return NULL;
+    copy = ASN1_item_dup(ASN1_ITEM_rptr(p11cmp_CRMF_MSG), crm);
+    if (copy == NULL || !sk_p11cmp_CRMF_MSG_push(msg->body->value.ir, copy)) {
+        p11cmp_CRMF_MSG_free(copy);
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        goto err;
+    }
+    if (p11cmp_msg_protect(ctx, msg))
+        return msg;
+ err:
+    P11CMP_MSG_free(msg);
+    return NULL;
+}
+
+/*
+ * Starts an enrollment: sends the request and receives the first
+ * response (IP/CP/KUP) into *rep; *rid as in certreq_new(). 1 or 0.
+ */
+static int initial_certreq(P11CMP_CTX *ctx, int req_type,
+                           const P11CMP_CRMF_MSG *crm, P11CMP_MSG **rep,
+                           int *rid)
+{
+    P11CMP_MSG *req;
+    int ok;
+
+    *rep = NULL;
+    if (!is_certreq_type(req_type)) {
+        p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT,
+                          "request type %d is no IR, CR, P10CR or KUR",
+                          req_type);
+        return 0;
+    }
+    if (!start_transaction(ctx)
+        || (req = certreq_new(ctx, req_type, crm, rid)) == NULL)
+        return 0;
+    (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
+    ok = send_receive_check(ctx, req, rep,
+                            P11CMP_BODY_MASK(certrep_type(req_type)));
+    P11CMP_MSG_free(req);
+    return ok;
+}
+
+/*
+ * The CertResponse of rep for *rid. For P10CR the certReqId is -1 (RFC
+ * 9480), but servers built on RFC 4210 use 0: both are accepted and *rid
+ * becomes the one received. Borrowed, or NULL.
+ */
+static p11cmp_CERTRESPONSE *get_response(const P11CMP_MSG *rep, int *rid,
+                                         int req_type)
+{
+    p11cmp_CERTRESPONSE *crep;
+
+    if (req_type != P11CMP_P10CR)
+        return p11cmp_certrep_get0_response(rep, *rid);
+    ERR_set_mark();
+    if ((crep = p11cmp_certrep_get0_response(rep, P11CMP_CERTREQID_NONE))
+        != NULL) {
+        ERR_pop_to_mark();
+        *rid = P11CMP_CERTREQID_NONE;
+        return crep;
+    }
+    ERR_pop_to_mark();
+    if ((crep = p11cmp_certrep_get0_response(rep, P11CMP_CERTREQID))
+        != NULL)
+        *rid = P11CMP_CERTREQID;
+    return crep;
+}
+
+/*
+ * Judges the PKIStatus of a final certificate response (saved in ctx
+ * already): 1 if a certificate is to be expected, else 0 with an error.
+ */
+static int check_cert_status(P11CMP_CTX *ctx, const P11CMP_PKISI *si,
+                             int status, int req_type)
+{
+    char buf[512];
+
+    if (p11cmp_pkisi_snprint(si, buf, sizeof(buf)) == NULL)
+        buf[0] = '\0';
+    switch (status) {
+    case P11CMP_PKISTATUS_accepted:
+        return 1;
+    case P11CMP_PKISTATUS_grantedWithMods:
+        p11cmp_log_warn(ctx, "the request was granted with modifications");
+        return 1;
+    case P11CMP_PKISTATUS_revocationWarning:
+        p11cmp_log_warn(ctx, "revocationWarning: a revocation of the new "
+                        "certificate is imminent");
+        return 1;
+    case P11CMP_PKISTATUS_revocationNotification:
+        p11cmp_log_warn(ctx, "revocationNotification: the new certificate "
+                        "was revoked");
+        return 1;
+    case P11CMP_PKISTATUS_keyUpdateWarning:
+        if (req_type == P11CMP_KUR) {
+            p11cmp_log_warn(ctx, "keyUpdateWarning");
+            return 1;
+        }
+        break;
+    case P11CMP_PKISTATUS_rejection:
+        p11cmp_log_err(ctx, "the server rejected the request: %s", buf);
+        p11cmp_raise_data(P11CMP_R_REQUEST_REJECTED_BY_SERVER, "%s", buf);
+        return 0;
+    default:
+        break;
+    }
+    p11cmp_raise_data(P11CMP_R_UNEXPECTED_PKISTATUS, "%s", buf);
+    return 0;
+}
+
+/* the certificate in crep (borrowed), or NULL */
+static X509 *response_cert(const p11cmp_CERTRESPONSE *crep)
+{
+    const p11cmp_CERTORENCCERT *coec = crep->certifiedKeyPair == NULL ? NULL
+        : crep->certifiedKeyPair->certOrEncCert;
+
+    return coec == NULL || coec->type != P11CMP_CERTORENCCERT_CERTIFICATE
+        ? NULL : coec->value.certificate;
+}
+
+/* 1 if we asked for implicit confirmation and the server granted it */
+static int implicit_confirm_granted(const P11CMP_CTX *ctx,
+                                    const P11CMP_MSG *rep)
+{
+    int granted = p11cmp_hdr_has_implicitConfirm(rep->header);
+
+    if (granted && !ctx->implicitConfirm)
+        p11cmp_log_warn(ctx, "implicitConfirm granted without being asked "
+                        "for; confirming explicitly");
+    return granted && ctx->implicitConfirm;
+}
+
+/*
+ * newChain for an accepted cert unless the certConf callback set it: a
+ * chain built from untrusted, extraCertsIn and the trusted store, else
+ * extraCertsIn; without cert itself.
+ */
+static int set_default_chain(P11CMP_CTX *ctx, X509 *cert)
+{
+    STACK_OF(X509) *certs = NULL, *chain = NULL;
+    int ok = 0;
+
+    if (ctx->newChain != NULL)
+        return 1;
+    if ((certs = sk_X509_dup(ctx->untrusted)) == NULL
+        || (ctx->extraCertsIn != NULL
+            && !X509_add_certs(certs, ctx->extraCertsIn,
+                               X509_ADD_FLAG_NO_DUP))) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        goto end;
+    }
+    ERR_set_mark();
+    chain = X509_build_chain(cert, certs, ctx->trusted, 0, ctx->libctx,
+                             ctx->propq);
+    ERR_pop_to_mark();
+    if (chain != NULL && sk_X509_num(chain) > 0)
+        X509_free(sk_X509_shift(chain));
+    ok = p11cmp_ctx_set1_newChain(ctx, chain != NULL ? chain
+                                  : ctx->extraCertsIn);
+ end:
+    sk_X509_free(certs);
+    sk_X509_pop_free(chain, X509_free);
+    return ok;
+}
+
+/*
+ * Takes the certificate of an accepted crep: checks its public key, asks
+ * the certConf callback, then confirms (certConf, unless implicit
+ * confirmation was granted or DISABLE_CONFIRM is set) or rejects it
+ * (certConf with rejection). On success newCert, caPubs and newChain are
+ * set; on failure newCert is NULL. 1 or 0.
+ */
+static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
+                       const p11cmp_CERTRESPONSE *crep, int rid)
+{
+    X509 *cert = response_cert(crep);
+    EVP_PKEY *expected = p11cmp_ctx_get0_newPubkey(ctx);
+    P11CMP_certConf_cb_t cb = ctx->certConf_cb != NULL ? ctx->certConf_cb
+        : P11CMP_certConf_cb;
+    const char *txt = NULL;
+    char subject[256] = "";
+    int fail_info = 0, ok = 1;
+
+    if (cert == NULL) {
+        X509_free(p11cmp_certresponse_get1_cert(ctx, crep)); /* the reason */
+        (void)exchange_error(ctx, FAIL_BIT(badDataFormat),
+                             "no certificate in the response", 1);
+        return 0;
+    }
+    (void)X509_NAME_oneline(X509_get_subject_name(cert), subject,
+                            sizeof(subject));
+    if (expected != NULL && EVP_PKEY_eq(X509_get0_pubkey(cert), expected)
+        != 1) {
+        fail_info = FAIL_BIT(incorrectData);
+        txt = "public key in the new certificate does not match ours";
+    }
+    if (!X509_up_ref(cert) || !p11cmp_ctx_set0_newCert(ctx, cert)
+        || !p11cmp_ctx_set1_caPubs(ctx, rep->body->value.ip->caPubs))
+        return 0;
+    if ((fail_info = cb(ctx, cert, fail_info, &txt)) != 0 && txt == NULL)
+        txt = "the CMP client did not accept it";
+    if (fail_info != 0)
+        p11cmp_log_err(ctx, "rejecting the new certificate %s: %s", subject,
+                       txt);
+    if (ctx->disableConfirm)
+        p11cmp_log_info(ctx, "not sending certConf (DISABLE_CONFIRM)");
+    else if (implicit_confirm_granted(ctx, rep))
+        p11cmp_log_info(ctx, "implicit confirmation granted");
+    else
+        ok = exchange_certConf(ctx, rid, cert, fail_info, txt);
+    if (fail_info != 0) {
+        p11cmp_raise_data(P11CMP_R_CERTIFICATE_NOT_ACCEPTED, "%s: %s",
+                          subject, txt);
+        (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_rejection);
+        (void)p11cmp_ctx_set_failInfoCode(ctx, fail_info);
+        ok = 0;
+    }
+    if (ok)
+        ok = set_default_chain(ctx, cert);
+    if (!ok)
+        (void)p11cmp_ctx_set0_newCert(ctx, NULL);
+    return ok;
+}
+
+/*
+ * Handles the response *rep (freed and replaced while polling) to the
+ * certificate request rid: polls while it says waiting (see
+ * poll_for_response() for do_sleep and checkAfter), stores its status,
+ * then takes the certificate (accept_cert()). 1, -1 (still waiting, not
+ * do_sleep) or 0.
+ */
+static int cert_response(P11CMP_CTX *ctx, int do_sleep, int *rid,
+                         P11CMP_MSG **rep, int *checkAfter, int req_type)
+{
+    p11cmp_CERTRESPONSE *crep;
+    int status, res;
+
+    for (;;) {
+        if (P11CMP_MSG_get_bodytype(*rep) != certrep_type(req_type)) {
+            p11cmp_raise_data(P11CMP_R_UNEXPECTED_BODY_TYPE, "%s for %s",
+                              body_name(P11CMP_MSG_get_bodytype(*rep)),
+                              body_name(req_type));
+            goto send_error;
+        }
+        if ((crep = get_response(*rep, rid, req_type)) == NULL
+            || (status = p11cmp_pkisi_get_status(crep->status)) < 0)
+            goto send_error;
+        if (!p11cmp_ctx_save_pkisi(ctx, crep->status))
+            return 0;
+        if (status != P11CMP_PKISTATUS_waiting)
+            break;
+        p11cmp_log_info(ctx, "the server says: waiting");
+        P11CMP_MSG_free(*rep);
+        if ((res = poll_for_response(ctx, do_sleep, *rid, rep,
+                                     checkAfter)) <= 0)
+            return res;
+    }
+    if (!check_cert_status(ctx, crep->status, status, req_type)) {
+        if (status == P11CMP_PKISTATUS_rejection)
+            return 0;
+        goto send_error;
+    }
+    return accept_cert(ctx, *rep, crep, *rid);
+
+ send_error:
+    (void)exchange_error(ctx, FAIL_BIT(badRequest),
+                         "unusable certificate response", 1);
+    return 0;
+}
+
+/* hands the outcome of an enrollment to the results layer */
+static void enrollment_done(P11CMP_CTX *ctx, int ok)
+{
+    end_transaction(ctx, ok);
+}
+
+X509 *P11CMP_exec_certreq(P11CMP_CTX *ctx, int req_type,
+                          const P11CMP_CRMF_MSG *crm)
+{
+    P11CMP_MSG *rep = NULL;
+    X509 *res = NULL;
+    int rid;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return NULL;
+    }
+    if (initial_certreq(ctx, req_type, crm, &rep, &rid)
+        && cert_response(ctx, 1, &rid, &rep, NULL, req_type) == 1)
+        res = ctx->newCert;
+    enrollment_done(ctx, res != NULL);
+    P11CMP_MSG_free(rep);
+    return res;
+}
+
+/* aborts the pending request of ctx with an error message; 1 or 0 */
+static int abort_request(P11CMP_CTX *ctx)
+{
+    int ok;
+
+    p11cmp_log_info(ctx, "aborting the pending certificate request");
+    ok = exchange_error(ctx, 0, "polling aborted by the application", 0);
+    if (ok) {
+        (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_rejection);
+        (void)p11cmp_ctx_set0_newCert(ctx, NULL);
+    }
+    return ok;
+}
+
+int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
+                       const P11CMP_CRMF_MSG *crm, int *checkAfter)
+{
+    P11CMP_MSG *rep = NULL;
+    int rid = P11CMP_CERTREQID, res = 0;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if (ctx->status != P11CMP_PKISTATUS_waiting) {
+        if (req_type < 0) {
+            p11cmp_raise_data(P11CMP_R_NO_PENDING_REQUEST, "nothing to abort");
+            return 0;
+        }
+        if (!initial_certreq(ctx, req_type, crm, &rep, &rid))
+            goto end;
+    } else if (req_type < 0) {
+        res = abort_request(ctx);
+        goto end;
+    } else {
+        if (req_type == P11CMP_P10CR)
+            rid = P11CMP_CERTREQID_NONE;
+        else if (crm != NULL && crm->certReq != NULL)
+            rid = (int)ASN1_INTEGER_get(crm->certReq->certReqId);
+        if ((res = poll_for_response(ctx, 0, rid, &rep, checkAfter)) <= 0)
+            goto end;
+    }
+    res = cert_response(ctx, 0, &rid, &rep, checkAfter, req_type);
+ end:
+    P11CMP_MSG_free(rep);
+    if (res == -1)
+        return -1;
+    enrollment_done(ctx, res == 1);
+    return res;
+}
+
+/* revocation */
+
+/* 1 if the CertId of an RP names cert (issuer and serial) */
+static int certid_matches(const p11cmp_CRMF_CERTID *cid, const X509 *cert)
+{
+    return cid != NULL && cid->issuer != NULL
+        && cid->issuer->type == GEN_DIRNAME
+        && X509_NAME_cmp(cid->issuer->d.directoryName,
+                         X509_get_issuer_name(cert)) == 0
+        && ASN1_INTEGER_cmp(cid->serialNumber,
+                            X509_get0_serialNumber(cert)) == 0;
+}
+
+/*
+ * The outcome of an RP (validated): exactly one status; accepted and
+ * grantedWithMods are success, revocationWarning/-Notification success
+ * with a warning, everything else an error; revCerts, if present, must
+ * name oldCert. 1 or 0.
+ */
+static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
+{
+    const P11CMP_PKISI *si;
+    char buf[512];
+    int status;
+
+    if (sk_P11CMP_PKISI_num(rrep->status) != 1) {
+        p11cmp_raise_data(P11CMP_R_MULTIPLE_RESPONSES, "%d status entries",
+                          sk_P11CMP_PKISI_num(rrep->status));
+        return 0;
+    }
+    si = sk_P11CMP_PKISI_value(rrep->status, 0);
+    if (!p11cmp_ctx_save_pkisi(ctx, si)
+        || (status = p11cmp_pkisi_get_status(si)) < 0)
+        return 0;
+    if (p11cmp_pkisi_snprint(si, buf, sizeof(buf)) == NULL)
+        buf[0] = '\0';
+    switch (status) {
+    case P11CMP_PKISTATUS_accepted:
+        p11cmp_log_info(ctx, "revocation accepted");
+        break;
+    case P11CMP_PKISTATUS_grantedWithMods:
+        p11cmp_log_info(ctx, "revocation granted with modifications");
+        break;
+    case P11CMP_PKISTATUS_revocationWarning:
+        p11cmp_log_warn(ctx, "revocationWarning: %s", buf);
+        break;
+    case P11CMP_PKISTATUS_revocationNotification:
+        p11cmp_log_warn(ctx, "revocationNotification: %s", buf);
+        break;
+    case P11CMP_PKISTATUS_rejection:
+        p11cmp_log_err(ctx, "revocation rejected: %s", buf);
+        p11cmp_raise_data(P11CMP_R_REQUEST_REJECTED_BY_SERVER, "%s", buf);
+        return 0;
+    default:
+        p11cmp_raise_data(P11CMP_R_UNEXPECTED_PKISTATUS, "in RP: %s", buf);
+        return 0;
+    }
+    if (rrep->revCerts != NULL
+        && (sk_p11cmp_CRMF_CERTID_num(rrep->revCerts) != 1
+            || !certid_matches(sk_p11cmp_CRMF_CERTID_value(rrep->revCerts,
+                                                           0),
+                               ctx->oldCert))) {
+        p11cmp_raise(P11CMP_R_WRONG_CERTID_IN_RP);
+        return 0;
+    }
+    return 1;
+}
+
+int P11CMP_exec_RR_ses(P11CMP_CTX *ctx)
+{
+    P11CMP_MSG *req = NULL, *rep = NULL;
+    int res = 0;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if (!start_transaction(ctx) || (req = p11cmp_rr_new(ctx)) == NULL)
+        goto end;
+    (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
+    if (send_receive_check(ctx, req, &rep,
+                           P11CMP_BODY_MASK(P11CMP_PKIBODY_RP)))
+        res = rp_outcome(ctx, rep->body->value.rp);
+ end:
+    end_transaction(ctx, res);
+    P11CMP_MSG_free(req);
+    P11CMP_MSG_free(rep);
+    return res;
+}
+
+/* general messages */
+
+STACK_OF(P11CMP_ITAV) *P11CMP_exec_GENM_ses(P11CMP_CTX *ctx)
+{
+    P11CMP_MSG *req = NULL, *rep = NULL;
+    STACK_OF(P11CMP_ITAV) *res = NULL;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return NULL;
+    }
+    if (!start_transaction(ctx) || (req = p11cmp_genm_new(ctx)) == NULL)
+        goto end;
+    (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
+    if (!send_receive_check(ctx, req, &rep,
+                            P11CMP_BODY_MASK(P11CMP_PKIBODY_GENP)))
+        goto end;
+    res = sk_P11CMP_ITAV_deep_copy(rep->body->value.genp, P11CMP_ITAV_dup,
+                                   P11CMP_ITAV_free);
+    if (res == NULL)
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+    else
+        (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_accepted);
+ end:
+    end_transaction(ctx, res != NULL);
+    P11CMP_MSG_free(req);
+    P11CMP_MSG_free(rep);
+    return res;
+}
+
+/* the default certConf callback */
+
+/*
+ * Verifies cert against store with untrusted and extraCertsIn as
+ * intermediates; the chain without cert, or NULL if it does not verify.
+ */
+static STACK_OF(X509) *verified_chain(P11CMP_CTX *ctx, X509 *cert,
+                                      X509_STORE *store)
+{
+    X509_STORE_CTX *csc = X509_STORE_CTX_new_ex(ctx->libctx, ctx->propq);
+    STACK_OF(X509) *certs = sk_X509_dup(ctx->untrusted), *chain = NULL;
+
+    if (csc == NULL || certs == NULL
+        || (ctx->extraCertsIn != NULL
+            && !X509_add_certs(certs, ctx->extraCertsIn,
+                               X509_ADD_FLAG_NO_DUP))
+        || !X509_STORE_CTX_init(csc, store, cert, certs))
+        goto end;
+    if (X509_verify_cert(csc) <= 0) {
+        p11cmp_log_err(ctx, "the new certificate does not verify: %s",
+                       X509_verify_cert_error_string(
+                           X509_STORE_CTX_get_error(csc)));
+        goto end;
+    }
+    if ((chain = X509_STORE_CTX_get1_chain(csc)) != NULL
+        && sk_X509_num(chain) > 0)
+        X509_free(sk_X509_shift(chain));
+ end:
+    X509_STORE_CTX_free(csc);
+    sk_X509_free(certs);
+    return chain;
+}
+
+int P11CMP_certConf_cb(P11CMP_CTX *ctx, X509 *cert, int fail_info,
+                       const char **txt)
+{
+    X509_STORE *out_trusted;
+    STACK_OF(X509) *chain;
+
+    if (fail_info != 0 || ctx == NULL || cert == NULL)
+        return fail_info;
+    if ((out_trusted = ctx->certConf_cb_arg) == NULL) {
+        p11cmp_log_debug(ctx, "no store to validate the new certificate");
+        return 0;
+    }
+    if ((chain = verified_chain(ctx, cert, out_trusted)) == NULL) {
+        if (txt != NULL)
+            *txt = "the new certificate did not validate";
+        return FAIL_BIT(incorrectData);
+    }
+    p11cmp_log_debug(ctx, "the new certificate validated");
+    (void)p11cmp_ctx_set1_newChain(ctx, chain);
+    sk_X509_pop_free(chain, X509_free);
+    return 0;
+}
