@@ -707,10 +707,10 @@ P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx);
 P11CMP_MSG *p11cmp_genm_new(P11CMP_CTX *ctx);
 /*
  * certConf for cert (borrowed; NULL means ctx->newCert) with certReqId.
- * certHash uses the digest of cert's signature algorithm; if that has
- * none (Ed25519/Ed448) SHA-512 as RFC 9480 says, then hashAlg is set
- * and pvno is 3. fail_info 0: status accepted; else rejection with these
- * failInfo bits and text (may be NULL) as statusString.
+ * certHash: see p11cmp_cert_hash(); for an EdDSA-signed cert hashAlg is
+ * set and pvno is 3 (RFC 9480), which OpenSSL 3.0 peers cannot decode.
+ * fail_info 0: status accepted; else rejection with these failInfo bits
+ * and text (may be NULL) as statusString.
  */
 P11CMP_MSG *p11cmp_certConf_new(P11CMP_CTX *ctx, int certReqId,
                                 const X509 *cert, int fail_info,
@@ -729,10 +729,10 @@ P11CMP_PKISI *p11cmp_pkisi_create(int status, int fail_info,
                                   const char *text);
 /*
  * The certificate hash of certConf (RFC 4210 5.3.18, RFC 9480 2.10): the
- * digest of cert's DER with the hash of its signature algorithm, or
- * SHA-512 for signature algorithms without one; *md_nid receives the
- * digest used and *explicit 1 if it must be named in hashAlg. New octet
- * string or NULL.
+ * digest of cert's DER with the hash of its signature algorithm, or for
+ * EdDSA SHA-512 (Ed25519) / SHAKE256 with 64 bytes (Ed448, RFC 9481);
+ * *md_nid receives the digest used and *explicit 1 if it must be named
+ * in hashAlg (EdDSA). New octet string or NULL.
  */
 ASN1_OCTET_STRING *p11cmp_cert_hash(OSSL_LIB_CTX *libctx, const char *propq,
                                     const X509 *cert, int *md_nid,

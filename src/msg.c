@@ -589,27 +589,74 @@ P11CMP_MSG *p11cmp_genm_new(P11CMP_CTX *ctx)
     return finish(ctx, msg);
 }
 
+/*
+ * The digest of certHash for cert: that of its signature algorithm (also
+ * inside RSASSA-PSS parameters), or for EdDSA SHA-512 / SHAKE256 (RFC
+ * 9481 3.3), then *explicit = 1 and *outlen = 64 for the XOF.
+ */
+static int cert_hash_md(const X509 *cert, int *md_nid, int *explicit,
+                        size_t *outlen)
+{
+    int mdnid = NID_undef, pknid = NID_undef;
+
+    /* only caches the decoded signature info: const in effect */
+    if (!X509_get_signature_info((X509 *)cert, &mdnid, &pknid, NULL, NULL))
+        return 0;
+    *explicit = 0;
+    *outlen = 0;
+    if (mdnid == NID_undef && pknid == NID_ED25519) {
+        mdnid = NID_sha512;
+        *explicit = 1;
+    } else if (mdnid == NID_undef && pknid == NID_ED448) {
+        mdnid = NID_shake256;
+        *explicit = 1;
+        *outlen = 64;
+    }
+    *md_nid = mdnid;
+    return mdnid != NID_undef;
+}
+
 ASN1_OCTET_STRING *p11cmp_cert_hash(OSSL_LIB_CTX *libctx, const char *propq,
                                     const X509 *cert, int *md_nid,
                                     int *explicit)
 {
+    unsigned char *der = NULL, buf[EVP_MAX_MD_SIZE];
     EVP_MD *md = NULL;
-    int fallback = 0;
-    ASN1_OCTET_STRING *hash;
+    EVP_MD_CTX *mctx = NULL;
+    ASN1_OCTET_STRING *hash = NULL;
+    unsigned int hlen = 0;
+    size_t xoflen = 0;
+    int len, ok;
 
-    (void)libctx, (void)propq; /* X509_digest_sig uses cert's libctx */
     if (cert == NULL || md_nid == NULL || explicit == NULL) {
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return NULL;
     }
-    if ((hash = X509_digest_sig(cert, &md, &fallback)) == NULL) {
+    if (!cert_hash_md(cert, md_nid, explicit, &xoflen)
+        || (md = EVP_MD_fetch(libctx, OBJ_nid2sn(*md_nid), propq)) == NULL) {
         p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM,
                           "no hash for the cert's signature algorithm");
         return NULL;
     }
-    *md_nid = EVP_MD_get_type(md);
-    *explicit = fallback;
+    if ((len = i2d_X509(cert, &der)) <= 0 || (mctx = EVP_MD_CTX_new()) == NULL)
+        goto err;
+    ok = EVP_DigestInit_ex(mctx, md, NULL)
+        && EVP_DigestUpdate(mctx, der, (size_t)len)
+        && (xoflen > 0 ? EVP_DigestFinalXOF(mctx, buf, xoflen)
+            : EVP_DigestFinal_ex(mctx, buf, &hlen));
+    if (xoflen > 0)
+        hlen = (unsigned int)xoflen;
+    if (ok && (hash = ASN1_OCTET_STRING_new()) != NULL
+        && !ASN1_OCTET_STRING_set(hash, buf, (int)hlen)) {
+        ASN1_OCTET_STRING_free(hash);
+        hash = NULL;
+    }
+ err:
+    if (hash == NULL)
+        p11cmp_raise_data(P11CMP_R_INTERNAL_ERROR, "hashing the cert");
+    EVP_MD_CTX_free(mctx);
     EVP_MD_free(md);
+    OPENSSL_free(der);
     return hash;
 }
 
