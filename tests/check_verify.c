@@ -379,6 +379,45 @@ START_TEST(test_unprotected_rejection_ip)
 }
 END_TEST
 
+/* the error message of the failing session turned into an RP */
+static P11CMP_MSG *rp_with_status(int status)
+{
+    P11CMP_MSG *msg = vp_msg(&s_fail, 1);
+    p11cmp_REVREPCONTENT *rp = p11cmp_REVREPCONTENT_new();
+    P11CMP_PKISI *si;
+
+    ck_assert_ptr_nonnull(rp);
+    si = P11CMP_PKISI_dup(msg->body->value.error->pKIStatusInfo);
+    ck_assert_ptr_nonnull(si);
+    ck_assert(ASN1_INTEGER_set(si->status, status));
+    ck_assert_int_eq(sk_P11CMP_PKISI_push(rp->status, si), 1);
+    p11cmp_ERRORMSGCONTENT_free(msg->body->value.error);
+    msg->body->type = P11CMP_PKIBODY_RP;
+    msg->body->value.rp = rp;
+    return strip_protection(msg);
+}
+
+START_TEST(test_unprotected_rejection_rp)
+{
+    P11CMP_CTX *ctx = vp_ctx(&pki, &s_fail, 1);
+    P11CMP_MSG *rej = rp_with_status(P11CMP_PKISTATUS_rejection);
+    P11CMP_MSG *acc = rp_with_status(P11CMP_PKISTATUS_accepted);
+    unsigned long rp_mask = P11CMP_BODY_MASK(P11CMP_PKIBODY_RP);
+
+    ck_assert_ptr_nonnull(rej);
+    ck_assert_ptr_nonnull(acc);
+    assert_fail(p11cmp_msg_check_received(ctx, rej, rp_mask),
+                P11CMP_R_MISSING_PROTECTION);
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_UNPROTECTED_ERRORS, 1));
+    assert_fail(p11cmp_msg_check_received(ctx, acc, rp_mask),
+                P11CMP_R_MISSING_PROTECTION);
+    assert_untouched(ctx);
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, rej, rp_mask), 1);
+    P11CMP_MSG_free(acc);
+    done(ctx, rej);
+}
+END_TEST
+
 START_TEST(test_unprotected_pkiconf_denied)
 {
     P11CMP_CTX *ctx = vp_ctx(&pki, &s_pbm, 1);
@@ -880,6 +919,7 @@ static Suite *verify_suite(void)
     tcase_add_test(unprot, test_missing_protection);
     tcase_add_test(unprot, test_unprotected_error);
     tcase_add_test(unprot, test_unprotected_rejection_ip);
+    tcase_add_test(unprot, test_unprotected_rejection_rp);
     tcase_add_test(unprot, test_unprotected_pkiconf_denied);
     tcase_add_test(unprot, test_invalid_error_extracerts_dropped);
     tcase_add_test(sig, test_sig_bad_signature);
