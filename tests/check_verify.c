@@ -604,6 +604,46 @@ START_TEST(test_sig_permit_ta_in_extracerts)
 }
 END_TEST
 
+START_TEST(test_sig_sender_cert_in_untrusted)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+    STACK_OF(X509) *untrusted = NULL;
+
+    sig_setup(&ctx, &msg);
+    sk_X509_pop_free(msg->extraCerts, X509_free);
+    msg->extraCerts = NULL;
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    ck_assert(set_certs(&untrusted, pki.srv, NULL));
+    ck_assert(P11CMP_CTX_set1_untrusted(ctx, untrusted));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    ck_assert_int_eq(X509_cmp(ctx->validatedSrvCert, pki.srv), 0);
+    ck_assert_int_eq(sk_X509_num(ctx->untrusted), 1);
+    sk_X509_pop_free(untrusted, X509_free);
+    done(ctx, msg);
+}
+END_TEST
+
+/* several candidates: a good one wins; else the one that got furthest */
+START_TEST(test_sig_several_candidates)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+
+    sig_setup(&ctx, &msg);
+    ck_assert(set_certs(&msg->extraCerts, pki.srv_nods, pki.srv_expired));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    assert_fail(p11cmp_msg_check_received(ctx, msg, IP_MASK),
+                P11CMP_R_MISSING_KEY_USAGE_DIGITALSIGNATURE);
+    assert_untouched(ctx);
+    ck_assert(set_certs(&msg->extraCerts, pki.srv_expired, pki.srv));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    ck_assert_int_eq(X509_cmp(ctx->validatedSrvCert, pki.srv), 0);
+    done(ctx, msg);
+}
+END_TEST
+
 START_TEST(test_sig_pinned_wrong_key)
 {
     P11CMP_CTX *ctx;
@@ -930,6 +970,8 @@ static Suite *verify_suite(void)
     tcase_add_test(sig, test_sig_no_digitalsignature);
     tcase_add_test(sig, test_sig_untrusted_chain);
     tcase_add_test(sig, test_sig_permit_ta_in_extracerts);
+    tcase_add_test(sig, test_sig_sender_cert_in_untrusted);
+    tcase_add_test(sig, test_sig_several_candidates);
     tcase_add_test(sig, test_sig_pinned_wrong_key);
     tcase_add_test(hdr, test_unexpected_sender);
     tcase_add_test(hdr, test_pvno_1);
