@@ -856,6 +856,11 @@ static STACK_OF(X509) *verified_chain(P11CMP_CTX *ctx, X509 *cert,
     if ((chain = X509_STORE_CTX_get1_chain(csc)) != NULL
         && sk_X509_num(chain) > 0)
         X509_free(sk_X509_shift(chain));
+    /* like the approximate chain: without a self-signed trust anchor */
+    if (sk_X509_num(chain) > 0
+        && X509_self_signed(sk_X509_value(chain, sk_X509_num(chain) - 1),
+                            0) == 1)
+        X509_free(sk_X509_pop(chain));
  end:
     X509_STORE_CTX_free(csc);
     sk_X509_free(certs);
