@@ -123,6 +123,30 @@ int P11CMP_PKCS11_is_uri(const char *text)
     return p11cmp_p11_is_uri(text);
 }
 
+int P11CMP_PKCS11_set1_pin_source(const char *source)
+{
+    return p11cmp_p11_set_default_pin_source(source);
+}
+
+int P11CMP_PKCS11_commit_key(EVP_PKEY *pkey)
+{
+    P11CMP_P11_TXN *txn = p11cmp_p11_pkey_txn(pkey);
+
+    return txn == NULL || p11cmp_p11_txn_commit(txn);
+}
+
+int P11CMP_PKCS11_discard_key(EVP_PKEY *pkey)
+{
+    P11CMP_P11_TXN *txn = p11cmp_p11_pkey_txn(pkey);
+
+    if (txn == NULL) {
+        p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT,
+                          "not a provisional token key");
+        return 0;
+    }
+    return p11cmp_p11_txn_rollback(txn);
+}
+
 void P11CMP_PKCS11_set_batch(int batch)
 {
     p11cmp_p11_set_batch(batch);

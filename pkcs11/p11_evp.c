@@ -26,6 +26,7 @@ typedef struct {
     unsigned char *id;
     size_t idlen;
     char *label;
+    P11CMP_P11_TXN *txn; /* provisional: generated, not yet committed */
 } TOKEN_KEY;
 
 static CRYPTO_ONCE meth_once = CRYPTO_ONCE_STATIC_INIT;
@@ -37,6 +38,7 @@ static void token_key_free(TOKEN_KEY *k)
 {
     if (k == NULL)
         return;
+    p11cmp_p11_txn_free(k->txn); /* a provisional key pair goes away */
     p11cmp_p11_token_free(k->tok);
     OPENSSL_free(k->id);
     OPENSSL_free(k->label);
@@ -471,5 +473,24 @@ int p11cmp_p11_pkey_get_id(const EVP_PKEY *pkey, const unsigned char **id,
         *idlen = k->idlen;
     if (label != NULL)
         *label = k->label;
+    return 1;
+}
+
+P11CMP_P11_TXN *p11cmp_p11_pkey_txn(const EVP_PKEY *pkey)
+{
+    TOKEN_KEY *k = token_key_of(pkey);
+
+    return k != NULL && p11cmp_p11_txn_count(k->txn) > 0 ? k->txn : NULL;
+}
+
+int p11cmp_p11_pkey_set0_txn(EVP_PKEY *pkey, P11CMP_P11_TXN *txn)
+{
+    TOKEN_KEY *k = token_key_of(pkey);
+
+    if (k == NULL || k->txn != NULL) {
+        p11cmp_raise(P11CMP_R_INVALID_ARGUMENT);
+        return 0;
+    }
+    k->txn = txn;
     return 1;
 }

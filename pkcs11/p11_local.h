@@ -176,12 +176,15 @@ int p11cmp_p11_is_uri(const char *text);
 char *p11cmp_p11_pin_read(const char *source);
 /*
  * The PIN for uri: from pin_source if given, else the URI's pin-value,
- * else its pin-source, else $P11CMP_PIN, else a prompt on the terminal
- * (never in batch mode or without a tty). New string, or NULL + error.
+ * else its pin-source, else the default source, else $P11CMP_PIN, else a
+ * prompt on the terminal (never in batch mode or without a tty). New
+ * string, or NULL + error.
  */
 char *p11cmp_p11_pin_get(const P11CMP_P11_URI *uri, const char *pin_source,
                          const char *token_label);
 void p11cmp_p11_pin_free(char *pin);
+/* The process-wide default PIN source (copied; NULL clears). */
+int p11cmp_p11_set_default_pin_source(const char *source);
 /* Batch mode: never prompt. Process-wide; default off. */
 void p11cmp_p11_set_batch(int batch);
 
@@ -260,6 +263,18 @@ P11CMP_P11_TOKEN *p11cmp_p11_pkey_token(const EVP_PKEY *pkey);
 /* CKA_ID (get0, *idlen) and CKA_LABEL (get0, may be NULL) of the key. */
 int p11cmp_p11_pkey_get_id(const EVP_PKEY *pkey, const unsigned char **id,
                            size_t *idlen, const char **label);
+/*
+ * The transaction a provisional key was generated in (get0), or NULL for a
+ * key that was loaded or whose transaction was committed. The store
+ * session stores the certificates into it and commits it; rolling it back
+ * destroys the key pair.
+ */
+P11CMP_P11_TXN *p11cmp_p11_pkey_txn(const EVP_PKEY *pkey);
+/*
+ * Makes pkey provisional: it takes txn, which is rolled back (the pair
+ * destroyed) when the last reference to pkey is freed uncommitted.
+ */
+int p11cmp_p11_pkey_set0_txn(EVP_PKEY *pkey, P11CMP_P11_TXN *txn);
 /* The public key of a token key object h (public or private) as EVP_PKEY. */
 EVP_PKEY *p11cmp_p11_pubkey_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
                                  CK_KEY_TYPE *type);
@@ -338,7 +353,10 @@ int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn);
  * with P11CMP_R_ROLLBACK_FAILED (the rest is still attempted).
  */
 int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn);
-/* Rolls back unless committed, then frees. NULL is fine. */
+/*
+ * Rolls back unless committed (only in the process that created txn: a
+ * forked child never undoes its parent's work), then frees. NULL is fine.
+ */
 void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn);
 
 #endif /* P11CMP_P11_LOCAL_H */

@@ -1,8 +1,9 @@
 /*
  * pkcs11/p11_pin.c - where a token PIN comes from: an explicit source
  * ("pass:", "env:", "file:", "fd:", "stdin", "|command"), the URI's
- * pin-value or pin-source, the P11CMP_PIN environment variable, or a
- * prompt on the terminal when one is attached and batch mode is off.
+ * pin-value or pin-source, a process-wide default source, the
+ * P11CMP_PIN environment variable, or a prompt on the terminal when one
+ * is attached and batch mode is off.
  * PINs are cleansed when freed and never appear in error data.
  */
 #include "config.h"
@@ -19,6 +20,20 @@
 #define PIN_MAX 256
 
 static int batch_mode;
+static char *default_source;
+
+int p11cmp_p11_set_default_pin_source(const char *source)
+{
+    char *copy = NULL;
+
+    if (source != NULL && (copy = OPENSSL_strdup(source)) == NULL) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return 0;
+    }
+    p11cmp_p11_pin_free(default_source);
+    default_source = copy;
+    return 1;
+}
 
 void p11cmp_p11_set_batch(int batch)
 {
@@ -161,6 +176,8 @@ char *p11cmp_p11_pin_get(const P11CMP_P11_URI *uri, const char *pin_source,
         return OPENSSL_strdup(s);
     if (uri != NULL && (s = p11cmp_p11_uri_pin_source(uri)) != NULL)
         return p11cmp_p11_pin_read(s);
+    if (default_source != NULL)
+        return p11cmp_p11_pin_read(default_source);
     if ((s = getenv(P11CMP_P11_PIN_ENV)) != NULL)
         return OPENSSL_strdup(s);
     if (!batch_mode && isatty(0))

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "p11_local.h"
 
@@ -22,6 +23,7 @@ typedef struct {
 
 struct p11cmp_p11_txn_st {
     P11CMP_P11_TOKEN *tok;
+    pid_t pid;          /* only the creating process undoes */
     UNDO *undo;
     int n, cap;
 };
@@ -41,6 +43,7 @@ P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok)
         return NULL;
     }
     txn->tok = tok;
+    txn->pid = getpid();
     return txn;
 }
 
@@ -178,7 +181,10 @@ void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn)
 {
     if (txn == NULL)
         return;
-    (void)p11cmp_p11_txn_rollback(txn);
+    if (txn->pid == getpid())
+        (void)p11cmp_p11_txn_rollback(txn);
+    else
+        (void)p11cmp_p11_txn_commit(txn); /* a child forgets, never undoes */
     p11cmp_p11_token_free(txn->tok);
     OPENSSL_free(txn->undo);
     OPENSSL_free(txn);

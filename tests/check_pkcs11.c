@@ -22,7 +22,8 @@
 #include "p11_fixture.h"
 
 static const char *const labels[] = {
-    "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", NULL
+    "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
+    "t-foreign", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -543,15 +544,128 @@ START_TEST(fork_safety)
     ck_assert_int_eq(sign_verify(key, pub, 0), 1);
     pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        _exit(sign_verify(key, pub, 0) == 1
-              && sign_verify(key, pub, 0) == 1 ? 0 : 1);
+    if (pid == 0) {
+        int ok = sign_verify(key, pub, 0) == 1
+            && sign_verify(key, pub, 0) == 1;
+
+        EVP_PKEY_free(pub);
+        EVP_PKEY_free(key);
+        P11CMP_PKCS11_cleanup();
+        _exit(ok ? 0 : 1);
+    }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     ck_assert_int_eq(sign_verify(key, pub, 0), 1); /* parent still fine */
     EVP_PKEY_free(pub);
     EVP_PKEY_free(key);
+}
+END_TEST
+
+static int count_label(const char *token, const char *label)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI(token, ""), NULL,
+                                                  P11CMP_P11_LOGIN);
+    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
+    CK_OBJECT_HANDLE h[8];
+    CK_ULONG n = 0;
+
+    ck_assert_ptr_nonnull(tok);
+    ck_assert(p11cmp_p11_find(tok, &a, 1, h, 8, &n));
+    p11cmp_p11_token_free(tok);
+    return (int)n;
+}
+
+START_TEST(ctx_functions)
+{
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    EVP_PKEY *k;
+    X509 *cert;
+
+    ck_assert_ptr_nonnull(ctx);
+    /* a generated key is provisional: freed uncommitted, it is removed */
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("t-ctx", ""), "EC:P-256",
+                                          "gen"));
+    k = P11CMP_CTX_get0_newPkey(ctx, 1);
+    ck_assert(P11CMP_PKCS11_is_token_key(k));
+    ck_assert_ptr_nonnull(p11cmp_p11_pkey_txn(k));
+    ck_assert_int_eq(count_label("t-ctx", "gen"), 2);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(count_label("t-ctx", "gen"), 0);
+    /* committed, it stays */
+    ctx = P11CMP_CTX_new(NULL, NULL);
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("t-ctx", ";object=kept"),
+                                          "RSA:2048", NULL));
+    k = P11CMP_CTX_get0_newPkey(ctx, 1);
+    ck_assert(P11CMP_PKCS11_commit_key(k));
+    ck_assert_ptr_null(p11cmp_p11_pkey_txn(k));
+    ck_assert(!P11CMP_PKCS11_discard_key(k));
+    ck_assert(err_is(P11CMP_R_INVALID_ARGUMENT, "not a provisional"));
+    cert = make_cert(k, k, "kept", 3);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(count_label("t-ctx", "kept"), 2);
+    /* discarded at once */
+    ctx = P11CMP_CTX_new(NULL, NULL);
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("t-ctx", ""), "EC:P-384",
+                                          "gone"));
+    ck_assert_int_eq(count_label("t-ctx", "gone"), 2);
+    ck_assert(P11CMP_PKCS11_discard_key(P11CMP_CTX_get0_newPkey(ctx, 1)));
+    ck_assert_int_eq(count_label("t-ctx", "gone"), 0);
+    /* keys and certificates by URI */
+    ck_assert(P11CMP_PKCS11_store_cert(URI("t-ctx", ";object=kept"), cert,
+                                       P11CMP_PKCS11_CERT_USER, NULL));
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("t-ctx", ";object=kept")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("t-ctx", ";object=kept")));
+    ck_assert(P11CMP_CTX_set1_oldCert_uri(ctx, URI("t-ctx",
+                                                   ";object=kept")));
+    ck_assert(P11CMP_CTX_set1_newPkey_uri(ctx, URI("t-ctx",
+                                                   ";object=kept")));
+    k = P11CMP_CTX_get0_newPkey(ctx, 1);
+    ck_assert(P11CMP_PKCS11_is_token_key(k));
+    ck_assert_ptr_null(p11cmp_p11_pkey_txn(k));
+    ck_assert(!P11CMP_CTX_set1_pkey_uri(ctx, URI("t-ctx", ";object=none")));
+    ck_assert(err_is(P11CMP_R_KEY_NOT_FOUND, "object=none"));
+    ck_assert(!P11CMP_CTX_set1_cert_uri(ctx, URI("t-ctx", ";object=none")));
+    ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "object=none"));
+    P11CMP_CTX_free(ctx);
+    X509_free(cert);
+    /* the default PIN source is used when the URI has no PIN */
+    ck_assert(P11CMP_PKCS11_set1_pin_source("pass:" P11_FIXTURE_PIN));
+    k = P11CMP_PKCS11_load_key(p11_fixture_uri("t-ctx", ";object=kept",
+                                               NULL, 0), NULL);
+    ck_assert(P11CMP_PKCS11_set1_pin_source(NULL));
+    ck_assert_ptr_nonnull(k);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+/* Keys made by another tool (pkcs11-tool) load by id= and sign. */
+START_TEST(foreign_keys)
+{
+    static const char *const types[] = {"rsa:2048", "EC:secp384r1"};
+    static const char *const ids[] = {"0a", "0b"};
+    char extra[32];
+    EVP_PKEY *key, *pub;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(p11_fixture_run(
+            "pkcs11-tool --module '%s' --token-label t-foreign --login "
+            "--pin %s --keypairgen --key-type %s --id %s --label other "
+            ">/dev/null 2>&1", p11_fixture_module(), P11_FIXTURE_PIN,
+            types[i], ids[i]), 0);
+        snprintf(extra, sizeof(extra), ";id=%%%s", ids[i]);
+        key = P11CMP_PKCS11_load_key(URI("t-foreign", extra), NULL);
+        ck_assert_ptr_nonnull(key);
+        pub = public_copy(key);
+        ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+        EVP_PKEY_free(pub);
+        EVP_PKEY_free(key);
+    }
+    /* same label twice: by label alone it is ambiguous */
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("t-foreign",
+                                                  ";object=other"), NULL));
+    ck_assert(err_is(P11CMP_R_AMBIGUOUS_KEY, "2 private keys match"));
 }
 END_TEST
 
@@ -583,6 +697,8 @@ int main(void)
     tcase_add_test(tc, cert_objects);
     tcase_add_test(tc, txn_rollback);
     tcase_add_test(tc, fork_safety);
+    tcase_add_test(tc, ctx_functions);
+    tcase_add_test(tc, foreign_keys);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

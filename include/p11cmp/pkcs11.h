@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <p11cmp/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,6 +67,23 @@ int P11CMP_PKCS11_is_token_key(const EVP_PKEY *pkey);
 /* 1 if text is a pkcs11: URI, else 0. */
 int P11CMP_PKCS11_is_uri(const char *text);
 
+/*
+ * The PIN source used when a call and its URI name none: "pass:PIN",
+ * "env:VAR", "file:PATH", "fd:N", "stdin" or "|command" (copied; NULL
+ * clears). Process-wide. 1 on success.
+ */
+int P11CMP_PKCS11_set1_pin_source(const char *source);
+
+/*
+ * A key from P11CMP_CTX_generate_newPkey() is provisional: it is removed
+ * from the token when it is freed before its enrollment stored the
+ * certificate. commit_key keeps it on the token from now on (1 on
+ * success, also for any other key); discard_key removes it now (0 if it
+ * is not provisional).
+ */
+int P11CMP_PKCS11_commit_key(EVP_PKEY *pkey);
+int P11CMP_PKCS11_discard_key(EVP_PKEY *pkey);
+
 /* batch != 0: never prompt for a PIN. Process-wide; default 0. */
 void P11CMP_PKCS11_set_batch(int batch);
 
@@ -74,6 +92,22 @@ void P11CMP_PKCS11_set_batch(int batch);
  * must not be used afterwards. Optional, at the end of a program.
  */
 void P11CMP_PKCS11_cleanup(void);
+
+/*
+ * P11CMP_CTX functions taking pkcs11: URIs (PIN as above). set1_pkey_uri
+ * and set1_newPkey_uri set the token key the URI names as client key /
+ * key to enroll; set1_cert_uri / set1_oldCert_uri read the certificate.
+ * generate_newPkey generates a key pair on the token (alg as for
+ * P11CMP_PKCS11_generate_key, label NULL = the URI's object=) and sets it
+ * as the key to enroll, provisionally (see P11CMP_PKCS11_commit_key).
+ * All return 1 on success, 0 on error.
+ */
+int P11CMP_CTX_set1_pkey_uri(P11CMP_CTX *ctx, const char *uri);
+int P11CMP_CTX_set1_newPkey_uri(P11CMP_CTX *ctx, const char *uri);
+int P11CMP_CTX_set1_cert_uri(P11CMP_CTX *ctx, const char *uri);
+int P11CMP_CTX_set1_oldCert_uri(P11CMP_CTX *ctx, const char *uri);
+int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
+                                const char *alg, const char *label);
 
 #ifdef __cplusplus
 }

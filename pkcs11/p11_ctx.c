@@ -1,0 +1,107 @@
+/*
+ * pkcs11/p11_ctx.c - the P11CMP_CTX functions for token keys and
+ * certificates: set the client key, the key to enroll, the client and old
+ * certificate from pkcs11: URIs, and generate the key to enroll on a token.
+ * A generated key is provisional until the enrollment stores its
+ * certificate (or P11CMP_PKCS11_commit_key is called); dropped uncommitted,
+ * the key pair is removed from the token again.
+ */
+#include "config.h"
+
+#include <p11cmp/p11cmp.h>
+
+#include "p11_local.h"
+
+int P11CMP_CTX_set1_pkey_uri(P11CMP_CTX *ctx, const char *uri)
+{
+    EVP_PKEY *pk;
+    int res;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if ((pk = p11cmp_p11_key_load(uri, NULL)) == NULL)
+        return 0;
+    res = P11CMP_CTX_set1_pkey(ctx, pk);
+    EVP_PKEY_free(pk);
+    return res;
+}
+
+int P11CMP_CTX_set1_newPkey_uri(P11CMP_CTX *ctx, const char *uri)
+{
+    EVP_PKEY *pk;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if ((pk = p11cmp_p11_key_load(uri, NULL)) == NULL)
+        return 0;
+    if (P11CMP_CTX_set0_newPkey(ctx, 1, pk))
+        return 1;
+    EVP_PKEY_free(pk);
+    return 0;
+}
+
+static int set1_cert_uri(P11CMP_CTX *ctx, const char *uri,
+                         int (*set1)(P11CMP_CTX *, X509 *))
+{
+    X509 *cert;
+    int res;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if ((cert = p11cmp_p11_cert_load(uri, NULL)) == NULL)
+        return 0;
+    res = set1(ctx, cert);
+    X509_free(cert);
+    return res;
+}
+
+int P11CMP_CTX_set1_cert_uri(P11CMP_CTX *ctx, const char *uri)
+{
+    return set1_cert_uri(ctx, uri, P11CMP_CTX_set1_cert);
+}
+
+int P11CMP_CTX_set1_oldCert_uri(P11CMP_CTX *ctx, const char *uri)
+{
+    return set1_cert_uri(ctx, uri, P11CMP_CTX_set1_oldCert);
+}
+
+int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
+                                const char *alg, const char *label)
+{
+    P11CMP_P11_TOKEN *tok = NULL;
+    P11CMP_P11_TXN *txn = NULL;
+    EVP_PKEY *pk = NULL;
+    const unsigned char *id;
+    size_t idlen = 0;
+    int res = 0;
+
+    if (ctx == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if ((tok = p11cmp_p11_token_open(token_uri, NULL, P11CMP_P11_RW))
+        == NULL || (txn = p11cmp_p11_txn_new(tok)) == NULL)
+        goto end;
+    if (label == NULL)
+        label = p11cmp_p11_uri_label(tok->uri);
+    id = p11cmp_p11_uri_id(tok->uri, &idlen);
+    if (!p11cmp_p11_txn_keygen(txn, alg, label, id, idlen, 0, &pk)
+        || !p11cmp_p11_pkey_set0_txn(pk, txn))
+        goto end;
+    txn = NULL; /* the key owns it now */
+    if (!P11CMP_CTX_set0_newPkey(ctx, 1, pk))
+        goto end;
+    pk = NULL;
+    res = 1;
+ end:
+    EVP_PKEY_free(pk); /* a provisional key rolls its pair back */
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    return res;
+}
