@@ -169,6 +169,88 @@ START_TEST(test_sig_ip_valid)
 }
 END_TEST
 
+static EVP_PKEY *keygen(const char *type)
+{
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    EVP_PKEY *key = NULL;
+
+    if (kctx == NULL || EVP_PKEY_keygen_init(kctx) <= 0
+            || EVP_PKEY_generate(kctx, &key) <= 0)
+        key = NULL;
+    EVP_PKEY_CTX_free(kctx);
+    return key;
+}
+
+/* OpenSSL's server signing with other key types */
+static EVP_PKEY *key_of_type(int i)
+{
+    return i == 0 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-384");
+}
+
+START_TEST(test_sig_key_types)
+{
+    struct vp_pki p = pki;
+    struct vp_session s;
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+
+    ck_assert_ptr_nonnull(p.srv_key = key_of_type(_i));
+    ck_assert_ptr_nonnull(p.srv = vp_cert(p.srv_key, "vp server", pki.root,
+                                          pki.root_key, "digitalSignature",
+                                          -1, 10));
+    ck_assert_msg(vp_run(&p, VP_SIG, &s), "OpenSSL session %d", _i);
+    ck_assert_ptr_nonnull(ctx = vp_ctx(&p, &s, 0));
+    ck_assert_ptr_nonnull(msg = vp_msg(&s, 1));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    ck_assert_int_eq(X509_cmp(ctx->validatedSrvCert, p.srv), 0);
+    flip_last(msg->protection);
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    assert_fail(p11cmp_msg_check_protection(ctx, msg),
+                P11CMP_R_BAD_SIGNATURE);
+    vp_session_free(&s);
+    X509_free(p.srv);
+    EVP_PKEY_free(p.srv_key);
+    done(ctx, msg);
+}
+END_TEST
+
+/*
+ * Key types OpenSSL 3.0 cannot protect CMP messages with: the signed IP
+ * signed again under a new server cert (libcrypto picks the algorithm)
+ */
+static const char *const resign_types[] = { "RSA-PSS", "ED25519", "ED448" };
+
+START_TEST(test_sig_resigned)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+    EVP_PKEY *key = keygen(resign_types[_i]);
+    const ASN1_OCTET_STRING *skid;
+    X509 *cert;
+
+    sig_setup(&ctx, &msg);
+    ck_assert_ptr_nonnull(key);
+    ck_assert_ptr_nonnull(cert = vp_cert(key, "vp server", pki.root,
+                                         pki.root_key, "digitalSignature",
+                                         -1, 10));
+    skid = X509_get0_subject_key_id(cert);
+    ck_assert(ASN1_OCTET_STRING_set(msg->header->senderKID, skid->data,
+                                    skid->length));
+    ck_assert(set_certs(&msg->extraCerts, cert, NULL));
+    ck_assert(vp_resign(msg, key));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    ck_assert_int_eq(X509_cmp(ctx->validatedSrvCert, cert), 0);
+    flip_last(msg->protection);
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    assert_fail(p11cmp_msg_check_protection(ctx, msg),
+                P11CMP_R_BAD_SIGNATURE);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    done(ctx, msg);
+}
+END_TEST
+
 START_TEST(test_sig_pinned_srvcert)
 {
     P11CMP_CTX *ctx;
@@ -947,6 +1029,8 @@ static Suite *verify_suite(void)
     tcase_add_test(ok, test_pbm_ip_valid);
     tcase_add_test(ok, test_pbm_pkiconf_valid);
     tcase_add_test(ok, test_sig_ip_valid);
+    tcase_add_loop_test(ok, test_sig_key_types, 0, 2);
+    tcase_add_loop_test(ok, test_sig_resigned, 0, 3);
     tcase_add_test(ok, test_sig_pinned_srvcert);
     tcase_add_test(ok, test_error_always_expected);
     tcase_add_test(ok, test_ip_when_pollrep_expected);

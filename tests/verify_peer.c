@@ -485,9 +485,11 @@ int vp_reprotect_sig(P11CMP_MSG *msg, EVP_PKEY *key)
     unsigned char *der = NULL, *sig = NULL;
     size_t siglen = 0;
     int len = fresh_der(msg, &der), ok;
+    int eddsa = EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
 
     ok = len > 0 && mctx != NULL
-        && EVP_DigestSignInit(mctx, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestSignInit(mctx, NULL, eddsa ? NULL : EVP_sha256(),
+                              NULL, key) == 1
         && EVP_DigestSign(mctx, NULL, &siglen, der, (size_t)len) == 1
         && (sig = OPENSSL_malloc(siglen)) != NULL
         && EVP_DigestSign(mctx, sig, &siglen, der, (size_t)len) == 1
@@ -632,4 +634,47 @@ unsigned char *vp_nonminimal_pbm(const unsigned char *der, int len,
         return out;
     OPENSSL_free(out);
     return NULL;
+}
+
+/* an ANY holding the DER der as it is (a SEQUENCE), for ASN1_item_sign */
+static ASN1_TYPE *any_of(const unsigned char *der, int len)
+{
+    ASN1_TYPE *t = ASN1_TYPE_new();
+    ASN1_STRING *seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+
+    if (t == NULL || seq == NULL || !ASN1_STRING_set(seq, der, len)) {
+        ASN1_TYPE_free(t);
+        ASN1_STRING_free(seq);
+        return NULL;
+    }
+    ASN1_TYPE_set(t, V_ASN1_SEQUENCE, seq);
+    return t;
+}
+
+int vp_resign(P11CMP_MSG *msg, EVP_PKEY *key)
+{
+    static const unsigned char empty[] = { 0x30, 0x00 };
+    const EVP_MD *md = EVP_PKEY_is_a(key, "ED25519")
+        || EVP_PKEY_is_a(key, "ED448") ? NULL : EVP_sha256();
+    ASN1_TYPE *t = any_of(empty, (int)sizeof(empty));
+    ASN1_BIT_STRING *sig = ASN1_BIT_STRING_new();
+    unsigned char *der = NULL;
+    int len, ok;
+
+    /* libcrypto's AlgorithmIdentifier for key and md, then the real one */
+    ok = t != NULL && sig != NULL
+        && ASN1_item_sign_ex(ASN1_ITEM_rptr(ASN1_ANY),
+                             msg->header->protectionAlg, NULL, sig, t, NULL,
+                             key, md, NULL, NULL) > 0;
+    ASN1_TYPE_free(t);
+    t = NULL;
+    ok = ok && (len = fresh_der(msg, &der)) > 0
+        && (t = any_of(der, len)) != NULL
+        && ASN1_item_sign_ex(ASN1_ITEM_rptr(ASN1_ANY), NULL, NULL, sig, t,
+                             NULL, key, md, NULL, NULL) > 0
+        && set_protection(msg, sig->data, (size_t)sig->length);
+    ASN1_TYPE_free(t);
+    ASN1_BIT_STRING_free(sig);
+    OPENSSL_free(der);
+    return ok;
 }

@@ -60,10 +60,17 @@ P11CMP_CTX *vp_ctx(const struct vp_pki *pki, const struct vp_session *s,
 P11CMP_MSG *vp_roundtrip(P11CMP_MSG *msg);
 /*
  * Protects msg again after a change: PBM with the parameters in its
- * protectionAlg and secret, or ECDSA-SHA256 with key (EVP_DigestSign).
+ * protectionAlg and secret, or a signature with key (EVP_DigestSign;
+ * SHA-256 unless key is EdDSA) that fits the protectionAlg.
  */
 int vp_reprotect_pbm(P11CMP_MSG *msg, const char *secret);
 int vp_reprotect_sig(P11CMP_MSG *msg, EVP_PKEY *key);
+/*
+ * Signs msg again with key, whatever its type: libcrypto chooses the
+ * AlgorithmIdentifier (ASN1_item_sign_ex: SHA-256, RSASSA-PSS parameters
+ * for RSA-PSS keys, none for EdDSA), put into protectionAlg first.
+ */
+int vp_resign(P11CMP_MSG *msg, EVP_PKEY *key);
 /* new PBM parameters (salt length, iteration count) in protectionAlg */
 int vp_set_pbm_params(P11CMP_MSG *msg, size_t slen, size_t iter);
 /*
