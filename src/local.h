@@ -529,6 +529,8 @@ struct p11cmp_ctx_st {
 
     /* token and session layer (store.c, pkcs11/) */
     int store_results;          /* write results to the token, default 1 */
+    int store_keep_old;         /* KUR: relabel the old pair, not delete */
+    int store_remove_revoked;   /* RR: 0 keep, 1 remove cert, 2 and key */
     void *token;
     void (*token_free)(void *token);
 };
@@ -614,6 +616,56 @@ void p11cmp_MSG_forget_received(P11CMP_MSG *msg);
  */
 P11CMP_MSG *p11cmp_MSG_d2i_ex(const unsigned char **in, long len,
                               OSSL_LIB_CTX *libctx, const char *propq);
+
+/* from store.c */
+/*
+ * The session layer: what a transaction leaves on the PKCS#11 token.
+ * client.c calls these at the end of a transaction; none of them sends a
+ * message. They act only on token keys (pkcs11/), for software keys
+ * there is nothing to do and they succeed.
+ *
+ * p11cmp_store_commit: call once the new certificate of an IR/CR/P10CR/
+ * KUR (req_type P11CMP_IR, P11CMP_CR, P11CMP_P10CR or P11CMP_KUR) is
+ * accepted AND confirmed: PKIConf received for our certConf, implicit
+ * confirm granted, or DISABLE_CONFIRM set; ctx->newCert, newChain and
+ * caPubs must be set by then. If the key certified (ctx->newPkey, else
+ * ctx->pkey, whichever is a token key whose public key is the one in
+ * newCert) is on a token and P11CMP_OPT_STORE_RESULTS is on (default),
+ * stores newCert there with the key's CKA_ID and CKA_LABEL, and newChain
+ * and caPubs as authority certificates (skipping any already present).
+ * A key pair made by P11CMP_CTX_generate_newPkey() becomes permanent
+ * (also with STORE_RESULTS off). For KUR, only after all that, the old
+ * certificate (ctx->oldCert, else ctx->cert) and its key pair are retired:
+ * relabelled if P11CMP_OPT_KEEP_OLD is set (all or nothing with the
+ * rest), else deleted (after the commit; a failure there is logged as a
+ * warning and leaves old objects behind, never the new ones missing).
+ * Returns 1 on success (also when there is nothing to store). On error
+ * returns 0 with the reason on the error queue, having removed again
+ * everything this call wrote AND a generated key pair (as
+ * p11cmp_store_abort() does): the caller must then fail the transaction.
+ */
+int p11cmp_store_commit(P11CMP_CTX *ctx, int req_type);
+/*
+ * Call when a transaction fails at any point after it began (rejection,
+ * error message, protocol or transfer error, timeout, certConf rejected
+ * by the callback or the server, p11cmp_store_commit() failed): destroys
+ * the key pair P11CMP_CTX_generate_newPkey() made if it is still
+ * provisional (ctx->newPkey then names a key that is gone: generate a
+ * new one before trying again). Never fails (a failed undo is logged and
+ * left on the error queue as P11CMP_R_ROLLBACK_FAILED); a no-op when there
+ * is nothing to undo, so calling it twice is fine.
+ */
+void p11cmp_store_abort(P11CMP_CTX *ctx);
+/*
+ * Call after an RR that revoked ctx->oldCert was answered with accepted
+ * (or grantedWithMods) status. With P11CMP_OPT_REMOVE_REVOKED 1 removes the
+ * certificate objects with oldCert's DER from the token of ctx->pkey
+ * (else of ctx->newPkey), with 2 also the key objects with their CKA_ID.
+ * 1 on success or when there is nothing to do (option 0, no token key, cert
+ * not on the token); 0 on error (the revocation at the CA stands; the
+ * caller reports the RR as failed).
+ */
+int p11cmp_store_revoked(P11CMP_CTX *ctx);
 
 /* from http.c */
 /*

@@ -27,6 +27,17 @@ typedef STACK_OF(ASN1_UTF8STRING) P11CMP_PKIFREETEXT;
  * MAC (PBM) protection of requests; 1..100000, default 500.
  */
 #define P11CMP_OPT_PBM_ITERATIONS                      100
+/*
+ * What a transaction leaves on the PKCS#11 token (see
+ * P11CMP_OPT_STORE_RESULTS(3)): STORE_RESULTS (default 1) stores an
+ * enrolled certificate, its chain and caPubs next to a token key;
+ * KEEP_OLD (default 0) makes KUR relabel the old key and certificate
+ * instead of deleting them; REMOVE_REVOKED (default 0) makes RR remove the
+ * revoked certificate (1) and also its key pair (2).
+ */
+#define P11CMP_OPT_STORE_RESULTS                       101
+#define P11CMP_OPT_KEEP_OLD                            102
+#define P11CMP_OPT_REMOVE_REVOKED                      103
 
 /*
  * Sends req (not consumed) and returns the response, or NULL on error.
