@@ -18,6 +18,7 @@
 #include <openssl/cmp.h>
 #include <openssl/err.h>
 #include <openssl/httperr.h>
+#include <openssl/ssl.h>
 #include <p11cmp/p11cmp.h>
 
 #include "local.h"
@@ -431,7 +432,7 @@ START_TEST(test_proxy)
     PROXY proxy;
     char url[64];
 
-    ck_assert(proxy_start(&proxy, ca.port));
+    ck_assert(proxy_start(&proxy, ca.port, NULL));
     (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", proxy.port);
     ck_assert(P11CMP_CTX_set1_proxy(ctx, url));
     ck_assert(P11CMP_CTX_set1_no_proxy(ctx, "localhost, example.org"));
@@ -449,7 +450,7 @@ START_TEST(test_no_proxy_bypass)
     PROXY proxy;
     char url[64];
 
-    ck_assert(proxy_start(&proxy, ca.port));
+    ck_assert(proxy_start(&proxy, ca.port, NULL));
     (void)snprintf(url, sizeof(url), "127.0.0.1:%d", proxy.port);
     ck_assert(P11CMP_CTX_set1_proxy(ctx, url));
     ck_assert(P11CMP_CTX_set1_no_proxy(ctx, "example.org,127.0.0.1"));
@@ -468,7 +469,7 @@ START_TEST(test_proxy_from_environment)
     PROXY proxy;
     char url[64];
 
-    ck_assert(proxy_start(&proxy, ca.port));
+    ck_assert(proxy_start(&proxy, ca.port, NULL));
     (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/", proxy.port);
     ck_assert(setenv("http_proxy", url, 1) == 0);
     ck_assert(unsetenv("no_proxy") == 0 && unsetenv("NO_PROXY") == 0);
@@ -552,6 +553,129 @@ START_TEST(test_tls_without_http_cb)
 }
 END_TEST
 
+/* A self-signed P-256 cert for 127.0.0.1 and its key. */
+static X509 *self_signed(EVP_PKEY **key)
+{
+    X509 *cert = X509_new();
+    X509_NAME *name;
+
+    *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    ck_assert_ptr_nonnull(*key);
+    ck_assert_ptr_nonnull(cert);
+    name = X509_get_subject_name(cert);
+    ck_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+              (const unsigned char *)"127.0.0.1", -1, -1, 0));
+    ck_assert(X509_set_issuer_name(cert, name));
+    ck_assert(X509_set_version(cert, X509_VERSION_3));
+    ck_assert(ASN1_INTEGER_set(X509_get_serialNumber(cert), 1));
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
+    ck_assert(X509_set_pubkey(cert, *key));
+    ck_assert(X509_sign(cert, *key, EVP_sha256()) > 0);
+    return cert;
+}
+
+/* The server side and a client side trusting it (or not). */
+static void tls_ctxs(SSL_CTX **server, SSL_CTX **client, int trust)
+{
+    EVP_PKEY *key = NULL;
+    X509 *cert = self_signed(&key);
+
+    *server = SSL_CTX_new(TLS_server_method());
+    *client = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(*server);
+    ck_assert_ptr_nonnull(*client);
+    ck_assert(SSL_CTX_use_certificate(*server, cert));
+    ck_assert(SSL_CTX_use_PrivateKey(*server, key));
+    SSL_CTX_set_verify(*client, SSL_VERIFY_PEER, NULL);
+    if (trust)
+        ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(*client),
+                                      cert));
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+static int tls_cb_connects;
+
+/* The TLS callback of OSSL_HTTP_open(3): arg is the client SSL_CTX. */
+static BIO *tls_cb(BIO *bio, void *arg, int connect, int detail)
+{
+    BIO *next;
+
+    if (connect && detail) {
+        BIO *sbio = BIO_new_ssl((SSL_CTX *)arg, 1);
+
+        tls_cb_connects++;
+        return sbio != NULL ? BIO_push(sbio, bio) : NULL;
+    }
+    if (connect || BIO_method_type(bio) != BIO_TYPE_SSL)
+        return bio;
+    BIO_ssl_shutdown(bio);
+    next = BIO_pop(bio);
+    BIO_free(bio);
+    return next;
+}
+
+/* HTTPS through the http_cb to a TLS front end of the test CA. */
+START_TEST(test_tls)
+{
+    SSL_CTX *server, *client, *other;
+    P11CMP_CTX *ctx = ctx_for(0);
+    PROXY front;
+    char url[128];
+
+    tls_ctxs(&server, &client, 1);
+    ck_assert(proxy_start(&front, ca.port, server));
+    ck_assert(P11CMP_CTX_set_serverPort(ctx, front.port));
+    ck_assert(P11CMP_CTX_set1_serverPath(ctx, "/pkix/"));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
+    tls_cb_connects = 0;
+    send_genm_ok(ctx);
+    ck_assert_int_eq(tls_cb_connects, 1);
+    ck_assert_int_eq(__atomic_load_n(&front.connections, __ATOMIC_SEQ_CST),
+                     1);
+    /* a server the client does not trust */
+    SSL_CTX_free(client);
+    tls_ctxs(&other, &client, 0);
+    SSL_CTX_free(other);
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    (void)snprintf(url, sizeof(url), "server=https://127.0.0.1:%d/pkix/",
+                   front.port);
+    ck_assert_int_eq(strncmp(last_data(), url, strlen(url)), 0);
+    ERR_clear_error();
+    proxy_stop(&front);
+    ck_assert_str_eq(front.request_line, "POST /pkix/ HTTP/1.0");
+    P11CMP_CTX_free(ctx);
+    SSL_CTX_free(client);
+    SSL_CTX_free(server);
+}
+END_TEST
+
+/* Port 0: 80 for HTTP, 443 for HTTPS (nothing listens there). */
+START_TEST(test_default_ports)
+{
+    P11CMP_CTX *ctx = ctx_for(0);
+    const char *want = "server=http://127.0.0.1:80/";
+
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_MSG_TIMEOUT, 1));
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    ck_assert_int_eq(strncmp(last_data(), want, strlen(want)), 0);
+    ERR_clear_error();
+    want = "server=https://127.0.0.1:443/";
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, count_cb));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, ctx));
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    ck_assert_int_eq(strncmp(last_data(), want, strlen(want)), 0);
+    ERR_clear_error();
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
 static int transfer_calls;
 
 static P11CMP_MSG *echo_transfer(P11CMP_CTX *ctx, const P11CMP_MSG *req)
@@ -625,6 +749,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_proxy_from_environment);
     tcase_add_test(tc, test_http_cb);
     tcase_add_test(tc, test_tls_without_http_cb);
+    tcase_add_test(tc, test_tls);
+    tcase_add_test(tc, test_default_ports);
     tcase_add_test(tc, test_transfer_cb);
     suite_add_tcase(s, tc);
     return s;

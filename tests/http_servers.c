@@ -189,18 +189,38 @@ static int write_all(int fd, const char *p, size_t len)
     return 1;
 }
 
+/* One accepted client: a socket, with TLS on top if ssl is set. */
+typedef struct {
+    int fd;
+    SSL *ssl;
+} PEER;
+
+static ssize_t peer_read(PEER *p, char *buf, size_t len)
+{
+    if (p->ssl != NULL)
+        return SSL_read(p->ssl, buf, (int)len);
+    return recv(p->fd, buf, len, 0);
+}
+
+static int peer_write(PEER *p, const char *buf, size_t len)
+{
+    if (p->ssl != NULL)
+        return SSL_write(p->ssl, buf, (int)len) == (int)len;
+    return write_all(p->fd, buf, len);
+}
+
 /*
- * Reads one request (head and Content-Length body) from fd into buf.
+ * Reads one request (head and Content-Length body) from p into buf.
  * Returns the total length and sets *head_len, or 0.
  */
-static size_t read_request(int fd, char *buf, size_t cap, size_t *head_len)
+static size_t read_request(PEER *p, char *buf, size_t cap, size_t *head_len)
 {
     size_t len = 0;
     long clen = -1;
     char *end, *cl;
 
     while (len < cap - 1) {
-        ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+        ssize_t n = peer_read(p, buf + len, cap - 1 - len);
 
         if (n <= 0)
             return 0;
@@ -243,7 +263,8 @@ static int connect_local(int port)
 
 /* Forwards the body to the target as an HTTP/1.0 POST and copies the
  * whole answer back to the client. */
-static void relay(int cfd, int target_port, const char *body, size_t len)
+static void relay(PEER *client, int target_port, const char *body,
+                  size_t len)
 {
     char head[256], buf[16384];
     int tfd = connect_local(target_port);
@@ -256,7 +277,7 @@ static void relay(int cfd, int target_port, const char *body, size_t len)
                    len);
     if (write_all(tfd, head, strlen(head)) && write_all(tfd, body, len))
         while ((n = recv(tfd, buf, sizeof(buf), 0)) > 0)
-            if (!write_all(cfd, buf, (size_t)n))
+            if (!peer_write(client, buf, (size_t)n))
                 break;
     close(tfd);
 }
@@ -266,10 +287,15 @@ static void proxy_serve(PROXY *proxy, int cfd)
 {
     static char buf[1 << 20];
     size_t head_len = 0, len, n;
+    PEER peer = { cfd, NULL };
     char *eol;
 
     set_io_timeout(cfd);
-    len = read_request(cfd, buf, sizeof(buf), &head_len);
+    if (proxy->ssl_ctx != NULL
+            && ((peer.ssl = SSL_new(proxy->ssl_ctx)) == NULL
+                || !SSL_set_fd(peer.ssl, cfd) || SSL_accept(peer.ssl) <= 0))
+        goto end;
+    len = read_request(&peer, buf, sizeof(buf), &head_len);
     if (len > 0) {
         eol = strstr(buf, "\r\n");
         n = (size_t)(eol - buf);
@@ -277,8 +303,12 @@ static void proxy_serve(PROXY *proxy, int cfd)
             n = sizeof(proxy->request_line) - 1;
         memcpy(proxy->request_line, buf, n);
         proxy->request_line[n] = '\0';
-        relay(cfd, proxy->target_port, buf + head_len, len - head_len);
+        relay(&peer, proxy->target_port, buf + head_len, len - head_len);
     }
+    if (peer.ssl != NULL)
+        (void)SSL_shutdown(peer.ssl);
+ end:
+    SSL_free(peer.ssl);
     close(cfd);
 }
 
@@ -301,10 +331,11 @@ static void *proxy_main(void *arg)
     return NULL;
 }
 
-int proxy_start(PROXY *proxy, int target_port)
+int proxy_start(PROXY *proxy, int target_port, SSL_CTX *ssl_ctx)
 {
     memset(proxy, 0, sizeof(*proxy));
     proxy->target_port = target_port;
+    proxy->ssl_ctx = ssl_ctx;
     if ((proxy->lfd = listen_any(&proxy->port)) < 0)
         return 0;
     proxy->running = 1;

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include <openssl/ssl.h>
+
 /* The test CA run by testca_start(). */
 typedef struct {
     pid_t pid;
@@ -28,8 +30,13 @@ void testca_stop(TESTCA *ca);
 /* How many lines of the test CA's log contain text. */
 int testca_log_count(const TESTCA *ca, const char *text);
 
-/* A loopback HTTP proxy in a thread: relays requests to the test CA. */
+/*
+ * A loopback HTTP proxy in a thread: relays each request to the test CA
+ * (one request per connection). With ssl_ctx set it is a TLS front end
+ * instead: it accepts TLS and relays the plain request.
+ */
 typedef struct {
+    SSL_CTX *ssl_ctx;           /* borrowed; NULL: plain HTTP */
     int lfd;
     int port;
     int target_port;            /* where to relay to (the test CA) */
@@ -39,8 +46,11 @@ typedef struct {
     int running;
 } PROXY;
 
-/* Starts proxy on a free port relaying to target_port; 1 on success. */
-int proxy_start(PROXY *proxy, int target_port);
+/*
+ * Starts proxy on a free port relaying to target_port, with TLS if
+ * ssl_ctx is not NULL; 1 on success.
+ */
+int proxy_start(PROXY *proxy, int target_port, SSL_CTX *ssl_ctx);
 /* Stops the proxy thread and closes its sockets. */
 void proxy_stop(PROXY *proxy);
 
