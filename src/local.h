@@ -915,7 +915,8 @@ int p11cmp_ctx_save_pkisi(P11CMP_CTX *ctx, const P11CMP_PKISI *si);
  * the sender), SENDER_KID_MISMATCH, CERT_NOT_VALID_NOW,
  * MISSING_KEY_USAGE_DIGITALSIGNATURE, CERT_PATH_VALIDATION_FAILED; with
  * several candidates, the reason of the one that passed most checks;
- * TOO_MANY_CERTS if msg has more than max_certs extraCerts.
+ * TOO_MANY_CERTS if msg has more than max_certs extraCerts;
+ * UNSUPPORTED_ALGORITHM for a protectionAlg that is no signature.
  */
 int p11cmp_msg_check_protection(P11CMP_CTX *ctx, const P11CMP_MSG *msg);
 /*

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -308,6 +309,16 @@ static int check_sig_find_cert(P11CMP_CTX *ctx, const P11CMP_MSG *msg)
 /* Signature protection; with a pinned srvCert only that cert counts. */
 static int check_signature(P11CMP_CTX *ctx, const P11CMP_MSG *msg)
 {
+    const ASN1_OBJECT *oid;
+    int nid;
+
+    X509_ALGOR_get0(&oid, NULL, NULL, msg->header->protectionAlg);
+    nid = OBJ_obj2nid(oid);
+    if (nid == NID_undef || !OBJ_find_sigid_algs(nid, NULL, NULL)) {
+        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM,
+                          "protectionAlg is neither PBM nor a signature");
+        return 0;
+    }
     if (ctx->srvCert == NULL)
         return check_sig_find_cert(ctx, msg);
     /* pinned: trusted as it is (even expired), as OSSL_CMP_CTX_new(3) */

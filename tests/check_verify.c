@@ -558,6 +558,23 @@ START_TEST(test_sig_bad_signature)
 }
 END_TEST
 
+START_TEST(test_sig_unknown_algorithm)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+
+    sig_setup(&ctx, &msg);
+    ck_assert(X509_ALGOR_set0(msg->header->protectionAlg,
+                              OBJ_nid2obj(NID_sha256), V_ASN1_UNDEF, NULL));
+    ck_assert(vp_reprotect_sig(msg, pki.srv_key));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    assert_fail(p11cmp_msg_check_received(ctx, msg, IP_MASK),
+                P11CMP_R_UNSUPPORTED_ALGORITHM);
+    assert_untouched(ctx);
+    done(ctx, msg);
+}
+END_TEST
+
 START_TEST(test_sig_no_sender_cert)
 {
     P11CMP_CTX *ctx;
@@ -1047,6 +1064,7 @@ static Suite *verify_suite(void)
     tcase_add_test(unprot, test_unprotected_pkiconf_denied);
     tcase_add_test(unprot, test_invalid_error_extracerts_dropped);
     tcase_add_test(sig, test_sig_bad_signature);
+    tcase_add_test(sig, test_sig_unknown_algorithm);
     tcase_add_test(sig, test_sig_no_sender_cert);
     tcase_add_test(sig, test_sig_sender_mismatch);
     tcase_add_test(sig, test_sig_kid_mismatch);
