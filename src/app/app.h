@@ -1,0 +1,201 @@
+/*
+ * src/app/app.h - the private header of p11cmp(1): the option table and
+ * its values, the exit codes, and the prototypes of the program's files
+ * (opts.c, pass.c, load.c, cmd.c, renew.c, log.c, main.c). The program
+ * uses only the public API of libp11cmp.
+ */
+#ifndef P11CMP_APP_H
+#define P11CMP_APP_H
+
+#include <stdio.h>
+
+#include <openssl/conf.h>
+#include <openssl/x509.h>
+#include <p11cmp/p11cmp.h>
+
+/* Exit codes, documented in p11cmp(1) EXIT STATUS. */
+enum {
+    EXIT_OK = 0,         /* success, or nothing to do (-renew_within) */
+    EXIT_OTHER = 1,      /* any other error: files, memory, internal */
+    EXIT_USAGE = 2,      /* bad option, value, combination or config */
+    EXIT_TRANSPORT = 3,  /* no answer: connection, HTTP, timeout */
+    EXIT_REJECTED = 4,   /* the server said no: rejection, error msg */
+    EXIT_VALIDATION = 5, /* a response or the new cert failed our checks */
+    EXIT_TOKEN = 6       /* PKCS#11: module, token, key, PIN, storing */
+};
+
+/* Kinds of option arguments. */
+enum opt_kind { K_FLAG, K_STR, K_INT, K_NONNEG, K_POSINT };
+
+/* Every option of p11cmp, in the order of the usage text. */
+enum opt_id {
+    O_HELP, O_VERSION, O_CONFIG, O_SECTION, O_VERBOSITY,
+    O_CMD, O_INFOTYPE, O_GENINFO,
+    O_NEWKEY, O_NEWKEYPASS, O_NEWKEYGEN, O_SUBJECT, O_ISSUER, O_DAYS,
+    O_REQEXTS, O_SANS, O_SAN_NODEFAULT, O_POLICIES, O_POLICY_OIDS,
+    O_POLICY_OIDS_CRITICAL, O_POPO, O_CSR, O_OUT_TRUSTED,
+    O_IMPLICIT_CONFIRM, O_DISABLE_CONFIRM, O_CERTOUT, O_CHAINOUT,
+    O_OLDCERT, O_REVREASON,
+    O_SERVER, O_PROXY, O_NO_PROXY, O_RECIPIENT, O_PATH, O_KEEP_ALIVE,
+    O_MSG_TIMEOUT, O_TOTAL_TIMEOUT,
+    O_TRUSTED, O_UNTRUSTED, O_SRVCERT, O_EXPECT_SENDER, O_IGNORE_KEYUSAGE,
+    O_UNPROTECTED_ERRORS, O_EXTRACERTSOUT, O_CACERTSOUT,
+    O_REF, O_SECRET, O_CERT, O_OWN_TRUSTED, O_KEY, O_KEYPASS, O_DIGEST,
+    O_MAC, O_EXTRACERTS, O_UNPROTECTED_REQUESTS,
+    O_CERTFORM, O_KEYFORM, O_OTHERPASS,
+    O_TLS_USED, O_TLS_CERT, O_TLS_KEY, O_TLS_KEYPASS, O_TLS_EXTRA,
+    O_TLS_TRUSTED, O_TLS_HOST,
+    O_BATCH, O_REPEAT, O_REQIN, O_REQIN_NEW_TID, O_REQOUT, O_RSPIN,
+    O_RSPOUT,
+    O_MODULE, O_NO_STORE, O_KEEP_OLD, O_RENEW_WITHIN, O_POST_HOOK,
+    O_COUNT
+};
+
+/* One entry of the option table. */
+struct opt_def {
+    enum opt_id id;
+    const char *name;    /* without the leading '-' */
+    enum opt_kind kind;
+    const char *arg;     /* argument name in the usage text, or NULL */
+    const char *help;
+};
+
+/* The value of one option: from the command line or the config file. */
+struct opt_val {
+    const char *str;     /* borrowed from argv or the CONF; NULL = unset */
+    long num;            /* K_FLAG / K_INT / K_NONNEG / K_POSINT */
+    int set;             /* given on the command line or in the config */
+};
+
+/* the files of -reqin, -reqout, -rspin, -rspout, used in order */
+struct app_files {
+    char *list;          /* a copy of the option text, split in place */
+    char *next;          /* strtok_r position */
+    int started;
+};
+
+/* The parsed options; values are borrowed from argv and conf. */
+struct app {
+    struct opt_val v[O_COUNT];
+    CONF *conf;          /* the -config file, or NULL */
+    int verbosity;
+    P11CMP_CTX *ctx;
+    int cmd;             /* CMD_* */
+    struct app_files reqin, reqout, rspin, rspout;
+    int polls;           /* pollReqs sent in this transaction */
+    X509_STORE *out_trusted; /* certConf callback argument; owned */
+    char *stored_uri;    /* where the new cert was stored; owned */
+    X509 *refcert;       /* -oldcert, else -cert; owned */
+};
+
+enum { CMD_NONE, CMD_IR, CMD_CR, CMD_KUR, CMD_P10CR, CMD_RR, CMD_GENM };
+
+#define OPT_STR(a, id) ((a)->v[(id)].str)
+#define OPT_NUM(a, id) ((a)->v[(id)].num)
+#define OPT_SET(a, id) ((a)->v[(id)].set)
+
+/* from opts.c */
+const struct opt_def *app_opt_table(void);
+/* Parses argv (and -config/-section) into a; returns an EXIT_* code. */
+int app_parse(struct app *a, int argc, char **argv);
+void app_usage(FILE *out);
+/* Frees what app_parse allocated (the CONF). */
+void app_opts_free(struct app *a);
+/* Prints "p11cmp: usage error: ..." to stderr; returns EXIT_USAGE. */
+int app_usage_error(const char *fmt, ...);
+
+/* from pass.c */
+/*
+ * The password a source names ("pass:", "env:", "file:", "fd:", "stdin"):
+ * a new string the caller frees with app_pass_free, or NULL with a message
+ * on stderr. Each source is read once per run; a repeated source gives the
+ * same value again (so fd: and stdin can serve two options).
+ */
+char *app_pass_get(const char *source, const char *what);
+void app_pass_free(char *pass);
+/* Cleanses and frees every cached password; at exit. */
+void app_pass_cleanup(void);
+
+/* from load.c */
+X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
+                    const char *what);
+STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
+                               const char *what);
+X509_STORE *app_load_store(struct app *a, const char *srcs,
+                           const char *what);
+/* A key; *priv (if not NULL) = 0 when a file held only a public key. */
+EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
+                       const char *what, int *priv);
+X509_REQ *app_load_csr(struct app *a, const char *file);
+int app_save_cert(struct app *a, X509 *cert, const char *file);
+int app_save_certs(struct app *a, STACK_OF(X509) *certs, const char *file);
+/* 1 if src is a pkcs11: URI. */
+int app_is_uri(const char *src);
+/*
+ * The URI with "module-path=PATH" of -module added when it has none; a
+ * new string, or NULL on error.
+ */
+char *app_uri_with_module(struct app *a, const char *uri);
+
+/* from tmpl.c: each returns 1, or 0 after printing a usage error */
+X509_NAME *app_parse_name(const char *dn, const char *opt);
+int app_set_sans(struct app *a, const char *list);
+int app_set_policy_oids(struct app *a, const char *list);
+int app_set_reqexts(struct app *a);
+int app_set_geninfo(struct app *a, const char *text);
+int app_set_infotype(struct app *a, const char *name);
+
+/* from setup.c */
+/* Usage errors of option values and combinations; an EXIT_* code. */
+int app_check_options(struct app *a);
+/*
+ * Configures a->ctx from the options (transfer, protection, template,
+ * credentials); an EXIT_* code, messages printed.
+ */
+int app_setup(struct app *a);
+
+/* from xfer.c */
+/*
+ * The transfer callback of p11cmp: progress lines, -reqout/-rspout,
+ * -reqin/-rspin, then HTTP(S) through P11CMP_MSG_http_perform().
+ */
+P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req);
+const char *app_body_name(int type);
+
+/* from log.c */
+int app_log_cb(const char *func, const char *file, int line,
+               P11CMP_severity level, const char *msg);
+void app_log(struct app *a, int level, const char *fmt, ...);
+void app_set_log_app(struct app *a);
+
+/* from cmd.c */
+/* Sets ctx up from the options and runs -cmd; returns an EXIT_* code. */
+int app_run(struct app *a);
+/* The EXIT_* code for the errors on the ERR stack and ctx's status. */
+int app_exit_code(struct app *a);
+/* Prints and clears the ERR stack; its EXIT_* class, else dflt. */
+int app_errors_exit(struct app *a, int dflt);
+/* Takes store as the trust anchors of the default certConf callback. */
+int app_set_out_trusted(struct app *a, X509_STORE *store);
+/* "what: subject=... serial=... notAfter=..." on stdout. */
+void app_print_cert_line(const char *what, X509 *cert);
+
+/* from token.c */
+int app_newkey_generate(struct app *a);
+int app_setup_store(struct app *a);
+/* The pkcs11: URI of the stored new cert, or NULL; owned by a. */
+const char *app_stored_uri(struct app *a);
+void app_report_stored(struct app *a, X509 *cert);
+
+/* from renew.c */
+/*
+ * With -renew_within: 1 if the certificate to renew is valid for longer
+ * than the window (nothing to do, a line printed), 0 if renewal is due,
+ * -1 on error (message printed).
+ */
+int app_renew_check(struct app *a);
+/* Runs -post_hook with P11CMP_* variables; EXIT_OK or EXIT_OTHER. */
+int app_post_hook(struct app *a, X509 *cert, const char *cert_file,
+                  const char *cert_uri);
+
+#endif /* P11CMP_APP_H */

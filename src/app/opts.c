@@ -1,0 +1,403 @@
+/*
+ * src/app/opts.c - the options of p11cmp(1): the table (names, argument
+ * kinds, usage text), parsing of the command line, and options read from
+ * sections of a -config file with libcrypto's NCONF, as openssl cmp does:
+ * the sections named by -section (later ones override earlier ones, each
+ * falling back to [default] and the unnamed section), then the command
+ * line overriding all of them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "app.h"
+
+static const struct opt_def table[] = {
+    {O_HELP, "help", K_FLAG, NULL, "Print this summary and exit"},
+    {O_VERSION, "version", K_FLAG, NULL, "Print the version and exit"},
+    {O_CONFIG, "config", K_STR, "file",
+     "Config file to read options from; \"\" = none (default: "
+     "$OPENSSL_CONF)"},
+    {O_SECTION, "section", K_STR, "names",
+     "Config section(s) to use; \"\" = [default]; default \"cmp\""},
+    {O_VERBOSITY, "verbosity", K_NONNEG, "level",
+     "Log level 0..8; 6 = progress, 8 = trace; default 5"},
+    {O_CMD, "cmd", K_STR, "cmd", "CMP request: ir|cr|kur|p10cr|rr|genm"},
+    {O_INFOTYPE, "infotype", K_STR, "name", "InfoType to ask for in genm"},
+    {O_GENINFO, "geninfo", K_STR, "OID:int:N",
+     "generalInfo integer value for the PKIHeader"},
+    {O_NEWKEY, "newkey", K_STR, "key",
+     "Key to enroll: file or pkcs11: URI (default: -csr, -key)"},
+    {O_NEWKEYPASS, "newkeypass", K_STR, "src",
+     "Pass phrase or PIN source of -newkey"},
+    {O_NEWKEYGEN, "newkeygen", K_STR, "alg",
+     "Generate -newkey on its token: EC:P-256, RSA:3072, ..."},
+    {O_SUBJECT, "subject", K_STR, "DN", "Subject DN of the cert template"},
+    {O_ISSUER, "issuer", K_STR, "DN", "Issuer DN of the cert template"},
+    {O_DAYS, "days", K_NONNEG, "n", "Requested validity in days"},
+    {O_REQEXTS, "reqexts", K_STR, "section",
+     "Config section with request extensions"},
+    {O_SANS, "sans", K_STR, "names",
+     "Subject alt names (DNS, IP, URI), \"critical\" marks them"},
+    {O_SAN_NODEFAULT, "san_nodefault", K_FLAG, NULL,
+     "No default SANs from the reference cert"},
+    {O_POLICIES, "policies", K_STR, "section",
+     "Config section with certificate policies"},
+    {O_POLICY_OIDS, "policy_oids", K_STR, "OIDs", "Policy OIDs to request"},
+    {O_POLICY_OIDS_CRITICAL, "policy_oids_critical", K_FLAG, NULL,
+     "Mark the policies extension critical"},
+    {O_POPO, "popo", K_INT, "n",
+     "POPO: -1 none, 0 RAVERIFIED, 1 signature (default), 2 KEYENC"},
+    {O_CSR, "csr", K_STR, "file", "PKCS#10 CSR (PEM or DER) for p10cr"},
+    {O_OUT_TRUSTED, "out_trusted", K_STR, "files",
+     "Trust anchors for the newly enrolled cert"},
+    {O_IMPLICIT_CONFIRM, "implicit_confirm", K_FLAG, NULL,
+     "Request implicit confirmation"},
+    {O_DISABLE_CONFIRM, "disable_confirm", K_FLAG, NULL,
+     "Do not send certConf (violates RFC 4210)"},
+    {O_CERTOUT, "certout", K_STR, "file", "Save the new cert to file"},
+    {O_CHAINOUT, "chainout", K_STR, "file",
+     "Save the chain of the new cert to file"},
+    {O_OLDCERT, "oldcert", K_STR, "cert",
+     "Cert to update (kur) or revoke (rr): file or pkcs11: URI"},
+    {O_REVREASON, "revreason", K_INT, "n",
+     "Revocation reason 0..6, 8..10, or -1 (default) for none"},
+    {O_SERVER, "server", K_STR, "[http://]host[:port][/path]",
+     "CMP server"},
+    {O_PROXY, "proxy", K_STR, "[http://]host[:port]", "HTTP proxy"},
+    {O_NO_PROXY, "no_proxy", K_STR, "hosts", "Hosts not to use the proxy for"},
+    {O_RECIPIENT, "recipient", K_STR, "DN", "DN of the CA (recipient)"},
+    {O_PATH, "path", K_STR, "path", "HTTP path at the server"},
+    {O_KEEP_ALIVE, "keep_alive", K_NONNEG, "n",
+     "Persistent HTTP: 0 no, 1 request (default), 2 require"},
+    {O_MSG_TIMEOUT, "msg_timeout", K_NONNEG, "secs",
+     "Timeout per message round trip, 0 = none"},
+    {O_TOTAL_TIMEOUT, "total_timeout", K_NONNEG, "secs",
+     "Timeout of a transaction incl. polling, 0 = none"},
+    {O_TRUSTED, "trusted", K_STR, "files",
+     "Trust anchors for signed responses"},
+    {O_UNTRUSTED, "untrusted", K_STR, "files",
+     "Intermediate certs for chain building"},
+    {O_SRVCERT, "srvcert", K_STR, "cert", "Server cert to pin"},
+    {O_EXPECT_SENDER, "expect_sender", K_STR, "DN",
+     "Expected sender DN of responses"},
+    {O_IGNORE_KEYUSAGE, "ignore_keyusage", K_FLAG, NULL,
+     "Ignore the key usage of the CMP signer cert"},
+    {O_UNPROTECTED_ERRORS, "unprotected_errors", K_FLAG, NULL,
+     "Accept unprotected negative responses (violates RFC 4210)"},
+    {O_EXTRACERTSOUT, "extracertsout", K_STR, "file",
+     "Save the extraCerts received"},
+    {O_CACERTSOUT, "cacertsout", K_STR, "file", "Save the caPubs received"},
+    {O_REF, "ref", K_STR, "value", "Reference (senderKID) for PBM"},
+    {O_SECRET, "secret", K_STR, "src", "PBM secret source"},
+    {O_CERT, "cert", K_STR, "cert",
+     "Client's CMP signer cert: file or pkcs11: URI"},
+    {O_OWN_TRUSTED, "own_trusted", K_STR, "files",
+     "Trust anchors to build the own cert chain"},
+    {O_KEY, "key", K_STR, "key",
+     "CMP signer key: file or pkcs11: URI"},
+    {O_KEYPASS, "keypass", K_STR, "src",
+     "Pass phrase or PIN source of -key (and -cert, -oldcert)"},
+    {O_DIGEST, "digest", K_STR, "alg", "Digest for protection and POPO"},
+    {O_MAC, "mac", K_STR, "alg", "MAC algorithm of PBM"},
+    {O_EXTRACERTS, "extracerts", K_STR, "files",
+     "Certs to send in extraCerts"},
+    {O_UNPROTECTED_REQUESTS, "unprotected_requests", K_FLAG, NULL,
+     "Send requests without protection"},
+    {O_CERTFORM, "certform", K_STR, "PEM|DER",
+     "Format of certs written (and of cert files read)"},
+    {O_KEYFORM, "keyform", K_STR, "PEM|DER", "Format of key files"},
+    {O_OTHERPASS, "otherpass", K_STR, "src",
+     "Pass phrase source for others' cert files"},
+    {O_TLS_USED, "tls_used", K_FLAG, NULL, "Use TLS (https)"},
+    {O_TLS_CERT, "tls_cert", K_STR, "cert", "Client's TLS cert"},
+    {O_TLS_KEY, "tls_key", K_STR, "key",
+     "Client's TLS key: file or pkcs11: URI"},
+    {O_TLS_KEYPASS, "tls_keypass", K_STR, "src",
+     "Pass phrase or PIN source of -tls_key"},
+    {O_TLS_EXTRA, "tls_extra", K_STR, "files", "Extra certs for TLS"},
+    {O_TLS_TRUSTED, "tls_trusted", K_STR, "files",
+     "Trust anchors for the TLS server"},
+    {O_TLS_HOST, "tls_host", K_STR, "name",
+     "Host name to check in the TLS server cert"},
+    {O_BATCH, "batch", K_FLAG, NULL, "Never prompt (passwords, PINs)"},
+    {O_REPEAT, "repeat", K_POSINT, "n", "Run the transaction n times"},
+    {O_REQIN, "reqin", K_STR, "files", "Send the requests in these files"},
+    {O_REQIN_NEW_TID, "reqin_new_tid", K_FLAG, NULL,
+     "Fresh transactionID for -reqin requests"},
+    {O_REQOUT, "reqout", K_STR, "files", "Save the requests sent"},
+    {O_RSPIN, "rspin", K_STR, "files",
+     "Take responses from these files, not from the server"},
+    {O_RSPOUT, "rspout", K_STR, "files", "Save the responses received"},
+    {O_MODULE, "module", K_STR, "path",
+     "PKCS#11 module for URIs without module-path"},
+    {O_NO_STORE, "no_store", K_FLAG, NULL,
+     "Do not store the new cert and chain on the token"},
+    {O_KEEP_OLD, "keep_old", K_FLAG, NULL,
+     "kur: keep the old key and cert on the token"},
+    {O_RENEW_WITHIN, "renew_within", K_NONNEG, "days",
+     "kur only if the cert expires within days, else exit 0"},
+    {O_POST_HOOK, "post_hook", K_STR, "command",
+     "Run command after a successful change"},
+};
+
+const struct opt_def *app_opt_table(void)
+{
+    return table;
+}
+
+int app_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("p11cmp: usage error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see p11cmp -help)\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Prints help in lines of at most 53 columns, indented by 26. */
+static void print_help(FILE *out, const char *help)
+{
+    size_t len = strlen(help), cut;
+
+    while (len > 53) {
+        for (cut = 53; cut > 0 && help[cut] != ' '; cut--)
+            ;
+        if (cut == 0)
+            break;
+        fprintf(out, "%.*s\n%26s", (int)cut, help, "");
+        help += cut + 1;
+        len -= cut + 1;
+    }
+    fprintf(out, "%s\n", help);
+}
+
+void app_usage(FILE *out)
+{
+    size_t i;
+    char left[64];
+
+    fputs("Usage: p11cmp [options]\n", out);
+    for (i = 0; i < O_COUNT; i++) {
+        snprintf(left, sizeof(left), "-%s%s%s", table[i].name,
+                 table[i].arg != NULL ? " " : "",
+                 table[i].arg != NULL ? table[i].arg : "");
+        if (strlen(left) > 24)
+            fprintf(out, " %s\n %-24s ", left, "");
+        else
+            fprintf(out, " %-24s ", left);
+        print_help(out, table[i].help);
+    }
+}
+
+static const struct opt_def *find_opt(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < O_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+/* Stores text as the value of def; EXIT_OK or a usage error. */
+static int set_value(struct app *a, const struct opt_def *def,
+                     const char *text, const char *where)
+{
+    struct opt_val *v = &a->v[def->id];
+    char *end;
+    long n;
+
+    if (def->kind == K_STR) {
+        v->str = text;
+        v->set = 1;
+        return EXIT_OK;
+    }
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || errno != 0 || n < INT_MIN
+        || n > INT_MAX)
+        return app_usage_error("-%s%s: not a number: '%s'", def->name,
+                               where, text);
+    if ((def->kind == K_NONNEG && n < 0) || (def->kind == K_POSINT && n < 1))
+        return app_usage_error("-%s%s: must be %s: '%s'", def->name, where,
+                               def->kind == K_POSINT ? "positive"
+                               : "non-negative", text);
+    v->num = def->kind == K_FLAG ? n != 0 : n;
+    v->str = text;
+    v->set = 1;
+    return EXIT_OK;
+}
+
+/* Options of one config section; EXIT_OK or a usage error. */
+static int read_section(struct app *a, const char *section)
+{
+    size_t i;
+    const char *val;
+    char where[128];
+    int rc;
+
+    if (NCONF_get_section(a->conf, section) == NULL && a->verbosity >= 4)
+        fprintf(stderr, "p11cmp: warning: no [%s] section in the config "
+                "file; using [default] and the unnamed section\n", section);
+    snprintf(where, sizeof(where), " (config section [%s])", section);
+    for (i = O_VERBOSITY; i < O_COUNT; i++) {
+        ERR_set_mark();
+        val = NCONF_get_string(a->conf, section, table[i].name);
+        ERR_pop_to_mark();
+        if (val == NULL)
+            continue;
+        if ((rc = set_value(a, &table[i], val, where)) != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+/* Reads the -config file and the -section sections; an EXIT_* code. */
+static int read_config(struct app *a, const char *file, const char *sects)
+{
+    long line = -1;
+    char *copy, *name, *save = NULL;
+    int rc = EXIT_OK;
+
+    if (file == NULL || *file == '\0')
+        return EXIT_OK;
+    if ((a->conf = NCONF_new(NULL)) == NULL)
+        return EXIT_OTHER;
+    if (NCONF_load(a->conf, file, &line) <= 0) {
+        ERR_clear_error();
+        if (line > 0)
+            return app_usage_error("config file %s: syntax error in line "
+                                   "%ld", file, line);
+        return app_usage_error("cannot read config file %s", file);
+    }
+    if ((copy = OPENSSL_strdup(*sects == '\0' ? "default" : sects)) == NULL)
+        return EXIT_OTHER;
+    for (name = strtok_r(copy, ", \t", &save); name != NULL && rc == EXIT_OK;
+         name = strtok_r(NULL, ", \t", &save))
+        rc = read_section(a, name);
+    OPENSSL_free(copy);
+    return rc;
+}
+
+/* The option argv[i] names, or NULL (usage error printed). */
+static const struct opt_def *arg_opt(const char *arg)
+{
+    const struct opt_def *def = NULL;
+
+    if (arg[0] == '-')
+        def = find_opt(arg[1] == '-' ? arg + 2 : arg + 1);
+    if (def == NULL)
+        (void)app_usage_error(arg[0] == '-' ? "unknown option %s"
+                              : "unexpected argument '%s'", arg);
+    return def;
+}
+
+/* First pass: -help, -version, -config, -section, -verbosity. */
+static int prescan(struct app *a, int argc, char **argv, const char **file,
+                   const char **sects)
+{
+    const struct opt_def *def;
+    int i, rc;
+
+    for (i = 1; i < argc; i++) {
+        if ((def = arg_opt(argv[i])) == NULL)
+            return EXIT_USAGE;
+        if (def->kind == K_FLAG) {
+            a->v[def->id].set = 1;
+            a->v[def->id].num = 1;
+            continue;
+        }
+        if (++i >= argc)
+            return app_usage_error("option %s needs an argument (%s)",
+                                   argv[i - 1], def->arg);
+        if (def->id == O_CONFIG)
+            *file = argv[i];
+        else if (def->id == O_SECTION)
+            *sects = argv[i];
+        else if (def->id == O_VERBOSITY
+                 && (rc = set_value(a, def, argv[i], "")) != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+/* Second pass: the command line overrides the config file. */
+static int parse_args(struct app *a, int argc, char **argv)
+{
+    const struct opt_def *def;
+    int i, rc;
+
+    for (i = 1; i < argc; i++) {
+        def = arg_opt(argv[i]);
+        if (def->kind == K_FLAG) {
+            a->v[def->id].num = 1;
+            a->v[def->id].set = 1;
+            continue;
+        }
+        i++;
+        if ((rc = set_value(a, def, argv[i], "")) != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+static int parse_cmd(struct app *a)
+{
+    static const char *const names[] = {
+        "", "ir", "cr", "kur", "p10cr", "rr", "genm"
+    };
+    const char *cmd = OPT_STR(a, O_CMD);
+    int i;
+
+    if (cmd == NULL)
+        return app_usage_error("no -cmd given (ir|cr|kur|p10cr|rr|genm)");
+    for (i = CMD_IR; i <= CMD_GENM; i++)
+        if (strcmp(cmd, names[i]) == 0) {
+            a->cmd = i;
+            return EXIT_OK;
+        }
+    return app_usage_error("unknown -cmd '%s' (ir|cr|kur|p10cr|rr|genm)",
+                           cmd);
+}
+
+int app_parse(struct app *a, int argc, char **argv)
+{
+    const char *file = getenv("OPENSSL_CONF"), *sects = "cmp";
+    int rc;
+
+    a->verbosity = 5;
+    a->v[O_POPO].num = 1;
+    a->v[O_REVREASON].num = -1;
+    a->v[O_KEEP_ALIVE].num = 1;
+    a->v[O_REPEAT].num = 1;
+    if ((rc = prescan(a, argc, argv, &file, &sects)) != EXIT_OK)
+        return rc;
+    if (OPT_SET(a, O_VERBOSITY))
+        a->verbosity = (int)OPT_NUM(a, O_VERBOSITY);
+    if (OPT_SET(a, O_HELP) || OPT_SET(a, O_VERSION))
+        return EXIT_OK;
+    if ((rc = read_config(a, file, sects)) != EXIT_OK
+        || (rc = parse_args(a, argc, argv)) != EXIT_OK)
+        return rc;
+    if (OPT_SET(a, O_VERBOSITY))
+        a->verbosity = (int)OPT_NUM(a, O_VERBOSITY);
+    if (a->verbosity > P11CMP_LOG_MAX)
+        return app_usage_error("-verbosity must be 0..%d", P11CMP_LOG_MAX);
+    return parse_cmd(a);
+}
+
+void app_opts_free(struct app *a)
+{
+    NCONF_free(a->conf);
+    a->conf = NULL;
+}
