@@ -533,10 +533,13 @@ static int set_default_chain(P11CMP_CTX *ctx, X509 *cert)
  * the certConf callback, then confirms (certConf, unless implicit
  * confirmation was granted or DISABLE_CONFIRM is set) or rejects it
  * (certConf with rejection). On success newCert, caPubs and newChain are
- * set; on failure newCert is NULL. 1 or 0.
+ * set and the results are stored on the token (p11cmp_store_commit());
+ * if that fails, 0 but newCert stays (the CA has it as confirmed). On
+ * any other failure newCert is NULL. 1 or 0.
  */
 static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
-                       const p11cmp_CERTRESPONSE *crep, int rid)
+                       const p11cmp_CERTRESPONSE *crep, int rid,
+                       int req_type)
 {
     X509 *cert = response_cert(crep);
     EVP_PKEY *expected = p11cmp_ctx_get0_newPubkey(ctx);
@@ -582,9 +585,15 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
     }
     if (ok)
         ok = set_default_chain(ctx, cert);
-    if (!ok)
+    if (!ok) {
         (void)p11cmp_ctx_set0_newCert(ctx, NULL);
-    return ok;
+        return 0;
+    }
+    if (!p11cmp_store_commit(ctx, req_type)) {
+        p11cmp_log_err(ctx, "could not store the results on the token");
+        return 0;
+    }
+    return 1;
 }
 
 /*
@@ -625,7 +634,7 @@ static int cert_response(P11CMP_CTX *ctx, int do_sleep, int *rid,
             return 0;
         goto send_error;
     }
-    return accept_cert(ctx, *rep, crep, *rid);
+    return accept_cert(ctx, *rep, crep, *rid, req_type);
 
  send_error:
     (void)exchange_error(ctx, FAIL_BIT(badRequest),
@@ -633,9 +642,14 @@ static int cert_response(P11CMP_CTX *ctx, int do_sleep, int *rid,
     return 0;
 }
 
-/* hands the outcome of an enrollment to the results layer */
+/*
+ * Ends an enrollment; a failed one also undoes what it began on the
+ * token (a key pair generated for it, p11cmp_store_abort()).
+ */
 static void enrollment_done(P11CMP_CTX *ctx, int ok)
 {
+    if (!ok)
+        p11cmp_store_abort(ctx);
     end_transaction(ctx, ok);
 }
 
@@ -691,7 +705,8 @@ int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
             goto end;
     } else if (req_type < 0) {
         res = abort_request(ctx);
-        goto end;
+        enrollment_done(ctx, 0);
+        return res;
     } else {
         if (req_type == P11CMP_P10CR)
             rid = P11CMP_CERTREQID_NONE;
@@ -724,15 +739,16 @@ static int certid_matches(const p11cmp_CRMF_CERTID *cid, const X509 *cert)
 
 /*
  * The outcome of an RP (validated): exactly one status; accepted and
- * grantedWithMods are success, revocationWarning/-Notification success
- * with a warning, everything else an error; revCerts, if present, must
- * name oldCert. 1 or 0.
+ * grantedWithMods are success (then the token drops the revoked cert as
+ * configured, p11cmp_store_revoked()), revocationWarning/-Notification
+ * success with a warning, everything else an error; revCerts, if
+ * present, must name oldCert. 1 or 0.
  */
 static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
 {
     const P11CMP_PKISI *si;
     char buf[512];
-    int status;
+    int status, revoked = 0;
 
     if (sk_P11CMP_PKISI_num(rrep->status) != 1) {
         p11cmp_raise_data(P11CMP_R_MULTIPLE_RESPONSES, "%d status entries",
@@ -748,9 +764,11 @@ static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
     switch (status) {
     case P11CMP_PKISTATUS_accepted:
         p11cmp_log_info(ctx, "revocation accepted");
+        revoked = 1;
         break;
     case P11CMP_PKISTATUS_grantedWithMods:
         p11cmp_log_info(ctx, "revocation granted with modifications");
+        revoked = 1;
         break;
     case P11CMP_PKISTATUS_revocationWarning:
         p11cmp_log_warn(ctx, "revocationWarning: %s", buf);
@@ -774,7 +792,7 @@ static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
         p11cmp_raise(P11CMP_R_WRONG_CERTID_IN_RP);
         return 0;
     }
-    return 1;
+    return !revoked || p11cmp_store_revoked(ctx);
 }
 
 int P11CMP_exec_RR_ses(P11CMP_CTX *ctx)
