@@ -117,6 +117,8 @@ START_TEST(pbm_known_answer)
     ck_assert_uint_eq(maclen, 64);
     ck_assert_uint_eq(maclen, omaclen);
     ck_assert_mem_eq(mac, omac, maclen);
+    OPENSSL_free(mac);
+    mac = NULL;
     /* the caps */
     ck_assert(!p11cmp_pbm_mac(NULL, NULL, pp,
                               (const unsigned char *)FX_SECRET,
