@@ -1,0 +1,588 @@
+/*
+ * tests/check_client.c - unit tests of the client transactions
+ * (src/client.c) with OpenSSL's CMP server (OSSL_CMP_SRV_CTX) in process
+ * behind a transfer callback: enrollment with certConf, implicit and
+ * disabled confirmation, public key mismatch, rejection, error messages,
+ * polling (exec and try_certreq, abort), TOTAL_TIMEOUT, a CRMF template
+ * from OpenSSL, every RR status, a wrong certId in RP, GENM, the default
+ * certConf callback, fresh transactionIDs, and argument checks.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/err.h>
+
+#include "verify_peer.h"
+
+#define MAX_TIDS 16
+
+/* the in-process server and what it saw */
+struct srv {
+    OSSL_CMP_SRV_CTX *sctx;
+    EVP_PKEY *cert_key;         /* key of the certs it issues */
+    int status, fail_bit;       /* answer to cert requests and RR */
+    int polls, check_after;     /* pollRep to send before the cert */
+    OSSL_CMP_MSG *held;
+    int silent;                 /* no answer at all */
+    int (*mutate)(P11CMP_MSG *rsp);
+    int n_types[P11CMP_PKIBODY_TYPE_MAX + 1];
+    char certconf[256], error[256], subject[256];
+    ASN1_OCTET_STRING *tids[MAX_TIDS];
+    int n_tids;
+};
+
+static struct vp_pki pki;
+static struct srv S;
+static P11CMP_CTX *ctx;
+
+static int reason_of_last(void)
+{
+    unsigned long e = ERR_peek_last_error();
+
+    return ERR_GET_LIB(e) == P11CMP_ERR_get_lib() ? ERR_GET_REASON(e) : 0;
+}
+
+/* 1 if reason is anywhere on the ERR stack */
+static int has_reason(int reason)
+{
+    unsigned long e;
+    const char *f, *d;
+    int l, fl, found = 0;
+
+    while ((e = ERR_get_error_all(&f, &l, NULL, &d, &fl)) != 0)
+        if (ERR_GET_LIB(e) == P11CMP_ERR_get_lib()
+            && ERR_GET_REASON(e) == reason)
+            found = 1;
+    return found;
+}
+
+static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *sctx,
+                                        const OSSL_CMP_MSG *req, int rid,
+                                        const OSSL_CRMF_MSG *crm,
+                                        const X509_REQ *p10cr,
+                                        X509 **certOut,
+                                        STACK_OF(X509) **chainOut,
+                                        STACK_OF(X509) **caPubs)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+
+    (void)rid, (void)p10cr, (void)chainOut;
+    if (crm != NULL)
+        (void)X509_NAME_oneline(OSSL_CRMF_CERTTEMPLATE_get0_subject(
+                                    OSSL_CRMF_MSG_get0_tmpl(crm)),
+                                s->subject, sizeof(s->subject));
+    if (s->status < 0)
+        return NULL;
+    if (s->polls > 0 && s->held == NULL) {
+        s->held = OSSL_CMP_MSG_dup(req);
+        return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_waiting, 0, NULL);
+    }
+    if (s->status == OSSL_CMP_PKISTATUS_rejection)
+        return OSSL_CMP_STATUSINFO_new(s->status, 1 << s->fail_bit,
+                                       "rejected by the test");
+    *certOut = vp_cert(s->cert_key, "ee", pki.root, pki.root_key,
+                       "digitalSignature", -1, 10);
+    if ((*caPubs = sk_X509_new_null()) != NULL && X509_up_ref(pki.root))
+        (void)sk_X509_push(*caPubs, pki.root);
+    return OSSL_CMP_STATUSINFO_new(s->status, 0, "issued");
+}
+
+static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *sctx,
+                              const OSSL_CMP_MSG *req,
+                              const X509_NAME *issuer,
+                              const ASN1_INTEGER *serial)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+
+    (void)req, (void)issuer, (void)serial;
+    return OSSL_CMP_STATUSINFO_new(s->status,
+                                   s->fail_bit < 0 ? 0 : 1 << s->fail_bit,
+                                   "rr");
+}
+
+static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
+                    const STACK_OF(OSSL_CMP_ITAV) *in,
+                    STACK_OF(OSSL_CMP_ITAV) **out)
+{
+    (void)sctx, (void)req;
+    *out = sk_OSSL_CMP_ITAV_deep_copy(in, OSSL_CMP_ITAV_dup,
+                                      OSSL_CMP_ITAV_free);
+    return *out != NULL;
+}
+
+static void srv_error(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
+                      const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
+                      const OSSL_CMP_PKIFREETEXT *details)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+
+    (void)req, (void)code, (void)details;
+    if (si != NULL)
+        (void)OSSL_CMP_snprint_PKIStatusInfo(si, s->error, sizeof(s->error));
+}
+
+static int srv_certConf(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
+                        int rid, const ASN1_OCTET_STRING *certHash,
+                        const OSSL_CMP_PKISI *si)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+
+    (void)req, (void)rid, (void)certHash;
+    if (si == NULL)
+        strcpy(s->certconf, "accepted");
+    else
+        (void)OSSL_CMP_snprint_PKIStatusInfo(si, s->certconf,
+                                             sizeof(s->certconf));
+    return 1;
+}
+
+static int srv_pollReq(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
+                       int rid, OSSL_CMP_MSG **certReq, int64_t *after)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+
+    (void)req, (void)rid;
+    *certReq = NULL;
+    if (s->polls-- > 0) {
+        *after = s->check_after;
+        return 1;
+    }
+    *certReq = s->held;
+    s->held = NULL;
+    return 1;
+}
+
+/* remembers the transactionID of a request */
+static void record_tid(struct srv *s, const OSSL_CMP_MSG *req)
+{
+    const ASN1_OCTET_STRING *tid =
+        OSSL_CMP_HDR_get0_transactionID(OSSL_CMP_MSG_get0_header(req));
+
+    if (s->n_tids < MAX_TIDS && tid != NULL)
+        s->tids[s->n_tids++] = ASN1_OCTET_STRING_dup(tid);
+}
+
+/* the transfer callback: p11cmp -> DER -> OpenSSL's server -> p11cmp */
+static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
+{
+    struct srv *s = P11CMP_CTX_get_transfer_cb_arg(c);
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    OSSL_CMP_MSG *oreq, *orsp = NULL;
+    P11CMP_MSG *rsp = NULL;
+    int len = i2d_P11CMP_MSG(req, &der), type;
+
+    p = der;
+    oreq = len > 0 ? d2i_OSSL_CMP_MSG(NULL, &p, len) : NULL;
+    OPENSSL_free(der);
+    der = NULL;
+    if (oreq == NULL)
+        return NULL;
+    type = OSSL_CMP_MSG_get_bodytype(oreq);
+    if (type >= 0 && type <= P11CMP_PKIBODY_TYPE_MAX)
+        s->n_types[type]++;
+    record_tid(s, oreq);
+    if (!s->silent)
+        orsp = OSSL_CMP_SRV_process_request(s->sctx, oreq);
+    if (orsp != NULL && (len = i2d_OSSL_CMP_MSG(orsp, &der)) > 0) {
+        p = der;
+        rsp = d2i_P11CMP_MSG(NULL, &p, len);
+    }
+    if (rsp != NULL && s->mutate != NULL && !s->mutate(rsp)) {
+        P11CMP_MSG_free(rsp);
+        rsp = NULL;
+    }
+    OPENSSL_free(der);
+    OSSL_CMP_MSG_free(oreq);
+    OSSL_CMP_MSG_free(orsp);
+    return rsp;
+}
+
+static void setup(void)
+{
+    OSSL_CMP_CTX *sc;
+    X509_NAME *subject = vp_name("ee");
+
+    memset(&S, 0, sizeof(S));
+    S.cert_key = pki.ee_key;
+    S.fail_bit = -1;
+    ck_assert_ptr_nonnull(S.sctx = OSSL_CMP_SRV_CTX_new(NULL, NULL));
+    ck_assert(OSSL_CMP_SRV_CTX_init(S.sctx, &S, srv_cert_request, srv_rr,
+                                    srv_genm, srv_error, srv_certConf,
+                                    srv_pollReq));
+    sc = OSSL_CMP_SRV_CTX_get0_cmp_ctx(S.sctx);
+    ck_assert(OSSL_CMP_CTX_set_option(sc, OSSL_CMP_OPT_LOG_VERBOSITY,
+                                      OSSL_CMP_LOG_CRIT));
+    ck_assert(OSSL_CMP_CTX_set1_referenceValue(sc, (unsigned char *)VP_REF,
+                                               strlen(VP_REF)));
+    ck_assert(OSSL_CMP_CTX_set1_secretValue(sc, (unsigned char *)VP_SECRET,
+                                            strlen(VP_SECRET)));
+    ck_assert_ptr_nonnull(ctx = P11CMP_CTX_new(NULL, NULL));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_LOG_VERBOSITY, 0));
+    ck_assert(P11CMP_CTX_set_transfer_cb(ctx, transfer));
+    ck_assert(P11CMP_CTX_set_transfer_cb_arg(ctx, &S));
+    ck_assert(P11CMP_CTX_set1_referenceValue(ctx, (unsigned char *)VP_REF,
+                                             strlen(VP_REF)));
+    ck_assert(P11CMP_CTX_set1_secretValue(ctx, (unsigned char *)VP_SECRET,
+                                          strlen(VP_SECRET)));
+    ck_assert(P11CMP_CTX_set1_subjectName(ctx, subject));
+    ck_assert(EVP_PKEY_up_ref(pki.ee_key));
+    ck_assert(P11CMP_CTX_set0_newPkey(ctx, 1, pki.ee_key));
+    X509_NAME_free(subject);
+    ERR_clear_error();
+}
+
+static void teardown(void)
+{
+    int i;
+
+    P11CMP_CTX_free(ctx);
+    OSSL_CMP_SRV_CTX_free(S.sctx);
+    OSSL_CMP_MSG_free(S.held);
+    for (i = 0; i < S.n_tids; i++)
+        ASN1_OCTET_STRING_free(S.tids[i]);
+    ERR_clear_error();
+}
+
+static int num_free(STACK_OF(X509) *certs)
+{
+    int n = certs == NULL ? -1 : sk_X509_num(certs);
+
+    sk_X509_pop_free(certs, X509_free);
+    return n;
+}
+
+START_TEST(ir_certconf)
+{
+    X509 *cert = P11CMP_exec_IR_ses(ctx);
+
+    ck_assert_ptr_nonnull(cert);
+    ck_assert_ptr_eq(cert, P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(cert), pki.ee_key), 1);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx), 0);
+    ck_assert_int_eq(num_free(P11CMP_CTX_get1_caPubs(ctx)), 1);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_IR], 1);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    ck_assert_str_eq(S.certconf, "PKIStatus: accepted");
+    /* the next transaction gets a new transactionID, no reinit needed */
+    ck_assert_ptr_nonnull(P11CMP_exec_CR_ses(ctx));
+    ck_assert_int_eq(S.n_tids, 4);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(S.tids[0], S.tids[1]), 0);
+    ck_assert_int_ne(ASN1_OCTET_STRING_cmp(S.tids[1], S.tids[2]), 0);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(S.tids[2], S.tids[3]), 0);
+}
+END_TEST
+
+START_TEST(pubkey_mismatch_rejected_by_certconf)
+{
+    S.cert_key = pki.other_key;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
+    ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
+                     1 << P11CMP_PKIFAILUREINFO_incorrectData);
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_CERTIFICATE_NOT_ACCEPTED);
+    ck_assert_ptr_nonnull(strstr(S.certconf, "rejection"));
+    ck_assert_ptr_nonnull(strstr(S.certconf, "incorrectData"));
+}
+END_TEST
+
+START_TEST(rejection_by_server)
+{
+    P11CMP_PKIFREETEXT *text;
+
+    S.status = OSSL_CMP_PKISTATUS_rejection;
+    S.fail_bit = OSSL_CMP_PKIFAILUREINFO_badPOP;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_REQUEST_REJECTED_BY_SERVER);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
+    ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
+                     1 << P11CMP_PKIFAILUREINFO_badPOP);
+    text = P11CMP_CTX_get0_statusString(ctx);
+    ck_assert_int_eq(sk_ASN1_UTF8STRING_num(text), 1);
+    ck_assert_str_eq((char *)ASN1_STRING_get0_data(
+                         sk_ASN1_UTF8STRING_value(text, 0)),
+                     "rejected by the test");
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
+}
+END_TEST
+
+START_TEST(error_message_from_server)
+{
+    S.status = -1; /* the server's callback fails: error message */
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_RECEIVED_ERROR);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
+}
+END_TEST
+
+START_TEST(polling_exec)
+{
+    S.polls = 2;
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_POLLREQ], 3);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+}
+END_TEST
+
+START_TEST(polling_total_timeout)
+{
+    time_t start = time(NULL);
+
+    S.polls = 2;
+    S.check_after = 5;
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_TOTAL_TIMEOUT, 3));
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_TOTAL_TIMEOUT));
+    ck_assert_int_le(time(NULL) - start, 1);
+}
+END_TEST
+
+START_TEST(try_certreq_polls)
+{
+    int after = -1;
+
+    S.polls = 1;
+    S.check_after = 7;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), -1);
+    ck_assert_int_eq(after, 7);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_waiting);
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), 1);
+    ck_assert_ptr_nonnull(P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_POLLREQ], 2);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    /* all polls within one transaction */
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(S.tids[0], S.tids[2]), 0);
+}
+END_TEST
+
+START_TEST(try_certreq_abort)
+{
+    int after = -1;
+
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, &after), 0);
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_NO_PENDING_REQUEST);
+    S.polls = 3;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_CR, NULL, &after), -1);
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 1);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+    ck_assert_ptr_nonnull(strstr(S.error, "rejection"));
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(implicit_confirm)
+{
+    ck_assert(OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(S.sctx, 1));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_IMPLICIT_CONFIRM, 1));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_IMPLICIT_CONFIRM, 0));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+}
+END_TEST
+
+START_TEST(disable_confirm)
+{
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_DISABLE_CONFIRM, 1));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
+}
+END_TEST
+
+/* a CRMF message built by OpenSSL (OpenSSL's server wants certReqId 0) */
+static P11CMP_CRMF_MSG *openssl_crm(void)
+{
+    OSSL_CRMF_MSG *crm = OSSL_CRMF_MSG_new();
+    X509_NAME *subject = vp_name("from crm");
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    P11CMP_CRMF_MSG *res = NULL;
+    int len;
+
+    ck_assert(crm != NULL && subject != NULL);
+    ck_assert(OSSL_CRMF_MSG_set_certReqId(crm, 0));
+    ck_assert(OSSL_CRMF_CERTTEMPLATE_fill(OSSL_CRMF_MSG_get0_tmpl(crm),
+                                          pki.ee_key, subject, NULL, NULL));
+    ck_assert(OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_SIGNATURE, crm,
+                                        pki.ee_key, EVP_sha256(), NULL,
+                                        NULL));
+    ck_assert_int_gt(len = i2d_OSSL_CRMF_MSG(crm, &der), 0);
+    p = der;
+    res = d2i_P11CMP_CRMF_MSG(NULL, &p, len);
+    ck_assert_ptr_nonnull(res);
+    OPENSSL_free(der);
+    ck_assert_int_eq(i2d_P11CMP_CRMF_MSG(res, NULL), len);
+    OSSL_CRMF_MSG_free(crm);
+    X509_NAME_free(subject);
+    return res;
+}
+
+START_TEST(crm_from_caller)
+{
+    P11CMP_CRMF_MSG *crm = openssl_crm();
+
+    ck_assert_ptr_nonnull(P11CMP_exec_certreq(ctx, P11CMP_CR, crm));
+    ck_assert_str_eq(S.subject, "/CN=from crm");
+    ck_assert_str_eq(S.certconf, "PKIStatus: accepted");
+    P11CMP_CRMF_MSG_free(crm);
+}
+END_TEST
+
+/* RR: the return value and ctx status for every PKIStatus */
+START_TEST(rr_outcomes)
+{
+    static const int ok[] = { 1, 1, 0, 0, 1, 1, 0 };
+    static const int why[] = {
+        0, 0, P11CMP_R_REQUEST_REJECTED_BY_SERVER,
+        P11CMP_R_UNEXPECTED_PKISTATUS, 0, 0, P11CMP_R_UNEXPECTED_PKISTATUS
+    };
+    int status;
+
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 0);
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_MISSING_REFERENCE_CERT);
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, pki.ee));
+    for (status = 0; status <= 6; status++) {
+        S.status = status;
+        S.fail_bit = status == 2 ? P11CMP_PKIFAILUREINFO_certRevoked : -1;
+        ERR_clear_error();
+        ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), ok[status]);
+        ck_assert_int_eq(P11CMP_CTX_get_status(ctx), status);
+        if (!ok[status])
+            ck_assert_int_eq(reason_of_last(), why[status]);
+    }
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_RR], 7);
+}
+END_TEST
+
+/* changes the serial in revCerts of an RP and protects it again */
+static int other_certid(P11CMP_MSG *rsp)
+{
+    p11cmp_CRMF_CERTID *cid;
+
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_RP
+        || rsp->body->value.rp->revCerts == NULL)
+        return 1;
+    cid = sk_p11cmp_CRMF_CERTID_value(rsp->body->value.rp->revCerts, 0);
+    p11cmp_MSG_forget_received(rsp);
+    return ASN1_INTEGER_set(cid->serialNumber, 4242)
+        && vp_reprotect_pbm(rsp, VP_SECRET);
+}
+
+START_TEST(rr_wrong_certid)
+{
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, pki.ee));
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    S.mutate = other_certid;
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 0);
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_WRONG_CERTID_IN_RP);
+}
+END_TEST
+
+START_TEST(genm_itavs)
+{
+    STACK_OF(P11CMP_ITAV) *itavs;
+    int i;
+
+    for (i = 0; i < 2; i++)
+        ck_assert(P11CMP_CTX_push0_genm_ITAV(ctx, P11CMP_ITAV_create(
+                      OBJ_txt2obj(i ? "1.3.6.1.5.5.7.4.17"
+                                  : "1.3.6.1.5.5.7.4.5", 1), NULL)));
+    itavs = P11CMP_exec_GENM_ses(ctx);
+    ck_assert_ptr_nonnull(itavs);
+    ck_assert_int_eq(sk_P11CMP_ITAV_num(itavs), 2);
+    ck_assert_int_eq(OBJ_obj2nid(P11CMP_ITAV_get0_type(
+                         sk_P11CMP_ITAV_value(itavs, 1))),
+                     OBJ_txt2nid("1.3.6.1.5.5.7.4.17"));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    sk_P11CMP_ITAV_pop_free(itavs, P11CMP_ITAV_free);
+}
+END_TEST
+
+START_TEST(default_certconf_cb_store)
+{
+    X509_STORE *good = X509_STORE_new(), *bad = X509_STORE_new();
+
+    ck_assert(good != NULL && X509_STORE_add_cert(good, pki.root));
+    ck_assert(bad != NULL && X509_STORE_add_cert(bad, pki.other_root));
+    ck_assert(P11CMP_CTX_set_certConf_cb_arg(ctx, good));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(num_free(P11CMP_CTX_get1_newChain(ctx)), 0);
+    ck_assert(P11CMP_CTX_set_certConf_cb_arg(ctx, bad));
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
+                     1 << P11CMP_PKIFAILUREINFO_incorrectData);
+    ck_assert_ptr_nonnull(strstr(S.certconf, "incorrectData"));
+    ck_assert_int_eq(P11CMP_certConf_cb(ctx, pki.ee, 4, NULL), 4);
+    X509_STORE_free(good);
+    X509_STORE_free(bad);
+}
+END_TEST
+
+START_TEST(no_answer_and_arguments)
+{
+    ck_assert_ptr_null(P11CMP_exec_certreq(NULL, P11CMP_IR, NULL));
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_NULL_ARGUMENT);
+    ck_assert_ptr_null(P11CMP_exec_certreq(ctx, 5, NULL));
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_INVALID_ARGUMENT);
+    ck_assert_int_eq(P11CMP_try_certreq(NULL, P11CMP_IR, NULL, NULL), 0);
+    ck_assert_int_eq(P11CMP_exec_RR_ses(NULL), 0);
+    ck_assert_ptr_null(P11CMP_exec_GENM_ses(NULL));
+    S.silent = 1;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_TRANSFER_ERROR);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_trans);
+    ck_assert_ptr_null(P11CMP_exec_GENM_ses(ctx));
+}
+END_TEST
+
+static Suite *client_suite(void)
+{
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("transactions");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, ir_certconf);
+    tcase_add_test(tc, pubkey_mismatch_rejected_by_certconf);
+    tcase_add_test(tc, rejection_by_server);
+    tcase_add_test(tc, error_message_from_server);
+    tcase_add_test(tc, polling_exec);
+    tcase_add_test(tc, polling_total_timeout);
+    tcase_add_test(tc, try_certreq_polls);
+    tcase_add_test(tc, try_certreq_abort);
+    tcase_add_test(tc, implicit_confirm);
+    tcase_add_test(tc, disable_confirm);
+    tcase_add_test(tc, crm_from_caller);
+    tcase_add_test(tc, rr_outcomes);
+    tcase_add_test(tc, rr_wrong_certid);
+    tcase_add_test(tc, genm_itavs);
+    tcase_add_test(tc, default_certconf_cb_store);
+    tcase_add_test(tc, no_answer_and_arguments);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    if (!vp_pki_new(&pki))
+        return 99;
+    sr = srunner_create(client_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    vp_pki_free(&pki);
+    return failed == 0 ? 0 : 1;
+}
