@@ -108,13 +108,15 @@ static void print_status(struct app *a)
 int app_exit_code(struct app *a)
 {
     int status = a->ctx != NULL ? P11CMP_CTX_get_status(a->ctx) : -1;
-    int cls = app_errors_exit(a, EXIT_OTHER);
+    int cls = app_errors_exit(a, -1);
 
-    if (status == P11CMP_PKISTATUS_rejection || cls == EXIT_REJECTED) {
+    /* our own rejection of a new cert is CERTIFICATE_NOT_ACCEPTED (5) */
+    if (cls == EXIT_REJECTED
+        || (cls < 0 && status == P11CMP_PKISTATUS_rejection)) {
         print_status(a);
         return EXIT_REJECTED;
     }
-    return cls;
+    return cls < 0 ? EXIT_OTHER : cls;
 }
 
 /* The result line of an enrollment on stdout. */

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "app.h"
 
 /* "pass:PIN" of -newkeypass for the library, or NULL. */
@@ -27,10 +29,14 @@ static char *pin_source(struct app *a)
     return src;
 }
 
+/*
+ * Generates -newkey on its token as the key to enroll. The library keeps
+ * the key pair only if the enrollment succeeds (and stores its cert).
+ */
 int app_newkey_generate(struct app *a)
 {
     char *uri = app_uri_with_module(a, OPT_STR(a, O_NEWKEY)), *pin = NULL;
-    EVP_PKEY *pkey = NULL;
+    int ok;
 
     if (uri == NULL)
         return EXIT_OTHER;
@@ -38,31 +44,29 @@ int app_newkey_generate(struct app *a)
         OPENSSL_free(uri);
         return EXIT_USAGE;
     }
-    app_log(a, P11CMP_LOG_INFO, "generating a %s key pair on the token",
+    app_log(a, P11CMP_LOG_INFO, "generating a key pair (%s) on the token",
             OPT_STR(a, O_NEWKEYGEN));
-    pkey = P11CMP_PKCS11_generate_key(uri, OPT_STR(a, O_NEWKEYGEN), NULL,
-                                      pin, 0);
+    ok = P11CMP_PKCS11_set1_pin_source(pin)
+        && P11CMP_CTX_generate_newPkey(a->ctx, uri, OPT_STR(a, O_NEWKEYGEN),
+                                       NULL);
+    (void)P11CMP_PKCS11_set1_pin_source(NULL);
     app_pass_free(pin);
     OPENSSL_free(uri);
-    if (pkey != NULL && P11CMP_CTX_set0_newPkey(a->ctx, 1, pkey)) {
-        app_log(a, P11CMP_LOG_INFO, "generated the key pair");
+    if (ok) {
+        app_log(a, P11CMP_LOG_INFO, "generated the key pair (kept only if "
+                "the enrollment succeeds)");
         return EXIT_OK;
     }
-    EVP_PKEY_free(pkey);
     return app_errors_exit(a, EXIT_TOKEN);
 }
 
 int app_setup_store(struct app *a)
 {
-#ifdef P11CMP_OPT_STORE_RESULTS
     if (!P11CMP_CTX_set_option(a->ctx, P11CMP_OPT_STORE_RESULTS,
                                !OPT_NUM(a, O_NO_STORE))
         || !P11CMP_CTX_set_option(a->ctx, P11CMP_OPT_KEEP_OLD,
                                   (int)OPT_NUM(a, O_KEEP_OLD)))
         return EXIT_OTHER;
-#else
-    (void)a;
-#endif
     return EXIT_OK;
 }
 
@@ -74,24 +78,37 @@ static const char *key_uri(struct app *a)
     return OPT_STR(a, O_KEY);
 }
 
-/*
- * The URI of the stored certificate: the key's URI without type= and
- * pin-value=, with ";type=cert". NULL if nothing was stored.
- */
-const char *app_stored_uri(struct app *a)
+/* Appends the query of a URI without pin-value= to b. */
+static void add_query(BIO *b, const char *q)
 {
-    const char *src = key_uri(a), *q, *p, *e;
-    EVP_PKEY *nk = P11CMP_CTX_get0_newPkey(a->ctx, 1);
+    const char *p, *e;
+    int first = 1;
+
+    for (p = q + 1; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+        e = p + strcspn(p, "&");
+        if (strncmp(p, "pin-value=", 10) == 0 || e == p)
+            continue;
+        BIO_printf(b, "%c%.*s", first ? '?' : '&', (int)(e - p), p);
+        first = 0;
+    }
+}
+
+/*
+ * The URI of the certificate stored next to the token key: the key's URI
+ * with type=cert and without pin-value=; NULL if it is no token key.
+ */
+static char *cert_uri(struct app *a)
+{
+    const char *src = key_uri(a), *q, *p, *e, *end;
     BIO *b;
-    char *data;
+    char *data, *res = NULL;
     long len;
 
-    if (a->stored_uri != NULL || OPT_NUM(a, O_NO_STORE) || !app_is_uri(src)
-        || nk == NULL || !P11CMP_PKCS11_is_token_key(nk)
-        || (b = BIO_new(BIO_s_mem())) == NULL)
-        return a->stored_uri;
+    if (!app_is_uri(src) || (b = BIO_new(BIO_s_mem())) == NULL)
+        return NULL;
     q = strchr(src, '?');
-    for (p = src; p < (q != NULL ? q : src + strlen(src)); p = e + 1) {
+    end = q != NULL ? q : src + strlen(src);
+    for (p = src; p < end; p = e + 1) {
         e = p + strcspn(p, ";?");
         if (strncmp(p, "type=", 5) != 0 && strncmp(p, "pin-value=", 10) != 0)
             BIO_printf(b, "%s%.*s", p == src ? "" : ";", (int)(e - p), p);
@@ -99,19 +116,46 @@ const char *app_stored_uri(struct app *a)
             break;
     }
     BIO_printf(b, ";type=cert");
+    if (q != NULL)
+        add_query(b, q);
     len = BIO_get_mem_data(b, &data);
     if (len > 0)
-        a->stored_uri = OPENSSL_strndup(data, (size_t)len);
+        res = OPENSSL_strndup(data, (size_t)len);
     BIO_free(b);
+    return res;
+}
+
+const char *app_stored_uri(struct app *a)
+{
     return a->stored_uri;
 }
 
 void app_report_stored(struct app *a, X509 *cert)
 {
-    const char *uri = app_stored_uri(a);
+    EVP_PKEY *nk = P11CMP_CTX_get0_newPkey(a->ctx, 1);
+    char *uri, *full = NULL, *pin = NULL;
+    X509 *found = NULL;
 
-    (void)cert;
-    if (uri != NULL)
+    if (OPT_NUM(a, O_NO_STORE) || nk == NULL
+        || !P11CMP_PKCS11_is_token_key(nk) || (uri = cert_uri(a)) == NULL)
+        return;
+    full = app_uri_with_module(a, uri);
+    pin = pin_source(a);
+    ERR_set_mark();
+    if (full != NULL)
+        found = P11CMP_PKCS11_load_cert(full, pin);
+    ERR_pop_to_mark();
+    if (found != NULL && X509_cmp(found, cert) == 0) {
+        a->stored_uri = uri;
+        uri = NULL;
         app_log(a, P11CMP_LOG_INFO, "stored the certificate on the token: "
-                "%s", uri);
+                "%s", a->stored_uri);
+    } else {
+        app_log(a, P11CMP_LOG_WARNING, "the new certificate is not on the "
+                "token under %s", uri);
+    }
+    X509_free(found);
+    app_pass_free(pin);
+    OPENSSL_free(full);
+    OPENSSL_free(uri);
 }

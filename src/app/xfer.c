@@ -85,7 +85,7 @@ static void progress_sent(struct app *a, int type)
     if (type == P11CMP_PKIBODY_POLLREQ)
         app_log(a, P11CMP_LOG_INFO, "sent pollReq (poll %d)", ++a->polls);
     else
-        app_log(a, P11CMP_LOG_INFO, "sent %s", app_body_name(type));
+        app_log(a, P11CMP_LOG_DEBUG, "sent %s", app_body_name(type));
 }
 
 static void progress_received(struct app *a, int type)
@@ -94,7 +94,7 @@ static void progress_received(struct app *a, int type)
         app_log(a, P11CMP_LOG_INFO, "received pollRep: waiting for poll %d",
                 a->polls + 1);
     else
-        app_log(a, P11CMP_LOG_INFO, "received %s", app_body_name(type));
+        app_log(a, P11CMP_LOG_DEBUG, "received %s", app_body_name(type));
 }
 
 P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
@@ -116,8 +116,6 @@ P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
         progress_sent(a, P11CMP_MSG_get_bodytype(sent));
         rsp = read_msg(a, &a->rspin, O_RSPIN);
     } else {
-        app_log(a, P11CMP_LOG_DEBUG, "sending %s",
-                app_body_name(P11CMP_MSG_get_bodytype(sent)));
         rsp = P11CMP_MSG_http_perform(ctx, sent);
         if (rsp != NULL)
             progress_sent(a, P11CMP_MSG_get_bodytype(sent));

@@ -1,0 +1,192 @@
+#!/bin/bash
+# tests/cli_e2e.sh - p11cmp(1) end to end on a SoftHSM2 token against the
+# test CA: IR with a key generated on the token and PBM, the certificate
+# stored next to it; CR, P10CR, KUR and RR protected by signatures of the
+# token key; GENM; -renew_within both ways with a post hook; polling
+# progress lines; -no_store; a failed enrollment leaves the token as it
+# was; and every documented exit code (0..6).
+. "$top_srcdir/tests/fixture.sh"
+P11CMP=$top_builddir/p11cmp
+M=$SOFTHSM2_MODULE
+n=0
+
+expect() {
+    want=$1
+    shift
+    set +e
+    "$@" > "$WORK/out" 2> "$WORK/err"
+    got=$?
+    set -e
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
+$(cat "$WORK/out" "$WORK/err")"
+    n=$((n + 1))
+}
+has() {
+    grep -q -- "$2" "$WORK/$1" || fail "$1 lacks '$2': $(cat "$WORK/$1")"
+}
+objects() {
+    pkcs11-tool --module "$M" --token-label clie2e --login --pin "$PIN" \
+        --list-objects 2>/dev/null
+}
+# count TYPE LABEL: objects of a type (Certificate/Private Key/...) and label
+count() {
+    objects | awk -v t="$1" -v l="$2" '
+        /Object;/ { cur = index($0, t " Object") == 1 }
+        /label:/ { sub(/^ *label: */, ""); if (cur && $0 == l) n++ }
+        END { print n + 0 }'
+}
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+pub_of() { openssl x509 -in "$1" -noout -pubkey; }
+requests() { grep -c '^testca: request [0-9]*: ' "$WORK/testca.err" || true; }
+
+fixture_token clie2e
+printf '%s\n' "$PIN" > "$WORK/pin"
+TOK="pkcs11:token=clie2e"
+Q="?module-path=$M&pin-source=file:$WORK/pin"
+testca_start --ref e2e --secret pass:e2e-secret --cacertout "$WORK/ca.pem" \
+    --send-capubs
+SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
+PBM="-ref e2e -secret pass:e2e-secret"
+
+# IR with PBM, key pair generated on the token, certificate stored
+expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$TOK;object=host;type=private$Q" \
+    -newkeygen EC:P-256 -subject /CN=host.example -days 30 \
+    -certout "$WORK/host.pem" -cacertsout "$WORK/capubs.pem" -verbosity 6
+has out '^enrolled: subject=/CN=host.example serial='
+has err 'info: stored the certificate on the token: pkcs11:token=clie2e;object=host;type=cert'
+[ "$(count Certificate host)" -eq 1 ] || fail "IR: cert not on the token"
+[ "$(count 'Private Key' host)" -eq 1 ] || fail "IR: no private key"
+pkcs11-tool --module "$M" --token-label clie2e --read-object --type pubkey \
+    --label host -o "$WORK/tokpub.der" >/dev/null 2>&1 \
+    || fail "reading the public key"
+[ "$(openssl pkey -pubin -inform DER -in "$WORK/tokpub.der")" \
+    = "$(pub_of "$WORK/host.pem")" ] || fail "IR: cert is not for the token key"
+cmp -s "$WORK/capubs.pem" "$WORK/ca.pem" || fail "-cacertsout differs"
+objects | grep -A8 'Private Key Object' | grep -q 'sensitive' \
+    || fail "token key not sensitive"
+
+KEY="$TOK;object=host;type=private$Q"
+CERT="$TOK;object=host;type=cert$Q"
+SIG="-key $KEY -cert $CERT -trusted $WORK/ca.pem"
+
+# CR protected by the token key's signature, for a key in a file
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$WORK/file.key" 2>/dev/null
+expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
+    -subject /CN=cr.example -certout "$WORK/cr.pem" -certform DER
+[ "$(openssl x509 -inform DER -in "$WORK/cr.pem" -noout -pubkey)" \
+    = "$(openssl pkey -in "$WORK/file.key" -pubout)" ] \
+    || fail "CR: -certform DER cert not for the file key"
+
+# P10CR with a CSR, signature protection
+openssl req -new -key "$WORK/file.key" -subj /CN=p10.example \
+    -out "$WORK/p10.csr" 2>/dev/null
+expect 0 "$P11CMP" -cmd p10cr $SRV $SIG -csr "$WORK/p10.csr" \
+    -certout "$WORK/p10.pem"
+[ "$(openssl x509 -in "$WORK/p10.pem" -noout -subject -nameopt compat)" \
+    = "subject=/CN=p10.example" ] || fail "P10CR subject"
+
+# GENM with PBM
+expect 0 "$P11CMP" -cmd genm $SRV $PBM -infotype signKeyPairTypes
+has out '^genp: '
+
+# -renew_within: not due (valid 30 days > 10) - no request at all
+before=$(requests)
+expect 0 "$P11CMP" -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
+    -renew_within 10 -post_hook "touch $WORK/hook-ran"
+has out '^not due: subject=/CN=host.example'
+[ "$(requests)" -eq "$before" ] || fail "-renew_within 10 sent a request"
+[ ! -e "$WORK/hook-ran" ] || fail "post hook ran without a change"
+
+# -renew_within: due (30 days < 60) - KUR on the token, hook with the
+# new cert's file and URI, old pair retired
+old_serial=$(serial_of "$WORK/host.pem")
+cat > "$WORK/hook.sh" <<'HOOK'
+env | grep '^P11CMP_' | sort > "$HOOK_OUT"
+HOOK
+export HOOK_OUT=$WORK/hook.env
+expect 0 "$P11CMP" -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
+    -renew_within 60 -certout "$WORK/host2.pem" \
+    -post_hook "sh $WORK/hook.sh" -verbosity 6
+has out '^enrolled: subject=/CN=host.example'
+has err 'renewal due'
+new_serial=$(serial_of "$WORK/host2.pem")
+[ "$new_serial" != "$old_serial" ] || fail "KUR: same serial"
+grep -q "renewing serial $old_serial" "$WORK/testca.err" \
+    || fail "KUR did not renew $old_serial"
+grep -qx "P11CMP_CERT_FILE=$WORK/host2.pem" "$HOOK_OUT" || fail "hook: file"
+grep -qx "P11CMP_CERT_URI=$TOK;object=host;type=cert$Q" "$HOOK_OUT" \
+    || fail "hook: uri $(cat "$HOOK_OUT")"
+grep -qx "P11CMP_SERIAL=$new_serial" "$HOOK_OUT" || fail "hook: serial"
+grep -qx "P11CMP_CMD=kur" "$HOOK_OUT" || fail "hook: cmd"
+grep -qx "P11CMP_SUBJECT=/CN=host.example" "$HOOK_OUT" || fail "hook: subj"
+[ "$(count Certificate host)" -eq 1 ] || fail "KUR: not one cert left"
+[ "$(count 'Private Key' host)" -eq 1 ] || fail "KUR: not one key left"
+pkcs11-tool --module "$M" --token-label clie2e --read-object --type cert \
+    --label host -o "$WORK/tokcert.der" >/dev/null 2>&1
+[ "$(openssl x509 -inform DER -in "$WORK/tokcert.der" -noout -serial \
+    | cut -d= -f2)" = "$new_serial" ] || fail "KUR: token holds the old cert"
+
+# RR of the CR cert, signed by the (renewed) token key
+expect 0 "$P11CMP" -cmd rr $SRV $SIG -oldcert "$WORK/cr.pem" -revreason 4 \
+    -post_hook "sh $WORK/hook.sh"
+has out '^revoked: subject=/CN=cr.example'
+grep -q "revoked serial $(openssl x509 -inform DER -in "$WORK/cr.pem" \
+    -noout -serial | cut -d= -f2)" "$WORK/testca.err" || fail "RR at the CA"
+grep -qx "P11CMP_CMD=rr" "$HOOK_OUT" || fail "hook after rr"
+
+# -no_store: the cert is not written, nothing else changes
+expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
+    -no_store
+[ "$(count Certificate host)" -eq 1 ] || fail "-no_store stored a cert"
+
+# exit 5: a response that fails validation (wrong PBM secret)
+expect 5 "$P11CMP" -cmd genm $SRV -ref e2e -secret pass:wrong
+# exit 5: the new cert is not trusted by -out_trusted
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$WORK/other.key" -subj /CN=other -out "$WORK/other.pem" \
+    2>/dev/null
+expect 5 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+    -subject /CN=x -out_trusted "$WORK/other.pem"
+# exit 6: wrong PIN, missing key
+printf 'wrong\n' > "$WORK/badpin"
+expect 6 "$P11CMP" -cmd ir $SRV $PBM -batch -subject /CN=x \
+    -newkey "$TOK;object=host;type=private?module-path=$M&pin-source=file:$WORK/badpin"
+expect 6 "$P11CMP" -cmd ir $SRV $PBM -subject /CN=x \
+    -newkey "$TOK;object=nosuchkey;type=private$Q"
+has err 'p11cmp'
+# exit 1: an unreadable input file
+expect 1 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
+# exit 2: usage
+expect 2 "$P11CMP" -cmd kur $SRV $PBM -renew_within x
+testca_stop
+
+# exit 4: the server rejects; status and failInfo on stderr; a key pair
+# generated for the failed enrollment is taken back
+testca_start --ref e2e --secret pass:e2e-secret --reject badPOP
+SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
+keys_before=$(objects | grep -c 'Object;')
+expect 4 "$P11CMP" -cmd ir $SRV $PBM -subject /CN=rejected \
+    -newkey "$TOK;object=doomed;type=private$Q" -newkeygen EC:P-256
+has err 'status: rejection; failInfo: badPOP'
+[ "$(objects | grep -c 'Object;')" -eq "$keys_before" ] \
+    || fail "the rejected enrollment left objects on the token"
+testca_stop
+
+# polling: progress lines at -verbosity 6, none by default
+testca_start --ref e2e --secret pass:e2e-secret --poll 2 --check-after 1
+SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
+expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+    -subject /CN=polled -verbosity 6
+has err 'waiting for poll 2'
+expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+    -subject /CN=polled
+[ ! -s "$WORK/err" ] || fail "stderr by default: $(cat "$WORK/err")"
+[ "$(wc -l < "$WORK/out")" -eq 1 ] || fail "more than the result line"
+port=$TESTCA_PORT
+testca_stop
+
+# exit 3: nobody listens any more
+expect 3 "$P11CMP" -cmd ir -server "127.0.0.1:$port" $PBM \
+    -newkey "$WORK/file.key" -subject /CN=x -msg_timeout 5
+echo "cli_e2e: $n checks passed"
