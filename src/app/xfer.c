@@ -83,7 +83,7 @@ static P11CMP_MSG *read_msg(struct app *a, struct app_files *f,
 static void progress_sent(struct app *a, int type)
 {
     if (type == P11CMP_PKIBODY_POLLREQ)
-        app_log(a, P11CMP_LOG_INFO, "sent pollReq (poll %d)", ++a->polls);
+        app_log(a, P11CMP_LOG_INFO, "poll %d: sent pollReq", a->polls);
     else
         app_log(a, P11CMP_LOG_DEBUG, "sent %s", app_body_name(type));
 }
@@ -112,6 +112,8 @@ P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
     }
     if (!save_msg(a, &a->reqout, O_REQOUT, sent))
         goto end;
+    if (P11CMP_MSG_get_bodytype(sent) == P11CMP_PKIBODY_POLLREQ)
+        a->polls++;
     if (OPT_STR(a, O_RSPIN) != NULL) {
         progress_sent(a, P11CMP_MSG_get_bodytype(sent));
         rsp = read_msg(a, &a->rspin, O_RSPIN);
