@@ -422,7 +422,7 @@ int main(int argc, char **argv)
     P11CMP_CTX *ctx;
     P11CMP_CRMF_MSG *crm;
     X509_STORE *out_trusted = NULL;
-    time_t start = time(NULL);
+    time_t start;
     int ok = 0, fd = -1, reject_bit = 0, type;
 
     parse(argc, argv, &o);
@@ -434,6 +434,7 @@ int main(int argc, char **argv)
     setup_options(ctx, &o, &reject_bit, &out_trusted);
     crm = load_crm(o.crm);
     type = req_type(o.cmd);
+    start = time(NULL); /* the transaction only */
     if (type >= 0 && o.try_mode) {
         ok = try_loop(ctx, type, crm, o.abort_after);
     } else if (type >= 0) {
