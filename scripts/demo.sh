@@ -76,17 +76,22 @@ KEY="$TOKEN;object=demo-key;type=private?$PINQ"
     -subject "/CN=p11cmp demo" -days 30 -certout "$DEMO/demo.crt"
 rc=$?
 if [ $rc -ne 0 ]; then
-    echo "MISSING: p11cmp could not enroll (exit $rc). The CMP engine and" \
-         "the CLI's transactions (issues 4-7) are not implemented yet, so" \
-         "no certificate was issued or stored."
+    echo "MISSING: p11cmp could not enroll (exit $rc, see the error above" \
+         "and EXIT STATUS in p11cmp(1)), so no certificate was issued or" \
+         "stored."
 fi
 
 step "objects on the token"
 GNUTLS_PIN=$(cat "$DEMO/user.pin") p11tool --provider "$SOFTHSM2_MODULE" \
-    --login --list-all "$TOKEN"
+    --login --list-all "$TOKEN" | tee "$DEMO/objects.txt"
 stop_ca
+if [ $rc -eq 0 ] && ! grep -q 'object=demo-key;type=cert' "$DEMO/objects.txt"
+then
+    echo "MISSING: p11cmp enrolled, but the certificate is not on the token"
+    rc=3
+fi
 if [ $rc -ne 0 ]; then
-    echo "demo incomplete: enrollment is missing (see above)"
+    echo "demo incomplete: enrollment or storing is missing (see above)"
     exit 2
 fi
 echo "demo complete: the certificate is on the token and in $DEMO/demo.crt"

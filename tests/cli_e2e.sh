@@ -135,6 +135,37 @@ grep -q "revoked serial $(openssl x509 -inform DER -in "$WORK/cr.pem" \
     -noout -serial | cut -d= -f2)" "$WORK/testca.err" || fail "RR at the CA"
 grep -qx "P11CMP_CMD=rr" "$HOOK_OUT" || fail "hook after rr"
 
+# the host agent of p11cmp(1): options from a config section, PINs by
+# -keypass/-newkeypass, -module; renews (due within 60 days), then not due
+cat > "$WORK/renew.cnf" <<CNF
+[renew]
+cmd = kur
+server = 127.0.0.1:$TESTCA_PORT
+path = pkix/
+trusted = $WORK/ca.pem
+key = $TOK;object=host;type=private
+cert = $TOK;object=host;type=cert
+newkey = $TOK;object=host;type=private
+newkeygen = EC:P-256
+module = $M
+keypass = file:$WORK/pin
+newkeypass = file:$WORK/pin
+renew_within = 60
+batch = 1
+CNF
+expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew \
+    -reqout "$WORK/req1.der,$WORK/req2.der" \
+    -rspout "$WORK/rsp1.der $WORK/rsp2.der"
+has out '^enrolled: subject=/CN=host.example'
+[ "$(count Certificate host)" -eq 1 ] || fail "agent KUR: not one cert"
+[ -s "$WORK/req1.der" ] && [ -s "$WORK/req2.der" ] && [ -s "$WORK/rsp1.der" ] \
+    || fail "-reqout/-rspout files missing"
+openssl asn1parse -inform DER -in "$WORK/req1.der" >/dev/null \
+    || fail "-reqout: not DER"
+expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew \
+    -renew_within 10
+has out '^not due: '
+
 # -no_store: the cert is not written, nothing else changes
 expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
     -no_store

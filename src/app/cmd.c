@@ -221,6 +221,7 @@ static int run_once(struct app *a)
     int rc;
 
     a->polls = 0;
+    ERR_clear_error(); /* nothing stale from loading keys and modules */
     if (a->cmd == CMD_GENM) {
         if ((itavs = P11CMP_exec_GENM_ses(a->ctx)) == NULL)
             return app_exit_code(a);
