@@ -139,13 +139,10 @@ static void secret_free(ASN1_OCTET_STRING *secret)
     ASN1_OCTET_STRING_free(secret);
 }
 
+/* Closes the kept-alive connection (see http.c: SIGPIPE-safe). */
 static void close_http(P11CMP_CTX *ctx)
 {
-    if (ctx->http_ctx == NULL)
-        return;
-    (void)OSSL_HTTP_close(ctx->http_ctx, 1);
-    ctx->http_ctx = NULL;
-    p11cmp_log_debug(ctx, "closed the connection to the CMP server");
+    p11cmp_http_close(ctx, 1);
 }
 
 /*

@@ -11,10 +11,17 @@
  * 40 ms on Linux) because it waits for the body: every message after the
  * first on a connection lost ~40 ms. The BIO callback we always install
  * sets TCP_NODELAY on the socket right after connecting.
+ *
+ * No SIGPIPE: libcrypto's socket BIO writes with plain write(), so a
+ * server closing the connection under a request would kill the process.
+ * SIGPIPE is blocked in the calling thread during an exchange, and one
+ * raised by it is consumed.
  */
 #include "config.h"
 
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -156,9 +163,13 @@ static BIO *http_bio_cb(BIO *bio, void *arg, int connect, int detail)
     P11CMP_CTX *ctx = arg;
     int fd = -1;
 
-    if (connect && BIO_get_fd(bio, &fd) >= 0 && fd >= 0
-            && !BIO_set_tcp_ndelay(fd, 1))
-        p11cmp_log_warn(ctx, "cannot set TCP_NODELAY on the connection");
+    if (connect) {
+        if (BIO_get_fd(bio, &fd) < 0)
+            fd = -1;
+        if (fd >= 0 && !BIO_set_tcp_ndelay(fd, 1))
+            p11cmp_log_warn(ctx, "cannot set TCP_NODELAY on the connection");
+        ctx->http_fd = fd;
+    }
     if (ctx->http_cb == NULL)
         return bio;
     return ctx->http_cb(bio, ctx->http_cb_arg, connect, detail);
@@ -236,17 +247,72 @@ static void raise_transfer_error(const P11CMP_CTX *ctx,
         p11cmp_raise_data(P11CMP_R_TRANSFER_ERROR, "server=%s", t->url);
 }
 
+/* The thread's SIGPIPE state around an exchange. */
+struct sigpipe_guard {
+    sigset_t old_mask;
+    int blocked;
+    int was_pending;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+    sigset_t pipe_set, pending;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    g->was_pending = sigpending(&pending) == 0
+        && sigismember(&pending, SIGPIPE) == 1;
+    g->blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &g->old_mask) == 0;
+}
+
+/* Drops a SIGPIPE the exchange raised and restores the signal mask. */
+static void sigpipe_restore(const struct sigpipe_guard *g)
+{
+    sigset_t pipe_set, pending;
+    struct timespec no_wait = { 0, 0 };
+
+    if (!g->blocked)
+        return;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    if (!g->was_pending && sigpending(&pending) == 0
+            && sigismember(&pending, SIGPIPE) == 1)
+        (void)sigtimedwait(&pipe_set, NULL, &no_wait);
+    (void)pthread_sigmask(SIG_SETMASK, &g->old_mask, NULL);
+}
+
 /*
  * Closes ctx's kept-alive connection, if any; ok is 1 at the normal end
  * of a transaction, 0 after an error (it is passed to the http_cb).
  */
 void p11cmp_http_close(P11CMP_CTX *ctx, int ok)
 {
+    struct sigpipe_guard guard;
+
     if (ctx == NULL || ctx->http_ctx == NULL)
         return;
+    sigpipe_block(&guard); /* the http_cb may still write, e.g. TLS */
     (void)OSSL_HTTP_close(ctx->http_ctx, ok);
+    sigpipe_restore(&guard);
     ctx->http_ctx = NULL;
     p11cmp_log_debug(ctx, "closed the connection to the CMP server");
+}
+
+/*
+ * Whether ctx's kept-alive connection went away while idle: anything
+ * pending on it before a request is sent (EOF, a reset, stray bytes)
+ * means the server has closed or given it up. Does not block.
+ */
+static int connection_dropped(const P11CMP_CTX *ctx)
+{
+    struct pollfd pf;
+
+    if (ctx->http_fd < 0)
+        return 0;
+    pf.fd = ctx->http_fd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    return poll(&pf, 1, 0) > 0;
 }
 
 /* Sends the DER in req over ctx's connection; returns the response BIO. */
@@ -254,11 +320,16 @@ static BIO *exchange(P11CMP_CTX *ctx, const struct target *t, BIO *req,
                      int timeout)
 {
     STACK_OF(CONF_VALUE) *headers = NULL;
+    struct sigpipe_guard guard;
     BIO *rsp = NULL;
 
     if (!X509V3_add_value("Pragma", "no-cache", &headers)) {
         p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
         return NULL;
+    }
+    if (ctx->http_ctx != NULL && connection_dropped(ctx)) {
+        p11cmp_log_debug(ctx, "the server closed the idle connection");
+        p11cmp_http_close(ctx, 1);
     }
     if (ctx->http_ctx == NULL)
         p11cmp_log_debug(ctx, "connecting to %s%s%s", t->url,
@@ -266,12 +337,14 @@ static BIO *exchange(P11CMP_CTX *ctx, const struct target *t, BIO *req,
                          OSSL_HTTP_adapt_proxy(ctx->proxy, ctx->no_proxy,
                                                t->host, t->use_ssl) != NULL
                          ? " via a proxy" : "");
+    sigpipe_block(&guard);
     rsp = OSSL_HTTP_transfer(&ctx->http_ctx, t->host, t->port, t->path,
                              t->use_ssl, ctx->proxy, ctx->no_proxy,
                              NULL, NULL, http_bio_cb, ctx, 0, headers,
                              CONTENT_TYPE, req, CONTENT_TYPE,
                              1 /* expect_asn1 */, ctx->max_resp_len,
                              timeout, ctx->keep_alive);
+    sigpipe_restore(&guard);
     sk_CONF_VALUE_pop_free(headers, X509V3_conf_free);
     if (rsp != NULL && ctx->http_ctx == NULL)
         p11cmp_log_debug(ctx, "the server closed the connection");

@@ -454,6 +454,7 @@ struct p11cmp_ctx_st {
     OSSL_HTTP_bio_cb_t http_cb;
     void *http_cb_arg;
     OSSL_HTTP_REQ_CTX *http_ctx; /* open connection, owned by http.c */
+    int http_fd;                /* its socket, set by http.c on connect */
     time_t end_time;            /* deadline of TOTAL_TIMEOUT, 0 = none */
 
     /* server authentication */

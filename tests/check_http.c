@@ -2,14 +2,17 @@
  * tests/check_http.c - unit tests of src/http.c against the test CA and
  * small loopback servers (tests/http_servers.c): request/response over
  * HTTP, keep-alive 0/1/2, no stall per message on a kept-alive
- * connection, MSG_TIMEOUT, TOTAL_TIMEOUT, the response size cap, refused
- * connections, proxy / no_proxy / environment, the http_cb, the
- * transfer_cb and the server address forms. The request is a GENM built
- * by OpenSSL's CMP client (PBM-protected) and decoded by p11cmp. Linked
- * against the internal library to reach p11cmp_ctx_transfer() and the
- * context fields.
+ * connection, reconnecting after the server dropped an idle connection
+ * (and no SIGPIPE when that goes unnoticed), MSG_TIMEOUT, TOTAL_TIMEOUT,
+ * the response size cap, refused connections, proxy / no_proxy /
+ * environment, the http_cb, the transfer_cb, HTTPS through a TLS front
+ * end, the server address forms and default ports. The request is a
+ * GENM built by OpenSSL's CMP client (PBM-protected) and decoded by
+ * p11cmp. Linked against the internal library to reach
+ * p11cmp_ctx_transfer() and the context fields.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,6 +264,44 @@ START_TEST(test_reinit_closes_connection)
     ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 2);
     p11cmp_http_close(ctx, 1);
     ck_assert_ptr_null(ctx->http_ctx);
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
+/*
+ * A kept-alive connection the server dropped while idle (--io-timeout) is
+ * noticed before the next request and replaced by a new one.
+ */
+START_TEST(test_keepalive_server_dropped_idle)
+{
+    struct timespec nap = { 0, 100000000 };
+    P11CMP_CTX *ctx;
+    sigset_t set;
+    int i;
+
+    testca_stop(&ca);
+    start_ca("--io-timeout=1");
+    ctx = ctx_for(ca.port);
+    send_genm_ok(ctx);
+    ck_assert_ptr_nonnull(ctx->http_ctx);
+    for (i = 0; i < 50 && testca_log_count(&ca, "closing idle") == 0; i++)
+        nanosleep(&nap, NULL);
+    ck_assert_int_eq(testca_log_count(&ca, "closing idle"), 1);
+    send_genm_ok(ctx);
+    ck_assert_ptr_nonnull(ctx->http_ctx);
+    ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 2);
+    /* unnoticed (socket unknown): the request fails, SIGPIPE or not */
+    for (i = 0; i < 50 && testca_log_count(&ca, "closing idle") < 2; i++)
+        nanosleep(&nap, NULL);
+    ck_assert_int_eq(testca_log_count(&ca, "closing idle"), 2);
+    ctx->http_fd = -1;
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    ERR_clear_error();
+    ck_assert(sigpending(&set) == 0);
+    ck_assert_int_eq(sigismember(&set, SIGPIPE), 0);
+    ck_assert(pthread_sigmask(SIG_BLOCK, NULL, &set) == 0);
+    ck_assert_int_eq(sigismember(&set, SIGPIPE), 0);
     P11CMP_CTX_free(ctx);
 }
 END_TEST
@@ -737,6 +778,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_keepalive_2_server_closes);
     tcase_add_test(tc, test_keepalive_1_server_closes);
     tcase_add_test(tc, test_reinit_closes_connection);
+    tcase_add_test(tc, test_keepalive_server_dropped_idle);
     tcase_add_test(tc, test_msg_timeout);
     tcase_add_test(tc, test_total_timeout);
     tcase_add_test(tc, test_total_timeout_passed);
