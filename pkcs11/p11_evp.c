@@ -74,10 +74,11 @@ static int token_sign(TOKEN_KEY *k, CK_MECHANISM_TYPE mech,
     res = rv == CKR_OK;
     if (!res) {
         p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "signing");
-        /* a module may keep a failed operation active: use a new session */
-        if (tok->have_session)
-            (void)P11CMP_P11_CALL(tok, rv, C_CloseSession, tok->session);
-        tok->have_session = 0;
+        /* a module may keep a failed operation active: use a new session
+         * (opened before the old one closes, so handles stay valid) */
+        ERR_set_mark();
+        (void)p11cmp_p11_token_renew_session(tok);
+        (void)ERR_pop_to_mark();
     }
     CRYPTO_THREAD_unlock(tok->lock);
     return res;

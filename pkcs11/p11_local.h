@@ -201,6 +201,15 @@ int p11cmp_p11_token_up_ref(P11CMP_P11_TOKEN *tok);
 void p11cmp_p11_token_free(P11CMP_P11_TOKEN *tok);
 /* Makes sure tok has a live session (after fork, after loss); 1 if so. */
 int p11cmp_p11_token_ready(P11CMP_P11_TOKEN *tok);
+/*
+ * Replaces tok's session by a new one (read-write if tok->flags say so),
+ * opening the new one BEFORE closing the old: modules such as SoftHSM2
+ * forget the login and invalidate every object handle when the last
+ * session on a slot closes, which would break handles held by keys and
+ * undo lists. 1 on success; else 0 and tok has no session (the old one
+ * is closed anyway; p11cmp_p11_token_ready() tries again later).
+ */
+int p11cmp_p11_token_renew_session(P11CMP_P11_TOKEN *tok);
 /* Decides whether to retry after rv at attempt try; re-opens if so. */
 int p11cmp_p11_recover(P11CMP_P11_TOKEN *tok, CK_RV rv, int try);
 /* The URI the token was opened with, without PIN; get0. */

@@ -114,6 +114,20 @@ int p11cmp_p11_token_ready(P11CMP_P11_TOKEN *tok)
     return find_slot(tok) && open_session(tok);
 }
 
+int p11cmp_p11_token_renew_session(P11CMP_P11_TOKEN *tok)
+{
+    CK_SESSION_HANDLE old = tok->session;
+    int had = tok->have_session && tok->gen == tok->mod->gen;
+    int res;
+    CK_RV rv;
+
+    tok->have_session = 0;
+    res = p11cmp_p11_token_ready(tok);
+    if (had)
+        (void)P11CMP_P11_CALL(tok, rv, C_CloseSession, old);
+    return res;
+}
+
 static int recoverable(CK_RV rv)
 {
     return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED

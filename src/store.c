@@ -38,19 +38,14 @@ static EVP_PKEY *cert_token_key(const P11CMP_CTX *ctx, X509 *cert)
 
 /*
  * Makes sure tok has a read-write session (a loaded key's token has a
- * read-only one): re-opens it read-write with the PIN kept from login.
+ * read-only one): renews it read-write with the PIN kept from login.
  */
 static int token_writable(P11CMP_P11_TOKEN *tok)
 {
-    CK_RV rv;
-
     if ((tok->flags & P11CMP_P11_RW) != 0)
         return p11cmp_p11_token_ready(tok);
-    if (tok->have_session && tok->gen == tok->mod->gen)
-        (void)P11CMP_P11_CALL(tok, rv, C_CloseSession, tok->session);
-    tok->have_session = 0;
     tok->flags |= P11CMP_P11_RW | P11CMP_P11_LOGIN;
-    if (p11cmp_p11_token_ready(tok))
+    if (p11cmp_p11_token_renew_session(tok))
         return 1;
     p11cmp_raise_data(P11CMP_R_STORE_FAILED,
                       "cannot open a read-write session; uri=%s",
