@@ -78,25 +78,6 @@ static int certrep_type(int req_type)
 /* transaction state */
 
 /*
- * Starts a transaction: drops the results of the previous one and starts
- * the TOTAL_TIMEOUT clock. Keeps a transactionID or senderNonce the
- * caller set for testing. 1 or 0.
- */
-static int start_transaction(P11CMP_CTX *ctx)
-{
-    p11cmp_ctx_start_timer(ctx);
-    return p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_request)
-        && p11cmp_ctx_set_failInfoCode(ctx, -1)
-        && p11cmp_ctx_set0_statusString(ctx, NULL)
-        && p11cmp_ctx_set0_newCert(ctx, NULL)
-        && p11cmp_ctx_set1_newChain(ctx, NULL)
-        && p11cmp_ctx_set1_caPubs(ctx, NULL)
-        && p11cmp_ctx_set1_extraCertsIn(ctx, NULL)
-        && p11cmp_ctx_set1_validatedSrvCert(ctx, NULL)
-        && p11cmp_ctx_set1_recipNonce(ctx, NULL);
-}
-
-/*
  * Ends a transaction: the next one gets a new transactionID and nonces.
  * The results stay. After a failure the connection is closed.
  */
@@ -108,6 +89,30 @@ static void end_transaction(P11CMP_CTX *ctx, int ok)
     ctx->end_time = 0;
     if (!ok)
         p11cmp_http_close(ctx, 0);
+}
+
+/*
+ * Starts a transaction: drops the results of the previous one and starts
+ * the TOTAL_TIMEOUT clock. Keeps a transactionID or senderNonce the
+ * caller set for testing, but not those of a request left pending by
+ * P11CMP_try_certreq(). 1 or 0.
+ */
+static int start_transaction(P11CMP_CTX *ctx)
+{
+    if (ctx->status == P11CMP_PKISTATUS_waiting) {
+        p11cmp_log_warn(ctx, "leaving the pending certificate request");
+        end_transaction(ctx, 1);
+    }
+    p11cmp_ctx_start_timer(ctx);
+    return p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_request)
+        && p11cmp_ctx_set_failInfoCode(ctx, -1)
+        && p11cmp_ctx_set0_statusString(ctx, NULL)
+        && p11cmp_ctx_set0_newCert(ctx, NULL)
+        && p11cmp_ctx_set1_newChain(ctx, NULL)
+        && p11cmp_ctx_set1_caPubs(ctx, NULL)
+        && p11cmp_ctx_set1_extraCertsIn(ctx, NULL)
+        && p11cmp_ctx_set1_validatedSrvCert(ctx, NULL)
+        && p11cmp_ctx_set1_recipNonce(ctx, NULL);
 }
 
 /* sending and receiving */
@@ -644,12 +649,16 @@ static int cert_response(P11CMP_CTX *ctx, int do_sleep, int *rid,
 
 /*
  * Ends an enrollment; a failed one also undoes what it began on the
- * token (a key pair generated for it, p11cmp_store_abort()).
+ * token (a key pair generated for it, p11cmp_store_abort()) and no longer
+ * counts as pending for P11CMP_try_certreq().
  */
 static void enrollment_done(P11CMP_CTX *ctx, int ok)
 {
-    if (!ok)
+    if (!ok) {
         p11cmp_store_abort(ctx);
+        if (ctx->status == P11CMP_PKISTATUS_waiting)
+            (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
+    }
     end_transaction(ctx, ok);
 }
 

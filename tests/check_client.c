@@ -378,6 +378,41 @@ START_TEST(try_certreq_abort)
 }
 END_TEST
 
+/* a new transaction leaves a pending request behind, with a new ID */
+START_TEST(exec_while_pending)
+{
+    int after;
+
+    S.polls = 3;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), -1);
+    S.polls = 0;
+    OSSL_CMP_MSG_free(S.held);
+    S.held = NULL;
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    /* IR and the pollReq for its waiting answer, then IR and certConf */
+    ck_assert_int_eq(S.n_tids, 4);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_POLLREQ], 1);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(S.tids[0], S.tids[1]), 0);
+    ck_assert_int_ne(ASN1_OCTET_STRING_cmp(S.tids[1], S.tids[2]), 0);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(S.tids[2], S.tids[3]), 0);
+}
+END_TEST
+
+/* a failed poll ends the request: nothing pending afterwards */
+START_TEST(failed_poll_ends_request)
+{
+    int after;
+
+    S.polls = 3;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), -1);
+    S.silent = 1;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), 0);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_trans);
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 0);
+    ck_assert_int_eq(reason_of_last(), P11CMP_R_NO_PENDING_REQUEST);
+}
+END_TEST
+
 START_TEST(implicit_confirm)
 {
     ck_assert(OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(S.sctx, 1));
@@ -560,6 +595,8 @@ static Suite *client_suite(void)
     tcase_add_test(tc, polling_total_timeout);
     tcase_add_test(tc, try_certreq_polls);
     tcase_add_test(tc, try_certreq_abort);
+    tcase_add_test(tc, exec_while_pending);
+    tcase_add_test(tc, failed_poll_ends_request);
     tcase_add_test(tc, implicit_confirm);
     tcase_add_test(tc, disable_confirm);
     tcase_add_test(tc, crm_from_caller);
