@@ -4,8 +4,9 @@
  * behind a transfer callback: enrollment with certConf, implicit and
  * disabled confirmation, public key mismatch, rejection, error messages,
  * polling (exec and try_certreq, abort), TOTAL_TIMEOUT, a CRMF template
- * from OpenSSL, every RR status, a wrong certId in RP, GENM, the default
- * certConf callback, fresh transactionIDs, and argument checks.
+ * from OpenSSL, every RR status, a wrong certId in RP, unusable answers
+ * (error message sent), GENM, the default certConf callback, fresh
+ * transactionIDs, and argument checks.
  */
 #include <string.h>
 #include <time.h>
@@ -523,6 +524,52 @@ START_TEST(rr_wrong_certid)
 }
 END_TEST
 
+/* an IP whose CertResponse has certReqId 3, protected again */
+static int ip_other_rid(P11CMP_MSG *rsp)
+{
+    p11cmp_CERTRESPONSE *crep;
+
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_IP)
+        return 1;
+    crep = sk_p11cmp_CERTRESPONSE_value(rsp->body->value.ip->response, 0);
+    p11cmp_MSG_forget_received(rsp);
+    return ASN1_INTEGER_set(crep->certReqId, 3)
+        && vp_reprotect_pbm(rsp, VP_SECRET);
+}
+
+/* an IP saying accepted without a certificate, protected again */
+static int ip_no_cert(P11CMP_MSG *rsp)
+{
+    p11cmp_CERTRESPONSE *crep;
+
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_IP)
+        return 1;
+    crep = sk_p11cmp_CERTRESPONSE_value(rsp->body->value.ip->response, 0);
+    p11cmp_MSG_forget_received(rsp);
+    p11cmp_CERTIFIEDKEYPAIR_free(crep->certifiedKeyPair);
+    crep->certifiedKeyPair = NULL;
+    return vp_reprotect_pbm(rsp, VP_SECRET);
+}
+
+/* a validated but unusable response: the client tells the server with
+ * an error message and keeps its own reason */
+START_TEST(unusable_response_error_sent)
+{
+    S.mutate = ip_other_rid;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_CERTREQID_MISMATCH));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+    ck_assert_ptr_nonnull(strstr(S.error, "badRequest"));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
+    S.mutate = ip_no_cert;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_NO_CERT_IN_RESPONSE));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 2);
+    ck_assert_ptr_nonnull(strstr(S.error, "badDataFormat"));
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+}
+END_TEST
+
 START_TEST(genm_itavs)
 {
     STACK_OF(P11CMP_ITAV) *itavs;
@@ -602,6 +649,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, crm_from_caller);
     tcase_add_test(tc, rr_outcomes);
     tcase_add_test(tc, rr_wrong_certid);
+    tcase_add_test(tc, unusable_response_error_sent);
     tcase_add_test(tc, genm_itavs);
     tcase_add_test(tc, default_certconf_cb_store);
     tcase_add_test(tc, no_answer_and_arguments);
