@@ -98,6 +98,16 @@ expect_val "genm/sig itavs" itavs 1
 
 # the CA saw a certConf for each of the 8 enrollments
 expect_eq "certConf count" "$(log_count "certConf for certReqId")" 8
+
+# transactions in a row with one context: new transactionIDs, one
+# kept-alive connection
+conns=$(log_count "connection accepted")
+client_pbm --cmd ir --newkey "$WORK/ir.key" --subject ka --repeat 3 \
+    || client_fail "3 IRs with one context"
+expect_val "3 IRs" newcert yes
+expect_eq "3 IRs: connections" $(($(log_count "connection accepted") \
+    - conns)) 1
+expect_eq "3 IRs: certConf" "$(log_count "certConf for certReqId")" 11
 testca_stop
 
 # extraCerts sent by the CA arrive in extraCertsIn; the CA cert (also in

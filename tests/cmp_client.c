@@ -7,6 +7,7 @@
  *   reasons R1 R2 ... (p11cmp reason codes on the ERR stack, in order),
  *   newcert yes|no, chain N, capubs N, extracerts N, itavs N,
  *   checkafter N (each -1 of P11CMP_try_certreq), elapsed SECS.
+ * --repeat N runs the transaction N times with one context.
  * Exit status 0 if the transaction succeeded, 1 if it failed, 2 on
  * usage or setup errors.
  */
@@ -28,7 +29,7 @@ struct opts {
     const char *trusted, *srvcert, *newkey, *subject, *csr, *oldcert;
     const char *certout, *out_trusted, *genm_oid, *crm;
     int implicit, disable, total_timeout, msg_timeout, reject_bit;
-    int try_mode, abort_after, silent, revreason, keep_alive;
+    int try_mode, abort_after, silent, revreason, keep_alive, repeat;
 };
 
 static void usage(void)
@@ -40,7 +41,8 @@ static void usage(void)
             "[--out-trusted F] [--implicit-confirm] [--disable-confirm] "
             "[--total-timeout N] [--msg-timeout N] [--reject-bit N] "
             "[--try] [--abort-after N] [--silent-server] [--revreason N] "
-            "[--keep-alive N] [--genm-oid OID] [--crm DERFILE]\n");
+            "[--keep-alive N] [--genm-oid OID] [--crm DERFILE] "
+            "[--repeat N]\n");
     exit(2);
 }
 
@@ -60,6 +62,7 @@ static int parse(int argc, char **argv, struct opts *o)
     o->abort_after = -1;
     o->revreason = -1;
     o->keep_alive = -1;
+    o->repeat = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const char **s = NULL;
@@ -119,6 +122,8 @@ static int parse(int argc, char **argv, struct opts *o)
             n = &o->revreason;
         else if (strcmp(a, "--keep-alive") == 0)
             n = &o->keep_alive;
+        else if (strcmp(a, "--repeat") == 0)
+            n = &o->repeat;
         else
             usage();
         if (s != NULL || n != NULL) {
@@ -416,6 +421,30 @@ static void print_results(P11CMP_CTX *ctx, const struct opts *o, int ok)
     }
 }
 
+/* one transaction as the options say: 1 ok, 0 failed, 2 aborted */
+static int transaction(P11CMP_CTX *ctx, const struct opts *o,
+                       const P11CMP_CRMF_MSG *crm)
+{
+    int ok = 0, type = req_type(o->cmd);
+
+    if (type >= 0 && o->try_mode) {
+        ok = try_loop(ctx, type, crm, o->abort_after);
+    } else if (type >= 0) {
+        ok = P11CMP_exec_certreq(ctx, type, crm) != NULL;
+    } else if (strcmp(o->cmd, "rr") == 0) {
+        ok = P11CMP_exec_RR_ses(ctx);
+    } else if (strcmp(o->cmd, "genm") == 0) {
+        STACK_OF(P11CMP_ITAV) *itavs = P11CMP_exec_GENM_ses(ctx);
+
+        ok = itavs != NULL;
+        printf("itavs %d\n", ok ? sk_P11CMP_ITAV_num(itavs) : -1);
+        sk_P11CMP_ITAV_pop_free(itavs, P11CMP_ITAV_free);
+    } else {
+        usage();
+    }
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -423,7 +452,7 @@ int main(int argc, char **argv)
     P11CMP_CRMF_MSG *crm;
     X509_STORE *out_trusted = NULL;
     time_t start;
-    int ok = 0, fd = -1, reject_bit = 0, type;
+    int ok = 0, fd = -1, reject_bit = 0, i;
 
     parse(argc, argv, &o);
     if ((ctx = P11CMP_CTX_new(NULL, NULL)) == NULL)
@@ -433,23 +462,10 @@ int main(int argc, char **argv)
     setup_template(ctx, &o);
     setup_options(ctx, &o, &reject_bit, &out_trusted);
     crm = load_crm(o.crm);
-    type = req_type(o.cmd);
-    start = time(NULL); /* the transaction only */
-    if (type >= 0 && o.try_mode) {
-        ok = try_loop(ctx, type, crm, o.abort_after);
-    } else if (type >= 0) {
-        ok = P11CMP_exec_certreq(ctx, type, crm) != NULL;
-    } else if (strcmp(o.cmd, "rr") == 0) {
-        ok = P11CMP_exec_RR_ses(ctx);
-    } else if (strcmp(o.cmd, "genm") == 0) {
-        STACK_OF(P11CMP_ITAV) *itavs = P11CMP_exec_GENM_ses(ctx);
-
-        ok = itavs != NULL;
-        printf("itavs %d\n", ok ? sk_P11CMP_ITAV_num(itavs) : -1);
-        sk_P11CMP_ITAV_pop_free(itavs, P11CMP_ITAV_free);
-    } else {
-        usage();
-    }
+    start = time(NULL); /* the transactions only */
+    for (i = 0; i < o.repeat; i++)
+        if ((ok = transaction(ctx, &o, crm)) != 1)
+            break;
     print_results(ctx, &o, ok == 1);
     printf("elapsed %ld\n", (long)(time(NULL) - start));
     P11CMP_CRMF_MSG_free(crm);
