@@ -61,7 +61,8 @@ X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source)
     X509 *cert = NULL;
 
     /* certificates are public objects: log in only when a PIN is given */
-    if ((tok = p11cmp_p11_token_open(uri, pin_source, 0)) != NULL)
+    if ((tok = p11cmp_p11_token_open(uri, pin_source,
+                                     P11CMP_P11_LOGIN_IF_PIN)) != NULL)
         cert = p11cmp_p11_cert_find(tok, tok->uri);
     p11cmp_p11_token_free(tok);
     return cert;

@@ -19,6 +19,13 @@
  *   p11cmp_p11_txn_free(txn);   (rolls back unless committed)
  *   p11cmp_p11_token_free(tok);
  *
+ * A key from P11CMP_CTX_generate_newPkey() carries its own transaction:
+ * the store session gets it with p11cmp_p11_pkey_txn(newPkey) (NULL for a
+ * key that was loaded: then it opens one on p11cmp_p11_pkey_token(pkey)),
+ * stores the certificates into it and commits it, or rolls it back when
+ * the enrollment failed. For a loaded key, p11cmp_p11_pkey_get_id() gives
+ * the CKA_ID and CKA_LABEL to store the certificate under.
+ *
  * Every direct module call goes through P11CMP_P11_CALL; failures reach
  * the user as P11CMP_R_PKCS11_ERROR (or a more precise reason) whose error
  * data names the function, the CKR_ code by name and the URI (never a PIN).
@@ -57,6 +64,7 @@ typedef struct p11cmp_p11_txn_st P11CMP_P11_TXN;
 /* Flags of p11cmp_p11_token_open(). */
 #define P11CMP_P11_RW 0x1      /* read-write session (implies login) */
 #define P11CMP_P11_LOGIN 0x2   /* log in as user (PIN needed) */
+#define P11CMP_P11_LOGIN_IF_PIN 0x4 /* log in if a PIN is at hand */
 
 /* Flags of p11cmp_p11_txn_keygen(). */
 #define P11CMP_P11_ID_FROM_PUBKEY 0x1 /* CKA_ID = SHA-1 of the public key */
@@ -183,6 +191,12 @@ char *p11cmp_p11_pin_read(const char *source);
 char *p11cmp_p11_pin_get(const P11CMP_P11_URI *uri, const char *pin_source,
                          const char *token_label);
 void p11cmp_p11_pin_free(char *pin);
+/* 1 if a PIN is at hand without prompting (some source is set). */
+int p11cmp_p11_pin_available(const P11CMP_P11_URI *uri,
+                             const char *pin_source);
+/* 1 if p11cmp_p11_pin_get() would have to prompt on the terminal. */
+int p11cmp_p11_pin_would_prompt(const P11CMP_P11_URI *uri,
+                                const char *pin_source);
 /* The process-wide default PIN source (copied; NULL clears). */
 int p11cmp_p11_set_default_pin_source(const char *source);
 /* Batch mode: never prompt. Process-wide; default off. */

@@ -165,6 +165,22 @@ static char *prompt(const char *token_label)
     return res;
 }
 
+int p11cmp_p11_pin_available(const P11CMP_P11_URI *uri,
+                             const char *pin_source)
+{
+    return pin_source != NULL
+        || (uri != NULL && (p11cmp_p11_uri_pin_value(uri) != NULL
+                            || p11cmp_p11_uri_pin_source(uri) != NULL))
+        || default_source != NULL || getenv(P11CMP_P11_PIN_ENV) != NULL;
+}
+
+int p11cmp_p11_pin_would_prompt(const P11CMP_P11_URI *uri,
+                                const char *pin_source)
+{
+    return !p11cmp_p11_pin_available(uri, pin_source) && !batch_mode
+        && isatty(0);
+}
+
 char *p11cmp_p11_pin_get(const P11CMP_P11_URI *uri, const char *pin_source,
                          const char *token_label)
 {

@@ -63,8 +63,10 @@ int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok)
         char label[sizeof(info.label) + 1];
 
         memset(label, 0, sizeof(label));
-        if (P11CMP_P11_CALL(tok, rv, C_GetTokenInfo, tok->slot, &info)
-            == CKR_OK)
+        /* the token's label is only needed to prompt for its PIN */
+        if (p11cmp_p11_pin_would_prompt(tok->uri, tok->pin_source)
+            && P11CMP_P11_CALL(tok, rv, C_GetTokenInfo, tok->slot, &info)
+               == CKR_OK)
             memcpy(label, info.label, sizeof(info.label));
         label[strcspn(label, " ")] = '\0';
         tok->pin = p11cmp_p11_pin_get(tok->uri, tok->pin_source, label);
@@ -137,15 +139,17 @@ static int recoverable(CK_RV rv)
 
 int p11cmp_p11_recover(P11CMP_P11_TOKEN *tok, CK_RV rv, int try)
 {
-    CK_RV ignored;
-
     if (rv == CKR_OK || !recoverable(rv) || try >= P11CMP_P11_MAX_RETRIES)
         return 0;
     if (rv == CKR_USER_NOT_LOGGED_IN) {
         tok->flags |= P11CMP_P11_LOGIN;
-        if (tok->have_session)
-            (void)P11CMP_P11_CALL(tok, ignored, C_CloseSession,
-                                  tok->session);
+        if (tok->have_session) {
+            /* the session is alive: replace it by a logged-in one */
+            ERR_set_mark();
+            (void)p11cmp_p11_token_renew_session(tok);
+            (void)ERR_pop_to_mark();
+            return 1;
+        }
     }
     tok->have_session = 0; /* token_ready re-finds and re-opens */
     return 1;
@@ -169,8 +173,12 @@ P11CMP_P11_TOKEN *p11cmp_p11_token_open(const char *uri,
     }
     tok->refs = 1;
     tok->flags = flags;
-    if ((tok->uri = p11cmp_p11_uri_parse(uri)) == NULL
-        || (tok->mod = p11cmp_p11_module_get(
+    if ((tok->uri = p11cmp_p11_uri_parse(uri)) == NULL)
+        goto err;
+    if ((flags & P11CMP_P11_LOGIN_IF_PIN) != 0
+        && p11cmp_p11_pin_available(tok->uri, pin_source))
+        tok->flags |= P11CMP_P11_LOGIN;
+    if ((tok->mod = p11cmp_p11_module_get(
                 p11cmp_p11_uri_module(tok->uri))) == NULL
         || !p11cmp_p11_token_ready(tok))
         goto err;

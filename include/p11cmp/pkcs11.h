@@ -88,8 +88,9 @@ int P11CMP_PKCS11_discard_key(EVP_PKEY *pkey);
 void P11CMP_PKCS11_set_batch(int batch);
 
 /*
- * Finalises and unloads the modules p11cmp loaded. Token keys still held
- * must not be used afterwards. Optional, at the end of a program.
+ * Finalises the modules p11cmp loaded. Neither token keys still held nor
+ * these functions may be used afterwards. Optional, at the end of a
+ * program.
  */
 void P11CMP_PKCS11_cleanup(void);
 

@@ -3,10 +3,12 @@
  * forwards every call to a real module (P11SHIM_REAL_MODULE, default
  * $SOFTHSM2_MODULE) and counts the calls; call number P11SHIM_FAIL_AT
  * (1-based) returns P11SHIM_FAIL_RV (a CKR_ name or number) instead of
- * being forwarded. Tests in the same process steer it through
+ * being forwarded; with P11SHIM_REPORT=FILE the count is written to FILE
+ * at C_Finalize. Tests in the same process steer it through
  * p11shim_fail_at() and p11shim_calls().
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +82,21 @@ static int fail_now(const char *name)
     }
 
 WRAP(C_Initialize, (void *a), (a))
-WRAP(C_Finalize, (void *a), (a))
+
+/* With P11SHIM_REPORT=FILE, C_Finalize writes "calls N" into FILE. */
+static CK_RV w_C_Finalize(void *a)
+{
+    const char *path = getenv("P11SHIM_REPORT");
+    FILE *f;
+
+    if (fail_now("C_Finalize"))
+        return fail_rv;
+    if (path != NULL && (f = fopen(path, "w")) != NULL) {
+        fprintf(f, "calls %lu\n", calls);
+        fclose(f);
+    }
+    return real->C_Finalize(a);
+}
 WRAP(C_GetInfo, (CK_INFO *i), (i))
 WRAP(C_GetSlotList, (CK_BBOOL p, CK_SLOT_ID *l, CK_ULONG *n), (p, l, n))
 WRAP(C_GetSlotInfo, (CK_SLOT_ID s, CK_SLOT_INFO *i), (s, i))

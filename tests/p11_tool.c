@@ -1,0 +1,84 @@
+/*
+ * tests/p11_tool.c - a small driver of the public PKCS#11 functions for
+ * the shell tests: generate a key pair, store a certificate, sign with a
+ * token key, delete objects. Exit 0 on success, 1 with the OpenSSL error
+ * queue on stderr otherwise.
+ *
+ *   p11_tool keygen URI ALG       p11_tool store URI CERT.pem
+ *   p11_tool sign URI             p11_tool delete URI
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <p11cmp/p11cmp.h>
+
+static int sign(const char *uri)
+{
+    static const unsigned char msg[] = "p11_tool";
+    unsigned char sig[1024];
+    size_t len = sizeof(sig);
+    EVP_PKEY *key = P11CMP_PKCS11_load_key(uri, NULL);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok;
+
+    ok = key != NULL && md != NULL
+        && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestSign(md, sig, &len, msg, sizeof(msg)) == 1
+        && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestVerify(md, sig, len, msg, sizeof(msg)) == 1;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+static int store(const char *uri, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *cert = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    int ok = cert != NULL
+        && P11CMP_PKCS11_store_cert(uri, cert, P11CMP_PKCS11_CERT_USER, NULL);
+
+    if (f != NULL)
+        fclose(f);
+    X509_free(cert);
+    return ok;
+}
+
+static int run(int argc, char **argv)
+{
+    EVP_PKEY *key;
+    int n = 0;
+
+    if (argc == 4 && strcmp(argv[1], "keygen") == 0) {
+        key = P11CMP_PKCS11_generate_key(argv[2], argv[3], NULL, NULL, 0);
+        EVP_PKEY_free(key);
+        return key != NULL;
+    }
+    if (argc == 4 && strcmp(argv[1], "store") == 0)
+        return store(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "sign") == 0)
+        return sign(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "delete") == 0) {
+        if (!P11CMP_PKCS11_delete_objects(argv[2], NULL, &n))
+            return 0;
+        printf("deleted %d\n", n);
+        return 1;
+    }
+    fprintf(stderr, "usage: p11_tool keygen|store|sign|delete URI [ARG]\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int ok;
+
+    P11CMP_PKCS11_set_batch(1);
+    ok = run(argc, argv);
+    if (!ok)
+        ERR_print_errors_fp(stderr);
+    P11CMP_PKCS11_cleanup();
+    return ok ? 0 : 1;
+}
