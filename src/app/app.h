@@ -86,6 +86,8 @@ struct app {
     X509_STORE *out_trusted; /* certConf callback argument; owned */
     char *stored_uri;    /* where the new cert was stored; owned */
     X509 *refcert;       /* -oldcert, else -cert; owned */
+    struct ssl_ctx_st *ssl_ctx; /* TLS settings, or NULL; owned */
+    char *tls_host;      /* server name for SNI; owned */
 };
 
 enum { CMD_NONE, CMD_IR, CMD_CR, CMD_KUR, CMD_P10CR, CMD_RR, CMD_GENM };
@@ -153,6 +155,11 @@ int app_check_options(struct app *a);
  * credentials); an EXIT_* code, messages printed.
  */
 int app_setup(struct app *a);
+
+/* from tls.c */
+/* With -tls_used: the SSL_CTX and the http_cb; an EXIT_* code. */
+int app_setup_tls(struct app *a, const char *host);
+void app_tls_free(struct app *a);
 
 /* from xfer.c */
 /*

@@ -14,6 +14,7 @@
 static void app_free(struct app *a)
 {
     P11CMP_CTX_free(a->ctx);
+    app_tls_free(a);
     X509_STORE_free(a->out_trusted);
     X509_free(a->refcert);
     OPENSSL_free(a->stored_uri);

@@ -74,7 +74,7 @@ static int setup_server(struct app *a)
 {
     const char *server = OPT_STR(a, O_SERVER);
     char *host = NULL, *path = NULL;
-    int ssl = 0, port = 0, ok;
+    int ssl = 0, port = 0, ok, rc;
 
     if (server == NULL)
         return EXIT_OK;
@@ -90,9 +90,11 @@ static int setup_server(struct app *a)
         && P11CMP_CTX_set_serverPort(a->ctx, port)
         && P11CMP_CTX_set1_serverPath(a->ctx, OPT_STR(a, O_PATH) != NULL
                                       ? OPT_STR(a, O_PATH) : path);
+    rc = ok ? app_setup_tls(a, host)
+        : app_usage_error("-server/-path not accepted");
     OPENSSL_free(host);
     OPENSSL_free(path);
-    return ok ? EXIT_OK : app_usage_error("-server/-path not accepted");
+    return rc;
 }
 
 static int setup_transfer(struct app *a)
@@ -112,9 +114,6 @@ static int setup_transfer(struct app *a)
         || !SET_OPT(a, P11CMP_OPT_TOTAL_TIMEOUT,
                     (int)OPT_NUM(a, O_TOTAL_TIMEOUT)))
         return app_usage_error("transfer options not accepted");
-    if (OPT_NUM(a, O_TLS_USED))
-        return app_usage_error("TLS (-tls_used, https://) is not supported "
-                               "by this version of p11cmp");
     if (!P11CMP_CTX_set_transfer_cb(a->ctx, app_transfer_cb)
         || !P11CMP_CTX_set_transfer_cb_arg(a->ctx, a))
         return EXIT_OTHER;

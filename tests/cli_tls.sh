@@ -1,0 +1,134 @@
+#!/bin/bash
+# tests/cli_tls.sh - p11cmp(1) over HTTPS: a TLS front end (a small
+# Python relay on 127.0.0.1, bounded by a timeout) in front of the test
+# CA; -tls_used with -tls_trusted and host checking, an https:// server,
+# a wrong -tls_host (transport error, exit 3), and TLS client
+# authentication with a key on the SoftHSM2 token (-tls_key pkcs11:...).
+. "$top_srcdir/tests/fixture.sh"
+command -v python3 > /dev/null || skip_test "python3 is needed for the TLS relay"
+P11CMP=$top_builddir/p11cmp
+M=$SOFTHSM2_MODULE
+n=0
+FRONT_PID=
+front_stop() {
+    if [ -n "$FRONT_PID" ]; then
+        kill "$FRONT_PID" 2> /dev/null || true
+        wait "$FRONT_PID" 2> /dev/null || true
+        FRONT_PID=
+    fi
+}
+trap 'front_stop; fixture_cleanup' EXIT
+
+# a TLS CA, the front end's cert for 127.0.0.1, a client cert for a token key
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$WORK/tlsca.key" -subj /CN=tls-ca -days 2 \
+    -out "$WORK/tlsca.pem" 2>/dev/null || fail "TLS CA"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$WORK/front.key" -subj /CN=front 2>/dev/null \
+    | openssl x509 -req -CA "$WORK/tlsca.pem" -CAkey "$WORK/tlsca.key" \
+        -CAcreateserial -days 1 -out "$WORK/front.pem" \
+        -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:front.test\n') \
+        2>/dev/null || fail "front cert"
+fixture_token clitls
+printf '%s\n' "$PIN" > "$WORK/pin"
+pkcs11-tool --module "$M" --token-label clitls --login --pin "$PIN" \
+    --keypairgen --key-type EC:prime256v1 --label tlsclient --id 0c \
+    >/dev/null 2>&1 || fail "token keygen"
+pkcs11-tool --module "$M" --token-label clitls --read-object --type pubkey \
+    --label tlsclient -o "$WORK/cl.der" >/dev/null 2>&1
+openssl pkey -pubin -inform DER -in "$WORK/cl.der" -out "$WORK/cl.pub"
+openssl req -new -key "$WORK/front.key" -subj "/CN=tls client" 2>/dev/null \
+    | openssl x509 -req -CA "$WORK/tlsca.pem" -CAkey "$WORK/tlsca.key" \
+        -CAcreateserial -days 1 -force_pubkey "$WORK/cl.pub" \
+        -out "$WORK/cl.pem" 2>/dev/null || fail "client cert"
+
+testca_start --ref tls --secret pass:tls-secret
+cat > "$WORK/front.py" <<'PY'
+import socket, ssl, sys, threading
+cert, key, ca, backend, log = sys.argv[1:6]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.load_verify_locations(ca)
+ctx.verify_mode = ssl.CERT_OPTIONAL
+lsock = socket.socket()
+lsock.bind(("127.0.0.1", 0))
+lsock.listen(4)
+print("LISTENING", lsock.getsockname()[1], flush=True)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+while True:
+    c, _ = lsock.accept()
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+    except (ssl.SSLError, OSError) as e:
+        open(log, "a").write("handshake failed\n")
+        c.close()
+        continue
+    peer = t.getpeercert()
+    subj = dict(x[0] for x in peer["subject"]) if peer else {}
+    open(log, "a").write("client: %s\n" % subj.get("commonName", "-"))
+    b = socket.create_connection(("127.0.0.1", int(backend)))
+    threading.Thread(target=pipe, args=(t, b), daemon=True).start()
+    threading.Thread(target=pipe, args=(b, t), daemon=True).start()
+PY
+timeout 120 python3 "$WORK/front.py" "$WORK/front.pem" "$WORK/front.key" \
+    "$WORK/tlsca.pem" "$TESTCA_PORT" "$WORK/front.log" \
+    > "$WORK/front.out" 2> "$WORK/front.err" &
+FRONT_PID=$!
+for _ in $(seq 100); do
+    TLS_PORT=$(sed -n 's/^LISTENING //p' "$WORK/front.out")
+    [ -n "$TLS_PORT" ] && break
+    kill -0 "$FRONT_PID" 2>/dev/null || fail "relay: $(cat "$WORK/front.err")"
+    sleep 0.1
+done
+[ -n "$TLS_PORT" ] || fail "TLS relay did not start"
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$WORK/k.pem" 2>/dev/null
+IR="-cmd ir -ref tls -secret pass:tls-secret -newkey $WORK/k.pem -path pkix/"
+expect() {
+    want=$1
+    shift
+    set +e
+    "$P11CMP" "$@" > "$WORK/out" 2> "$WORK/err"
+    got=$?
+    set -e
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
+$(cat "$WORK/out" "$WORK/err")"
+    n=$((n + 1))
+}
+
+expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/tlsca.pem" -subject /CN=over-tls
+grep -q '^enrolled: subject=/CN=over-tls' "$WORK/out" || fail "no result"
+expect 0 $IR -server "https://127.0.0.1:$TLS_PORT" \
+    -tls_trusted "$WORK/tlsca.pem" -tls_host front.test -subject /CN=https
+# the server's cert is not for this name: no connection
+expect 3 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/tlsca.pem" -tls_host wrong.test -subject /CN=x
+# a server cert that does not chain to -tls_trusted: no connection
+expect 3 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/cl.pem" -subject /CN=x
+# TLS client authentication by the token key
+: > "$WORK/front.log"
+expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/tlsca.pem" -tls_cert "$WORK/cl.pem" \
+    -tls_key "pkcs11:token=clitls;object=tlsclient;type=private" \
+    -module "$M" -tls_keypass "file:$WORK/pin" -subject /CN=tls-auth
+grep -q '^client: tls client$' "$WORK/front.log" \
+    || fail "the relay saw no client cert: $(cat "$WORK/front.log")"
+front_stop
+testca_stop
+echo "cli_tls: $n runs passed"
