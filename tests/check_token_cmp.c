@@ -1,0 +1,557 @@
+/*
+ * tests/check_token_cmp.c - whole CMP transactions with keys on a fresh
+ * SoftHSM2 token against the test CA (tests/testca): enrollment with a
+ * key generated on the token and the certificate stored next to it, CR and
+ * KUR protected by a token key whose certificate is read from the token,
+ * KUR rotation and RR of the old certificate, a rejected IR, and a PKCS#11
+ * failure injected at every call of an IR through the shim module
+ * (tests/shim): each must leave the token exactly as before; and TLS
+ * client authentication with the token key to an HTTPS front end.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "p11_local.h"
+#include "p11_fixture.h"
+#include "http_servers.h"
+
+static const char *const labels[] = {
+    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", NULL
+};
+
+#define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
+#define SHIM_URI(label, extra) \
+    p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
+
+static TESTCA ca;
+static X509 *ca_cert;
+
+/* Starts the test CA (PBM secret "secret", ref "ref") with more args. */
+static void ca_start(const char *a1, const char *a2)
+{
+    char certout[512];
+    FILE *f;
+
+    snprintf(certout, sizeof(certout), "%s/ca.%ld.pem", p11_fixture_dir(),
+             (long)getpid());
+    ck_assert(testca_start(&ca, "--ref", "ref", "--secret", "pass:secret",
+                           "--cacertout", certout, a1, a2, (char *)NULL));
+    ck_assert_ptr_nonnull(f = fopen(certout, "r"));
+    ck_assert_ptr_nonnull(ca_cert = PEM_read_X509(f, NULL, NULL, NULL));
+    fclose(f);
+}
+
+static void ca_stop(void)
+{
+    testca_stop(&ca);
+    X509_free(ca_cert);
+    ca_cert = NULL;
+}
+
+/* A client for the test CA trusting its CA certificate; PBM if pbm. */
+static P11CMP_CTX *client(int pbm, const char *cn)
+{
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    X509_STORE *ts = X509_STORE_new();
+    X509_NAME *nm = X509_NAME_new();
+
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert(P11CMP_CTX_set1_server(ctx, "127.0.0.1"));
+    ck_assert(P11CMP_CTX_set_serverPort(ctx, ca.port));
+    ck_assert(P11CMP_CTX_set1_serverPath(ctx, "pkix/"));
+    ck_assert(X509_STORE_add_cert(ts, ca_cert));
+    ck_assert(P11CMP_CTX_set0_trustedStore(ctx, ts));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_LOG_VERBOSITY,
+                                    P11CMP_LOG_ERR));
+    if (pbm) {
+        ck_assert(P11CMP_CTX_set1_referenceValue(ctx,
+                                                 (unsigned char *)"ref", 3));
+        ck_assert(P11CMP_CTX_set1_secretValue(ctx,
+                                              (unsigned char *)"secret", 6));
+    }
+    if (cn != NULL) {
+        X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)cn, -1, -1, 0);
+        ck_assert(P11CMP_CTX_set1_subjectName(ctx, nm));
+    }
+    X509_NAME_free(nm);
+    return ctx;
+}
+
+/* Objects on token whose label is exactly label (pkcs11-tool listing). */
+static int listed(const char *token, const char *label)
+{
+    char *list = p11_fixture_list(token), pat[96], *line, *save = NULL;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(list);
+    snprintf(pat, sizeof(pat), "label:      %s", label);
+    for (line = strtok_r(list, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save))
+        if (strcmp(line + strspn(line, " \t"), pat) == 0)
+            n++;
+    free(list);
+    return n;
+}
+
+/* IR with a key generated on token under label; the new cert (up-ref'd) */
+static X509 *enroll(const char *token, const char *label)
+{
+    P11CMP_CTX *ctx = client(1, label);
+    X509 *cert;
+
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI(token, ""), "EC:P-256",
+                                          label));
+    cert = P11CMP_exec_IR_ses(ctx);
+    ck_assert_msg(cert != NULL, "IR failed");
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    X509_up_ref(cert);
+    P11CMP_CTX_free(ctx);
+    return cert;
+}
+
+/* 1 if the token's one certificate under label is cert. */
+static int token_cert_is(const char *token, const char *label, X509 *cert)
+{
+    char extra[96];
+    X509 *c;
+    int eq;
+
+    snprintf(extra, sizeof(extra), ";object=%s;type=cert", label);
+    if ((c = P11CMP_PKCS11_load_cert(URI(token, extra), NULL)) == NULL)
+        return 0;
+    eq = X509_cmp(c, cert) == 0;
+    X509_free(c);
+    return eq;
+}
+
+START_TEST(ir_key_generated_on_token)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_P11_TOKEN *tok;
+    EVP_PKEY *key;
+    X509 *cert;
+    const unsigned char *id;
+    size_t idlen;
+    unsigned char *val = NULL;
+    size_t len = 0;
+    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    CK_OBJECT_HANDLE h[4];
+    CK_ULONG n = 0;
+    char *list, out[512];
+
+    ca_start("--send-capubs", NULL);
+    ctx = client(1, "ir-key");
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-ir", ""), "EC:P-256",
+                                          "ir-key"));
+    ck_assert_ptr_nonnull(cert = P11CMP_exec_IR_ses(ctx));
+    key = P11CMP_CTX_get0_newPkey(ctx, 1);
+    ck_assert(P11CMP_PKCS11_is_token_key(key));
+    ck_assert_int_eq(EVP_PKEY_eq(key, X509_get0_pubkey(cert)), 1);
+    /* the certificate is on the token with the key's CKA_ID and label */
+    ck_assert(p11cmp_p11_pkey_get_id(key, &id, &idlen, NULL));
+    tok = p11cmp_p11_pkey_token(key);
+    {
+        CK_ATTRIBUTE t[3] = {{CKA_CLASS, &cls, sizeof(cls)},
+                             {CKA_ID, (void *)id, idlen},
+                             {CKA_LABEL, "ir-key", 6}};
+
+        ck_assert(p11cmp_p11_find(tok, t, 3, h, 4, &n));
+    }
+    ck_assert_int_eq(n, 1);
+    ck_assert(token_cert_is("e-ir", "ir-key", cert));
+    ck_assert_int_eq(listed("e-ir", "ir-key"), 3); /* priv, pub, cert */
+    /* caPubs: the CA certificate, as authority certificate */
+    ck_assert_int_eq(sk_X509_num(P11CMP_CTX_get1_caPubs(ctx)) >= 1, 1);
+    list = p11_fixture_list("e-ir");
+    ck_assert_ptr_nonnull(list);
+    ck_assert_ptr_nonnull(strstr(list, "Access:     sensitive, always "
+                                 "sensitive, never extractable, local"));
+    ck_assert_int_eq(listed("e-ir", "p11cmp test CA"), 1);
+    free(list);
+    /* the private key's value cannot be read, neither by us ... */
+    {
+        CK_OBJECT_CLASS pcls = CKO_PRIVATE_KEY;
+        CK_ATTRIBUTE t[2] = {{CKA_CLASS, &pcls, sizeof(pcls)},
+                             {CKA_ID, (void *)id, idlen}};
+
+        ck_assert(p11cmp_p11_find(tok, t, 2, h, 4, &n));
+        ck_assert_int_eq(n, 1);
+        ck_assert(!p11cmp_p11_get_attr(tok, h[0], CKA_VALUE, &val, &len));
+        ck_assert(p11_fixture_has_error(0, "CKR_ATTRIBUTE_SENSITIVE"));
+    }
+    /* ... nor by pkcs11-tool, which refuses and writes nothing */
+    snprintf(out, sizeof(out), "%s/priv.der", p11_fixture_dir());
+    (void)p11_fixture_run("pkcs11-tool --module '%s' --token-label e-ir "
+                          "--login --pin %s --read-object --type privkey "
+                          "--label ir-key -o '%s' >/dev/null 2>&1",
+                          p11_fixture_module(), P11_FIXTURE_PIN, out);
+    ck_assert_int_ne(access(out, F_OK), 0);
+    sk_X509_pop_free(P11CMP_CTX_get1_caPubs(ctx), X509_free);
+    P11CMP_CTX_free(ctx);
+    ca_stop();
+}
+END_TEST
+
+START_TEST(cr_signed_by_token_key)
+{
+    P11CMP_CTX *ctx;
+    X509 *first, *second;
+
+    ca_start(NULL, NULL);
+    first = enroll("e-sig", "sig");
+    /* client key and certificate from the token by URI, no PBM */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-sig",
+                                                ";object=sig;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-sig",
+                                                ";object=sig;type=cert")));
+    ck_assert_ptr_nonnull(second = P11CMP_exec_CR_ses(ctx));
+    ck_assert_int_eq(X509_cmp(first, second) != 0, 1);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(first),
+                                 X509_get0_pubkey(second)), 1);
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    /* the second cert is stored next to the same key */
+    ck_assert_int_eq(listed("e-sig", "sig"), 4);
+    P11CMP_CTX_free(ctx);
+    X509_free(first);
+    ca_stop();
+}
+END_TEST
+
+START_TEST(kur_rotation_then_rr)
+{
+    P11CMP_CTX *ctx;
+    X509 *old, *cert;
+    char *serial, line[128];
+    BIGNUM *bn;
+
+    ca_start(NULL, NULL);
+    old = enroll("e-kur", "rot");
+    ck_assert_int_eq(listed("e-kur", "rot"), 3);
+    /* KUR signed by the old token key, new key generated on the token */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
+                                                ";object=rot;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
+                                                ";object=rot;type=cert")));
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-kur", ""), "EC:P-256",
+                                          "rot"));
+    ck_assert_ptr_nonnull(cert = P11CMP_exec_KUR_ses(ctx));
+    X509_up_ref(cert);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(testca_log_count(&ca, "kur: renewing serial"), 1);
+    /* exactly one key pair and certificate under the label: the new */
+    ck_assert_int_eq(listed("e-kur", "rot"), 3);
+    ck_assert(token_cert_is("e-kur", "rot", cert));
+    /* revoke the old certificate, signed by the new token key */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
+                                                ";object=rot;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
+                                                ";object=rot;type=cert")));
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, old));
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    P11CMP_CTX_free(ctx);
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL);
+    serial = BN_bn2hex(bn);
+    snprintf(line, sizeof(line), "revoked serial %s", serial);
+    ck_assert_int_eq(testca_log_count(&ca, line), 1);
+    ck_assert_int_eq(listed("e-kur", "rot"), 3);
+    OPENSSL_free(serial);
+    BN_free(bn);
+    X509_free(old);
+    X509_free(cert);
+    ca_stop();
+}
+END_TEST
+
+START_TEST(rejected_ir_leaves_token)
+{
+    char *before, *after;
+    P11CMP_CTX *ctx;
+
+    ca_start("--reject", "badPOP");
+    before = p11_fixture_list("e-rej");
+    ck_assert_ptr_nonnull(before);
+    ctx = client(1, "rej");
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-rej", ""), "EC:P-256",
+                                          "rej"));
+    ck_assert_int_eq(listed("e-rej", "rej"), 2); /* provisional pair */
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx),
+                     P11CMP_PKISTATUS_rejection);
+    ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
+                     1 << P11CMP_PKIFAILUREINFO_badPOP);
+    ck_assert_int_eq(listed("e-rej", "rej"), 0); /* gone already */
+    ERR_clear_error();
+    P11CMP_CTX_free(ctx);
+    after = p11_fixture_list("e-rej");
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    ca_stop();
+}
+END_TEST
+
+static void (*shim_fail_at)(unsigned long, CK_RV);
+static unsigned long (*shim_calls)(void);
+
+/* Loads the shim through p11cmp once and finds its control functions. */
+static void shim_attach(void)
+{
+    P11CMP_P11_TOKEN *tok;
+    void *dl;
+
+    tok = p11cmp_p11_token_open(SHIM_URI("e-fault", ""), NULL, 0);
+    ck_assert_ptr_nonnull(tok);
+    p11cmp_p11_token_free(tok);
+    dl = dlopen(p11_fixture_shim(), RTLD_NOW | RTLD_NOLOAD);
+    ck_assert_ptr_nonnull(dl);
+    *(void **)&shim_fail_at = dlsym(dl, "p11shim_fail_at");
+    *(void **)&shim_calls = dlsym(dl, "p11shim_calls");
+    ck_assert_ptr_nonnull(shim_calls);
+    ck_assert_ptr_nonnull(shim_fail_at);
+    dlclose(dl); /* p11cmp's registry keeps it loaded */
+}
+
+/* One IR with a key generated through the shim; 1 if it succeeded. */
+static int ir_through_shim(void)
+{
+    P11CMP_CTX *ctx = client(1, "flt");
+    int ok;
+
+    ok = P11CMP_CTX_generate_newPkey(ctx, SHIM_URI("e-fault", ""),
+                                     "EC:P-256", "flt")
+        && P11CMP_exec_IR_ses(ctx) != NULL;
+    P11CMP_CTX_free(ctx);
+    return ok;
+}
+
+/* Removes what a successful run stored (key pair and certificate). */
+static void undo_ir(void)
+{
+    int n = -1;
+
+    ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault", ";object=flt"),
+                                           NULL, &n));
+    ck_assert_int_eq(n, 3);
+}
+
+START_TEST(ir_fails_cleanly_at_every_call)
+{
+    char *before, *after;
+    unsigned long base, used = 0, k;
+    int ok, failed = 0, succeeded = 0;
+
+    ca_start(NULL, NULL);
+    shim_attach();
+    before = p11_fixture_list("e-fault");
+    ck_assert_ptr_nonnull(before);
+    for (k = 1; k <= 500; k++) {
+        base = shim_calls();
+        shim_fail_at(base + k, CKR_DEVICE_ERROR);
+        ok = ir_through_shim();
+        used = shim_calls() - base;
+        shim_fail_at(0, CKR_DEVICE_ERROR);
+        if (used < k) { /* no call failed: the end of the loop */
+            ck_assert_msg(ok, "IR without an injected failure failed");
+            undo_ir();
+            break;
+        }
+        if (ok) {
+            succeeded++; /* a failure that does not matter (CloseSession) */
+            undo_ir();
+        } else {
+            ck_assert_msg(p11_fixture_has_error(0, "CKR_DEVICE_ERROR"),
+                          "call %lu: CKR not named", k);
+            failed++;
+        }
+        ERR_clear_error();
+        after = p11_fixture_list("e-fault");
+        ck_assert_msg(after != NULL && strcmp(before, after) == 0,
+                      "call %lu failing left the token changed:\n%s", k,
+                      after);
+        free(after);
+    }
+    fprintf(stderr, "IR on a token: %lu PKCS#11 calls; a failure of %d "
+            "failed the IR cleanly, of %d did not matter\n", k - 1, failed,
+            succeeded);
+    ck_assert_int_lt(k, 500);
+    ck_assert_int_gt(failed, 10);
+    free(before);
+    ca_stop();
+}
+END_TEST
+
+/* What the TLS front end saw of the client certificate (proxy thread). */
+static X509 *tls_peer;
+
+static int front_verify(int ok, X509_STORE_CTX *sctx)
+{
+    if (!ok || X509_STORE_CTX_get_error_depth(sctx) != 0)
+        return ok;
+    X509_free(tls_peer);
+    tls_peer = X509_dup(X509_STORE_CTX_get_current_cert(sctx));
+    return 1;
+}
+
+/* The HTTPS front end: self-signed server cert, client cert required
+ * and validated against the test CA. The server cert into *srv. */
+static SSL_CTX *front_ctx(X509 **srv)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    X509_NAME *nm = X509_get_subject_name(cert);
+
+    ck_assert_ptr_nonnull(sctx);
+    ck_assert(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+              (const unsigned char *)"127.0.0.1", -1, -1, 0));
+    ck_assert(X509_set_issuer_name(cert, nm));
+    ck_assert(ASN1_INTEGER_set(X509_get_serialNumber(cert), 7));
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
+    ck_assert(X509_set_pubkey(cert, key));
+    ck_assert(X509_sign(cert, key, EVP_sha256()) > 0);
+    ck_assert(SSL_CTX_use_certificate(sctx, cert));
+    ck_assert(SSL_CTX_use_PrivateKey(sctx, key));
+    ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), ca_cert));
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER
+                       | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, front_verify);
+    EVP_PKEY_free(key);
+    *srv = cert;
+    return sctx;
+}
+
+/* The TLS callback of OSSL_HTTP_open(3): arg is the client SSL_CTX. */
+static BIO *tls_cb(BIO *bio, void *arg, int connect, int detail)
+{
+    BIO *next;
+
+    if (connect && detail) {
+        BIO *sbio = BIO_new_ssl((SSL_CTX *)arg, 1);
+
+        return sbio != NULL ? BIO_push(sbio, bio) : NULL;
+    }
+    if (connect || BIO_method_type(bio) != BIO_TYPE_SSL)
+        return bio;
+    BIO_ssl_shutdown(bio);
+    next = BIO_pop(bio);
+    BIO_free(bio);
+    return next;
+}
+
+/* A client SSL_CTX trusting srv; with the token key and cert if set. */
+static SSL_CTX *tls_client(X509 *srv, EVP_PKEY *key, X509 *cert)
+{
+    SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+
+    ck_assert_ptr_nonnull(c);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+    ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(c), srv));
+    if (key != NULL) {
+        ck_assert_int_eq(SSL_CTX_use_certificate(c, cert), 1);
+        ck_assert_int_eq(SSL_CTX_use_PrivateKey(c, key), 1);
+        ck_assert_int_eq(SSL_CTX_check_private_key(c), 1);
+    }
+    return c;
+}
+
+/*
+ * A CR over HTTPS via front, CMP-signed by the token key, its certificate
+ * read from the token (cert NULL) or cert; 1 if issued.
+ */
+static int cr_over_tls(const PROXY *front, SSL_CTX *tls, X509 *cert)
+{
+    P11CMP_CTX *ctx = client(0, NULL);
+    int ok;
+
+    ck_assert(P11CMP_CTX_set_serverPort(ctx, front->port));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, tls));
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-tls",
+                                                ";object=tls;type=private")));
+    if (cert != NULL)
+        ck_assert(P11CMP_CTX_set1_cert(ctx, cert));
+    else
+        ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-tls",
+                                                    ";object=tls;type=cert")));
+    ok = P11CMP_exec_CR_ses(ctx) != NULL;
+    P11CMP_CTX_free(ctx);
+    return ok;
+}
+
+START_TEST(tls_client_auth_with_token_key)
+{
+    SSL_CTX *server, *tls;
+    EVP_PKEY *key;
+    X509 *srv, *cert;
+    PROXY front;
+
+    ca_start(NULL, NULL);
+    cert = enroll("e-tls", "tls");
+    server = front_ctx(&srv);
+    ck_assert(proxy_start(&front, ca.port, server));
+    key = P11CMP_PKCS11_load_key(URI("e-tls", ";object=tls;type=private"),
+                                 NULL);
+    ck_assert(P11CMP_PKCS11_is_token_key(key));
+    /* the TLS handshake is signed by the token key */
+    tls = tls_client(srv, key, cert);
+    ck_assert_msg(cr_over_tls(&front, tls, NULL), "CR over TLS failed");
+    ck_assert_ptr_nonnull(tls_peer);
+    ck_assert_int_eq(X509_cmp(tls_peer, cert), 0);
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    SSL_CTX_free(tls);
+    /* without a client certificate the front end refuses */
+    tls = tls_client(srv, NULL, NULL);
+    ck_assert(!cr_over_tls(&front, tls, cert));
+    ck_assert(p11_fixture_has_error(P11CMP_R_TRANSFER_ERROR, NULL));
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    SSL_CTX_free(tls);
+    proxy_stop(&front);
+    SSL_CTX_free(server);
+    X509_free(tls_peer);
+    X509_free(srv);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    ca_stop();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("token_cmp");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    if (!p11_fixture_setup(labels)) {
+        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
+        return 1;
+    }
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, ir_key_generated_on_token);
+    tcase_add_test(tc, cr_signed_by_token_key);
+    tcase_add_test(tc, kur_rotation_then_rr);
+    tcase_add_test(tc, rejected_ir_leaves_token);
+    tcase_add_test(tc, ir_fails_cleanly_at_every_call);
+    tcase_add_test(tc, tls_client_auth_with_token_key);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    P11CMP_PKCS11_cleanup();
+    p11_fixture_teardown();
+    return failed == 0 ? 0 : 1;
+}
