@@ -166,6 +166,17 @@ expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew \
     -renew_within 10
 has out '^not due: '
 
+# -keep_old: the old pair stays, relabelled host-old-<serial>
+prev=$(pkcs11-tool --module "$M" --token-label clie2e --read-object \
+    --type cert --label host 2>/dev/null | openssl x509 -inform DER \
+    -noout -serial | cut -d= -f2)
+expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew -keep_old
+[ "$(count Certificate host)" -eq 1 ] || fail "-keep_old: not one new cert"
+[ "$(count Certificate "host-old-$prev")" -eq 1 ] \
+    || fail "-keep_old: old cert not kept as host-old-$prev"
+[ "$(count 'Private Key' "host-old-$prev")" -eq 1 ] \
+    || fail "-keep_old: old key not kept"
+
 # -no_store: the cert is not written, nothing else changes
 expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
     -no_store
