@@ -501,6 +501,25 @@ static int implicit_confirm_granted(const P11CMP_CTX *ctx,
 }
 
 /*
+ * Tells the server the client's verdict on cert (fail_info 0: accepted,
+ * else rejected with txt): certConf, unless DISABLE_CONFIRM is set or
+ * implicit confirmation was granted in rep. 1 or 0.
+ */
+static int confirm(P11CMP_CTX *ctx, const P11CMP_MSG *rep, int rid,
+                   X509 *cert, int fail_info, const char *txt)
+{
+    if (ctx->disableConfirm) {
+        p11cmp_log_info(ctx, "not sending certConf (DISABLE_CONFIRM)");
+        return 1;
+    }
+    if (implicit_confirm_granted(ctx, rep)) {
+        p11cmp_log_info(ctx, "implicit confirmation granted");
+        return 1;
+    }
+    return exchange_certConf(ctx, rid, cert, fail_info, txt);
+}
+
+/*
  * newChain for an accepted cert unless the certConf callback set it: a
  * chain built from untrusted, extraCertsIn and the trusted store, else
  * extraCertsIn; without cert itself.
@@ -552,7 +571,7 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
         : P11CMP_certConf_cb;
     const char *txt = NULL;
     char subject[256] = "";
-    int fail_info = 0, ok = 1;
+    int fail_info = 0, ok;
 
     if (cert == NULL) {
         X509_free(p11cmp_certresponse_get1_cert(ctx, crep)); /* the reason */
@@ -575,12 +594,7 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
     if (fail_info != 0)
         p11cmp_log_err(ctx, "rejecting the new certificate %s: %s", subject,
                        txt);
-    if (ctx->disableConfirm)
-        p11cmp_log_info(ctx, "not sending certConf (DISABLE_CONFIRM)");
-    else if (implicit_confirm_granted(ctx, rep))
-        p11cmp_log_info(ctx, "implicit confirmation granted");
-    else
-        ok = exchange_certConf(ctx, rid, cert, fail_info, txt);
+    ok = confirm(ctx, rep, rid, cert, fail_info, txt);
     if (fail_info != 0) {
         p11cmp_raise_data(P11CMP_R_CERTIFICATE_NOT_ACCEPTED, "%s: %s",
                           subject, txt);
