@@ -2,7 +2,7 @@
 # tests/cli_template.sh - p11cmp(1) options that shape requests and their
 # handling, checked in what the test CA issues and logs: -sans,
 # -policy_oids(_critical), -reqexts/-policies config sections, -days,
-# -geninfo (seen in -reqout), -repeat, -implicit_confirm,
+# -geninfo (seen in -reqout), -repeat, -popo, -implicit_confirm,
 # -disable_confirm, -unprotected_requests, -chainout/-extracertsout,
 # -srvcert and -expect_sender.
 . "$top_srcdir/tests/fixture.sh"
@@ -77,6 +77,13 @@ expect 0 -cmd ir $B -subject /CN=chain -chainout "$WORK/chain.pem" \
 grep -q 'BEGIN CERTIFICATE' "$WORK/extra.pem" || fail "-extracertsout"
 openssl x509 -in "$WORK/extra.pem" -noout -subject | grep -q extra \
     || fail "-extracertsout: not the extra cert"
+
+# -popo reaches the CA, which wants a signature POPO
+expect 4 -cmd ir $B -subject /CN=popo0 -popo 0
+grep -q 'text: "popo raverified not accepted"' "$WORK/err" || fail "-popo 0"
+openssl pkey -in "$WORK/k.pem" -pubout -out "$WORK/kpub.pem"
+expect 4 -cmd ir ${B/k.pem/kpub.pem} -subject /CN=popo-1 -popo -1
+grep -q 'text: "popo missing"' "$WORK/err" || fail "-popo -1"
 
 # -expect_sender: the CA's name passes, another name fails validation
 ca_dn=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt compat \
