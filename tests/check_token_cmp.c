@@ -337,7 +337,7 @@ static int ir_through_shim(void)
     return ok;
 }
 
-/* Removes what a successful run stored (key pair and certificate). */
+/* Removes what a successful run stored: key pair, cert, CA cert. */
 static void undo_ir(void)
 {
     int n = -1;
@@ -345,6 +345,10 @@ static void undo_ir(void)
     ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault", ";object=flt"),
                                            NULL, &n));
     ck_assert_int_eq(n, 3);
+    ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault",
+                                               ";object=p11cmp%20test%20CA"),
+                                           NULL, &n));
+    ck_assert_int_eq(n, 1);
 }
 
 START_TEST(ir_fails_cleanly_at_every_call)
@@ -353,7 +357,7 @@ START_TEST(ir_fails_cleanly_at_every_call)
     unsigned long base, used = 0, k;
     int ok, failed = 0, succeeded = 0;
 
-    ca_start(NULL, NULL);
+    ca_start("--send-capubs", NULL); /* the CA cert is stored too */
     shim_attach();
     before = p11_fixture_list("e-fault");
     ck_assert_ptr_nonnull(before);
@@ -389,6 +393,85 @@ START_TEST(ir_fails_cleanly_at_every_call)
     ck_assert_int_lt(k, 500);
     ck_assert_int_gt(failed, 10);
     free(before);
+    ca_stop();
+}
+END_TEST
+
+/*
+ * One KUR through the shim of the pair "kr" (client key and cert by URI),
+ * a new key generated for it, with call k of the KUR failing; *used gets
+ * the number of calls made from key generation on. 1 if it succeeded.
+ */
+static int kur_through_shim(unsigned long k, unsigned long *used,
+                            X509 **newcert)
+{
+    P11CMP_CTX *ctx = client(0, NULL);
+    unsigned long base;
+    X509 *cert = NULL;
+    int ok;
+
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, SHIM_URI("e-fault",
+                                       ";object=kr;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, SHIM_URI("e-fault",
+                                       ";object=kr;type=cert")));
+    base = shim_calls();
+    shim_fail_at(base + k, CKR_DEVICE_ERROR);
+    ok = P11CMP_CTX_generate_newPkey(ctx, SHIM_URI("e-fault", ""),
+                                     "EC:P-256", "kr")
+        && (cert = P11CMP_exec_KUR_ses(ctx)) != NULL;
+    *used = shim_calls() - base;
+    shim_fail_at(0, CKR_DEVICE_ERROR);
+    if (ok)
+        X509_up_ref(cert);
+    *newcert = cert;
+    P11CMP_CTX_free(ctx);
+    return ok;
+}
+
+START_TEST(kur_fails_cleanly_at_every_call)
+{
+    char *before, *after;
+    unsigned long used = 0, k;
+    int ok, failed = 0, succeeded = 0, n;
+    X509 *old, *cert;
+
+    ca_start(NULL, NULL);
+    shim_attach();
+    for (k = 1; k <= 500; k++) {
+        old = enroll("e-fault", "kr");
+        ck_assert_ptr_nonnull(before = p11_fixture_list("e-fault"));
+        ok = kur_through_shim(k, &used, &cert);
+        ERR_clear_error();
+        after = p11_fixture_list("e-fault");
+        ck_assert_ptr_nonnull(after);
+        if (!ok) {
+            /* failed before the new pair was committed: all as before */
+            ck_assert_msg(strcmp(before, after) == 0,
+                          "call %lu failing left the token changed", k);
+            failed++;
+        } else {
+            /* the new pair is there; old objects may be left over only
+             * if deleting them after the commit failed */
+            ck_assert(token_cert_is("e-fault", "kr", cert) || used >= k);
+            n = listed("e-fault", "kr");
+            ck_assert_msg(n == 3 || (used >= k && n > 3),
+                          "call %lu: %d objects under the label", k, n);
+            succeeded++;
+        }
+        X509_free(cert);
+        X509_free(old);
+        free(before);
+        free(after);
+        ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault", ";object=kr"),
+                                               NULL, NULL));
+        if (used < k)
+            break;
+    }
+    fprintf(stderr, "KUR on a token: %lu PKCS#11 calls; a failure of %d "
+            "failed the KUR cleanly, of %d did not matter or only left "
+            "old objects\n", k - 1, failed, succeeded - 1);
+    ck_assert_int_lt(k, 500);
+    ck_assert_int_gt(failed, 10);
     ca_stop();
 }
 END_TEST
@@ -545,6 +628,7 @@ int main(void)
     tcase_add_test(tc, kur_rotation_then_rr);
     tcase_add_test(tc, rejected_ir_leaves_token);
     tcase_add_test(tc, ir_fails_cleanly_at_every_call);
+    tcase_add_test(tc, kur_fails_cleanly_at_every_call);
     tcase_add_test(tc, tls_client_auth_with_token_key);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
