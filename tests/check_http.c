@@ -695,6 +695,37 @@ START_TEST(test_tls)
 }
 END_TEST
 
+/* A TLS server requiring a client certificate the client lacks: with
+ * TLS 1.3 the client learns it only when reading the answer. */
+START_TEST(test_tls_client_cert_required)
+{
+    SSL_CTX *server, *client;
+    P11CMP_CTX *ctx = ctx_for(0);
+    PROXY front;
+    char url[128];
+
+    tls_ctxs(&server, &client, 1);
+    SSL_CTX_set_verify(server, SSL_VERIFY_PEER
+                       | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    ck_assert(proxy_start(&front, ca.port, server));
+    ck_assert(P11CMP_CTX_set_serverPort(ctx, front.port));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    (void)snprintf(url, sizeof(url), "server=https://127.0.0.1:%d/",
+                   front.port);
+    ck_assert_int_eq(strncmp(last_data(), url, strlen(url)), 0);
+    ck_assert_ptr_null(ctx->http_ctx);
+    ERR_clear_error();
+    proxy_stop(&front);
+    ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 0);
+    P11CMP_CTX_free(ctx);
+    SSL_CTX_free(client);
+    SSL_CTX_free(server);
+}
+END_TEST
+
 /* Port 0: 80 for HTTP, 443 for HTTPS (nothing listens there). */
 START_TEST(test_default_ports)
 {
@@ -792,6 +823,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_http_cb);
     tcase_add_test(tc, test_tls_without_http_cb);
     tcase_add_test(tc, test_tls);
+    tcase_add_test(tc, test_tls_client_cert_required);
     tcase_add_test(tc, test_default_ports);
     tcase_add_test(tc, test_transfer_cb);
     suite_add_tcase(s, tc);
