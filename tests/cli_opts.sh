@@ -144,8 +144,10 @@ for src in "pass:$SECRET" env:CLI_SECRET "file:$WORK/secret.txt"; do
 done
 expect 0 "$P11CMP" $IR -secret fd:3 3< "$WORK/secret.txt"
 expect 0 "$P11CMP" $IR -secret stdin < "$WORK/secret.txt"
-# fd: read once serves -secret and -otherpass alike
-expect 0 "$P11CMP" $IR -secret fd:3 -otherpass fd:3 3< "$WORK/secret.txt"
+# a key pass phrase source that gives nothing is a usage error
+expect 2 "$P11CMP" $IR -secret fd:3 -newkeypass "file:$WORK/nopass" \
+    3< "$WORK/secret.txt"
+expect_err "-newkey: cannot read"
 # a wrong secret fails the MAC check at the server
 set +e
 "$P11CMP" $IR -secret pass:wrong > "$WORK/out" 2> "$WORK/err"

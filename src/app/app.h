@@ -115,6 +115,8 @@ int app_usage_error(const char *fmt, ...);
  */
 char *app_pass_get(const char *source, const char *what);
 void app_pass_free(char *pass);
+/* 1 once a password source gave nothing (a usage error, exit 2). */
+int app_pass_failed(void);
 /* Cleanses and frees every cached password; at exit. */
 void app_pass_cleanup(void);
 

@@ -248,7 +248,8 @@ int app_run(struct app *a)
         return rc;
     if (OPT_SET(a, O_RENEW_WITHIN)) {
         if ((due = app_renew_check(a)) != 0)
-            return due > 0 ? EXIT_OK : EXIT_OTHER;
+            return due > 0 ? EXIT_OK
+                : app_pass_failed() ? EXIT_USAGE : EXIT_OTHER;
     }
     if ((rc = app_setup(a)) != EXIT_OK)
         return rc;

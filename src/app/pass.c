@@ -26,6 +26,12 @@ static struct {
     char *source;
     char *value;
 } cache[CACHE_MAX];
+static int failed;
+
+int app_pass_failed(void)
+{
+    return failed;
+}
 
 /* The first line of what fd gives (without its line end), or NULL. */
 static char *read_fd_line(int fd)
@@ -108,7 +114,9 @@ char *app_pass_get(const char *source, const char *what)
     for (i = 0; i < CACHE_MAX && cache[i].source != NULL; i++)
         if (strcmp(cache[i].source, source) == 0)
             return OPENSSL_strdup(cache[i].value);
-    if ((val = read_source(source, what)) == NULL || i == CACHE_MAX)
+    if ((val = read_source(source, what)) == NULL)
+        failed = 1;
+    if (val == NULL || i == CACHE_MAX)
         return val;
     cache[i].source = OPENSSL_strdup(source);
     cache[i].value = OPENSSL_strdup(val);

@@ -138,7 +138,13 @@ static int set_name(struct app *a, enum opt_id opt,
 }
 
 /* The EXIT_* code after a credential failed to load; errors printed. */
-#define load_failed() app_errors_exit(a, EXIT_OTHER)
+static int load_failed_code(struct app *a)
+{
+    int rc = app_errors_exit(a, EXIT_OTHER);
+
+    return rc != EXIT_TOKEN && app_pass_failed() ? EXIT_USAGE : rc;
+}
+#define load_failed() load_failed_code(a)
 
 static int setup_server_auth(struct app *a)
 {
