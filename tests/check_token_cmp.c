@@ -3,10 +3,11 @@
  * SoftHSM2 token against the test CA (tests/testca): enrollment with a
  * key generated on the token and the certificate stored next to it, CR and
  * KUR protected by a token key whose certificate is read from the token,
- * KUR rotation and RR of the old certificate, a rejected IR, and a PKCS#11
- * failure injected at every call of an IR through the shim module
- * (tests/shim): each must leave the token exactly as before; and TLS
- * client authentication with the token key to an HTTPS front end.
+ * KUR rotation and RR of the old certificate, RR removing the revoked
+ * pair, a rejected IR, and a PKCS#11 failure injected at every call of an
+ * IR and of a KUR through the shim module (tests/shim): each must leave
+ * the token exactly as before; and TLS client authentication with the
+ * token key to an HTTPS front end.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -25,7 +26,7 @@
 #include "http_servers.h"
 
 static const char *const labels[] = {
-    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", NULL
+    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", "e-rr", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -273,6 +274,31 @@ START_TEST(kur_rotation_then_rr)
     OPENSSL_free(serial);
     BN_free(bn);
     X509_free(old);
+    X509_free(cert);
+    ca_stop();
+}
+END_TEST
+
+START_TEST(rr_removes_revoked_pair)
+{
+    P11CMP_CTX *ctx;
+    X509 *cert;
+
+    ca_start(NULL, NULL);
+    cert = enroll("e-rr", "gone");
+    ck_assert_int_eq(listed("e-rr", "gone"), 3);
+    /* revoke it, signed by its own key, and remove cert and key pair */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-rr",
+                                                ";object=gone;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-rr",
+                                                ";object=gone;type=cert")));
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, cert));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_REMOVE_REVOKED, 2));
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    ck_assert_int_eq(testca_log_count(&ca, "revoked serial"), 1);
+    ck_assert_int_eq(listed("e-rr", "gone"), 0);
+    P11CMP_CTX_free(ctx);
     X509_free(cert);
     ca_stop();
 }
@@ -629,6 +655,7 @@ int main(void)
     tcase_add_test(tc, ir_key_generated_on_token);
     tcase_add_test(tc, cr_signed_by_token_key);
     tcase_add_test(tc, kur_rotation_then_rr);
+    tcase_add_test(tc, rr_removes_revoked_pair);
     tcase_add_test(tc, rejected_ir_leaves_token);
     tcase_add_test(tc, ir_fails_cleanly_at_every_call);
     tcase_add_test(tc, kur_fails_cleanly_at_every_call);
