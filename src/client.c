@@ -148,12 +148,39 @@ static void received_error(P11CMP_CTX *ctx, const P11CMP_MSG *rep)
     p11cmp_raise_data(P11CMP_R_RECEIVED_ERROR, "%s%s", buf, details);
 }
 
+static int exchange_error(P11CMP_CTX *ctx, int fail_info, const char *text,
+                          int keep_errors);
+
+/* the failInfo bit that tells the server why its response was refused,
+ * from the reason on top of the ERR stack */
+static int refusal_bit(void)
+{
+    unsigned long e = ERR_peek_last_error();
+
+    if (ERR_GET_LIB(e) != p11cmp_err_lib())
+        return FAIL_BIT(badMessageCheck);
+    switch (ERR_GET_REASON(e)) {
+    case P11CMP_R_RECIPNONCE_MISMATCH:
+        return FAIL_BIT(badRecipientNonce);
+    case P11CMP_R_UNSUPPORTED_PVNO:
+        return FAIL_BIT(unsupportedVersion);
+    case P11CMP_R_UNSUPPORTED_ALGORITHM:
+        return FAIL_BIT(badAlg);
+    case P11CMP_R_TRANSACTIONID_MISMATCH:
+    case P11CMP_R_UNEXPECTED_BODY_TYPE:
+        return FAIL_BIT(badRequest);
+    default:
+        return FAIL_BIT(badMessageCheck);
+    }
+}
+
 /*
  * Sends req (borrowed), receives the response into *rep (a new message
  * owned by the caller) and validates it (p11cmp_msg_check_received())
- * against the body types in the mask expected. An error message from
- * the server is stored in ctx (see received_error()) and fails. 1 or 0
- * (*rep NULL then).
+ * against the body types in the mask expected. A response that fails
+ * validation is answered with an error message (unless it is one
+ * itself). An error message from the server is stored in ctx (see
+ * received_error()) and fails. 1 or 0 (*rep NULL then).
  */
 static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
                               P11CMP_MSG **rep, unsigned long expected)
@@ -171,6 +198,9 @@ static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
     if (!p11cmp_msg_check_received(ctx, *rep, expected)) {
         p11cmp_log_err(ctx, "the %s received failed validation",
                        body_name(type));
+        if (type != P11CMP_PKIBODY_ERROR)
+            (void)exchange_error(ctx, refusal_bit(),
+                                 "response failed validation", 1);
         goto err;
     }
     if (type != P11CMP_PKIBODY_ERROR)

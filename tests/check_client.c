@@ -570,6 +570,28 @@ START_TEST(unusable_response_error_sent)
 }
 END_TEST
 
+/* an IP whose protection no longer fits its content */
+static int ip_bad_mac(P11CMP_MSG *rsp)
+{
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_IP)
+        return 1;
+    p11cmp_MSG_forget_received(rsp);
+    return ASN1_INTEGER_set(rsp->header->pvno, 3);
+}
+
+/* a response failing validation is refused with an error message */
+START_TEST(invalid_response_error_sent)
+{
+    S.mutate = ip_bad_mac;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_BAD_MAC));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+    ck_assert_ptr_nonnull(strstr(S.error, "badMessageCheck"));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+}
+END_TEST
+
 START_TEST(genm_itavs)
 {
     STACK_OF(P11CMP_ITAV) *itavs;
@@ -650,6 +672,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, rr_outcomes);
     tcase_add_test(tc, rr_wrong_certid);
     tcase_add_test(tc, unusable_response_error_sent);
+    tcase_add_test(tc, invalid_response_error_sent);
     tcase_add_test(tc, genm_itavs);
     tcase_add_test(tc, default_certconf_cb_store);
     tcase_add_test(tc, no_answer_and_arguments);
