@@ -78,6 +78,14 @@ expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
     = "$(openssl pkey -in "$WORK/file.key" -pubout)" ] \
     || fail "CR: -certform DER cert not for the file key"
 
+# -srvcert pins the CA's signing cert in place of -trusted; another fails
+SIGK="-key $KEY -cert $CERT"
+expect 0 "$P11CMP" -cmd genm $SRV $SIGK -srvcert "$WORK/ca.pem"
+expect 5 "$P11CMP" -cmd genm $SRV $SIGK -srvcert "$WORK/host.pem"
+# -out_trusted: the new cert chains to the CA
+expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
+    -subject /CN=checked.example -out_trusted "$WORK/ca.pem"
+
 # P10CR with a CSR, signature protection
 openssl req -new -key "$WORK/file.key" -subj /CN=p10.example \
     -out "$WORK/p10.csr" 2>/dev/null
