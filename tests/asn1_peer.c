@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "asn1_peer.h"
+#include "ossl_peer.h"
 
 struct srv_state {
     struct peer_pki *pki;
@@ -103,16 +104,6 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     return rsp;
 }
 
-static STACK_OF(X509) *one_cert(X509 *cert)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-
-    if (sk != NULL && X509_up_ref(cert) && sk_X509_push(sk, cert) > 0)
-        return sk;
-    sk_X509_free(sk);
-    return NULL;
-}
-
 static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
                                         const OSSL_CMP_MSG *req,
                                         int certReqId,
@@ -139,8 +130,8 @@ static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
         pub = X509_REQ_get0_pubkey((X509_REQ *)p10cr);
     *certOut = peer_issue(pub, "issued", st->pki->ca_cert, st->pki->ca_key,
                           ++st->serial);
-    *chainOut = one_cert(st->pki->ca_cert);
-    *caPubs = one_cert(st->pki->ca_cert);
+    *chainOut = ossl_peer_one_cert(st->pki->ca_cert);
+    *caPubs = ossl_peer_one_cert(st->pki->ca_cert);
     return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0,
                                    "issued by the peer");
 }
@@ -169,30 +160,6 @@ static int srv_genm(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
     return *out != NULL;
 }
 
-static void srv_error(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                      const OSSL_CMP_PKISI *statusInfo,
-                      const ASN1_INTEGER *errorCode,
-                      const OSSL_CMP_PKIFREETEXT *errorDetails)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)statusInfo;
-    (void)errorCode;
-    (void)errorDetails;
-}
-
-static int srv_certConf(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                        int certReqId, const ASN1_OCTET_STRING *certHash,
-                        const OSSL_CMP_PKISI *si)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)certReqId;
-    (void)certHash;
-    (void)si;
-    return 1;
-}
-
 static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
                        int certReqId, OSSL_CMP_MSG **certReq,
                        int64_t *check_after)
@@ -217,32 +184,15 @@ static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
 /* server side: PBM (sig == 0) or signature by the CA (sig != 0) */
 static int init_server(struct session *s, struct peer_pki *pki, int sig)
 {
-    OSSL_CMP_CTX *sctx;
-    X509_STORE *ts;
+    struct ossl_peer_prot prot = { PEER_REF, PEER_SECRET, pki->ca_cert,
+                                   pki->ca_cert, pki->ca_key };
 
+    if (sig)
+        prot.secret = NULL;
     s->st.pki = pki;
-    if ((s->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL)) == NULL
-            || !OSSL_CMP_SRV_CTX_init(s->srv, &s->st, srv_cert_request,
-                                      srv_rr, srv_genm, srv_error,
-                                      srv_certConf, srv_pollReq))
-        return 0;
-    sctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(s->srv);
-    (void)OSSL_CMP_CTX_set_option(sctx, OSSL_CMP_OPT_LOG_VERBOSITY,
-                                  OSSL_CMP_LOG_CRIT);
-    if (!sig)
-        return OSSL_CMP_CTX_set1_referenceValue(sctx,
-                                                (unsigned char *)PEER_REF,
-                                                strlen(PEER_REF))
-            && OSSL_CMP_CTX_set1_secretValue(sctx, (unsigned char *)PEER_SECRET,
-                                             strlen(PEER_SECRET));
-    if ((ts = X509_STORE_new()) == NULL
-            || !X509_STORE_add_cert(ts, pki->ca_cert)
-            || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
-        X509_STORE_free(ts);
-        return 0;
-    }
-    return OSSL_CMP_CTX_set1_cert(sctx, pki->ca_cert)
-        && OSSL_CMP_CTX_set1_pkey(sctx, pki->ca_key);
+    s->srv = ossl_peer_srv_new(&s->st, srv_cert_request, srv_rr, srv_genm,
+                               srv_pollReq, &prot);
+    return s->srv != NULL;
 }
 
 /* client side, protected like the server of the session */
@@ -250,29 +200,15 @@ static OSSL_CMP_CTX *new_client(struct session *s, struct peer_pki *pki,
                                 int sig)
 {
     OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-    X509_NAME *subject = X509_NAME_new();
     int ok;
 
-    ok = ctx != NULL && subject != NULL
-        && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                                      (const unsigned char *)"ee", -1, -1, 0)
-        && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_LOG_VERBOSITY,
-                                   OSSL_CMP_LOG_CRIT)
-        && OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
-        && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, s)
-        && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
-        && EVP_PKEY_up_ref(pki->ee_key)
-        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, pki->ee_key);
-    if (ok && !sig)
-        ok = OSSL_CMP_CTX_set1_referenceValue(ctx, (unsigned char *)PEER_REF,
-                                              strlen(PEER_REF))
-            && OSSL_CMP_CTX_set1_secretValue(ctx, (unsigned char *)PEER_SECRET,
-                                             strlen(PEER_SECRET));
+    ok = ctx != NULL
+        && ossl_peer_client_init(ctx, transfer, s, pki->ee_key, PEER_REF,
+                                 sig ? NULL : PEER_SECRET);
     if (ok && sig)
         ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee_cert)
             && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)
             && OSSL_CMP_CTX_set1_srvCert(ctx, pki->ca_cert);
-    X509_NAME_free(subject);
     if (ok)
         return ctx;
     OSSL_CMP_CTX_free(ctx);

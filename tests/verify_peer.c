@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "ossl_peer.h"
 #include "verify_peer.h"
 
 struct srv_state {
@@ -166,16 +167,6 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     return rsp;
 }
 
-static STACK_OF(X509) *one_cert(X509 *cert)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-
-    if (sk != NULL && X509_up_ref(cert) && sk_X509_push(sk, cert) > 0)
-        return sk;
-    sk_X509_free(sk);
-    return NULL;
-}
-
 /* the mock CA: issues a cert for ee_key, with the root as caPubs */
 static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
                                         const OSSL_CMP_MSG *req, int rid,
@@ -195,8 +186,8 @@ static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
         return NULL;
     *certOut = vp_cert(st->pki->ee_key, "ee", st->pki->root,
                        st->pki->root_key, "digitalSignature", -1, 10);
-    *chainOut = one_cert(st->pki->root);
-    *caPubs = one_cert(st->pki->root);
+    *chainOut = ossl_peer_one_cert(st->pki->root);
+    *caPubs = ossl_peer_one_cert(st->pki->root);
     return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, "ok");
 }
 
@@ -223,29 +214,6 @@ static int srv_genm(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
     return 0;
 }
 
-static void srv_error(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                      const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
-                      const OSSL_CMP_PKIFREETEXT *details)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)si;
-    (void)code;
-    (void)details;
-}
-
-static int srv_certConf(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                        int rid, const ASN1_OCTET_STRING *certHash,
-                        const OSSL_CMP_PKISI *si)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)rid;
-    (void)certHash;
-    (void)si;
-    return 1;
-}
-
 static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
                        int rid, OSSL_CMP_MSG **certReq, int64_t *after)
 {
@@ -257,45 +225,18 @@ static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
     return 0;
 }
 
-static X509_STORE *store_of(X509 *cert)
-{
-    X509_STORE *ts = X509_STORE_new();
-
-    if (ts != NULL && X509_STORE_add_cert(ts, cert))
-        return ts;
-    X509_STORE_free(ts);
-    return NULL;
-}
-
 /* the OpenSSL server: PBM, or signing with srv_key and srv */
 static int init_server(struct run *r, const struct vp_pki *pki, int sig)
 {
-    OSSL_CMP_CTX *sctx;
-    X509_STORE *ts;
+    struct ossl_peer_prot prot = { VP_REF, VP_SECRET, pki->root, pki->srv,
+                                   pki->srv_key };
 
+    if (sig)
+        prot.secret = NULL;
     r->st.pki = pki;
-    if ((r->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL)) == NULL
-            || !OSSL_CMP_SRV_CTX_init(r->srv, &r->st, srv_cert_request,
-                                      srv_rr, srv_genm, srv_error,
-                                      srv_certConf, srv_pollReq))
-        return 0;
-    sctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(r->srv);
-    (void)OSSL_CMP_CTX_set_option(sctx, OSSL_CMP_OPT_LOG_VERBOSITY,
-                                  OSSL_CMP_LOG_CRIT);
-    if (!sig)
-        return OSSL_CMP_CTX_set1_referenceValue(sctx,
-                                                (unsigned char *)VP_REF,
-                                                strlen(VP_REF))
-            && OSSL_CMP_CTX_set1_secretValue(sctx,
-                                             (unsigned char *)VP_SECRET,
-                                             strlen(VP_SECRET));
-    if ((ts = store_of(pki->root)) == NULL
-            || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
-        X509_STORE_free(ts);
-        return 0;
-    }
-    return OSSL_CMP_CTX_set1_cert(sctx, pki->srv)
-        && OSSL_CMP_CTX_set1_pkey(sctx, pki->srv_key);
+    r->srv = ossl_peer_srv_new(&r->st, srv_cert_request, srv_rr, srv_genm,
+                               srv_pollReq, &prot);
+    return r->srv != NULL;
 }
 
 /* the OpenSSL client, protected like the server */
@@ -303,33 +244,20 @@ static OSSL_CMP_CTX *new_client(struct run *r, const struct vp_pki *pki,
                                 int sig)
 {
     OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-    X509_NAME *subject = vp_name("ee");
     X509_STORE *ts = NULL;
     int ok;
 
-    ok = ctx != NULL && subject != NULL
-        && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_LOG_VERBOSITY,
-                                   OSSL_CMP_LOG_CRIT)
-        && OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
-        && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, r)
-        && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
-        && EVP_PKEY_up_ref(pki->ee_key)
-        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, pki->ee_key);
-    if (ok && !sig)
-        ok = OSSL_CMP_CTX_set1_referenceValue(ctx, (unsigned char *)VP_REF,
-                                              strlen(VP_REF))
-            && OSSL_CMP_CTX_set1_secretValue(ctx,
-                                             (unsigned char *)VP_SECRET,
-                                             strlen(VP_SECRET));
+    ok = ctx != NULL
+        && ossl_peer_client_init(ctx, transfer, r, pki->ee_key, VP_REF,
+                                 sig ? NULL : VP_SECRET);
     if (ok && sig)
         ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee)
             && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)
-            && (ts = store_of(pki->root)) != NULL
+            && (ts = ossl_peer_store_of(pki->root)) != NULL
             && OSSL_CMP_CTX_set0_trustedStore(ctx, ts);
     if (ok && sig)
         ts = NULL;
     X509_STORE_free(ts);
-    X509_NAME_free(subject);
     if (ok)
         return ctx;
     OSSL_CMP_CTX_free(ctx);
@@ -390,7 +318,7 @@ P11CMP_CTX *vp_ctx(const struct vp_pki *pki, const struct vp_session *s,
                                          (const unsigned char *)VP_SECRET,
                                          strlen(VP_SECRET));
     if (ok && !pbm) {
-        ok = (ts = store_of(pki->root)) != NULL
+        ok = (ts = ossl_peer_store_of(pki->root)) != NULL
             && P11CMP_CTX_set0_trustedStore(ctx, ts);
         if (!ok)
             X509_STORE_free(ts);

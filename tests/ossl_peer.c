@@ -1,0 +1,120 @@
+/*
+ * tests/ossl_peer.c - the OpenSSL server and client setup that the
+ * in-process peers of the tests (asn1_peer.c, verify_peer.c) share.
+ */
+#include <string.h>
+
+#include "ossl_peer.h"
+
+STACK_OF(X509) *ossl_peer_one_cert(X509 *cert)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+
+    if (sk != NULL && X509_up_ref(cert) && sk_X509_push(sk, cert) > 0)
+        return sk;
+    sk_X509_free(sk);
+    return NULL;
+}
+
+X509_STORE *ossl_peer_store_of(X509 *cert)
+{
+    X509_STORE *ts = X509_STORE_new();
+
+    if (ts != NULL && X509_STORE_add_cert(ts, cert))
+        return ts;
+    X509_STORE_free(ts);
+    return NULL;
+}
+
+static void srv_error(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                      const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
+                      const OSSL_CMP_PKIFREETEXT *details)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)si;
+    (void)code;
+    (void)details;
+}
+
+static int srv_certConf(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                        int rid, const ASN1_OCTET_STRING *certHash,
+                        const OSSL_CMP_PKISI *si)
+{
+    (void)srv_ctx;
+    (void)req;
+    (void)rid;
+    (void)certHash;
+    (void)si;
+    return 1;
+}
+
+static int set_pbm(OSSL_CMP_CTX *ctx, const char *ref, const char *secret)
+{
+    return OSSL_CMP_CTX_set1_referenceValue(ctx, (const unsigned char *)ref,
+                                            strlen(ref))
+        && OSSL_CMP_CTX_set1_secretValue(ctx, (const unsigned char *)secret,
+                                         strlen(secret));
+}
+
+static int srv_protect(OSSL_CMP_CTX *sctx, const struct ossl_peer_prot *p)
+{
+    X509_STORE *ts;
+
+    if (p->secret != NULL)
+        return set_pbm(sctx, p->ref, p->secret);
+    if ((ts = ossl_peer_store_of(p->trust)) == NULL
+            || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
+        X509_STORE_free(ts);
+        return 0;
+    }
+    return OSSL_CMP_CTX_set1_cert(sctx, p->cert)
+        && OSSL_CMP_CTX_set1_pkey(sctx, p->key);
+}
+
+OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
+                                    OSSL_CMP_SRV_cert_request_cb_t cert_req,
+                                    OSSL_CMP_SRV_rr_cb_t rr,
+                                    OSSL_CMP_SRV_genm_cb_t genm,
+                                    OSSL_CMP_SRV_pollReq_cb_t poll,
+                                    const struct ossl_peer_prot *prot)
+{
+    OSSL_CMP_SRV_CTX *srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
+    OSSL_CMP_CTX *sctx;
+
+    if (srv == NULL
+            || !OSSL_CMP_SRV_CTX_init(srv, st, cert_req, rr, genm, srv_error,
+                                      srv_certConf, poll))
+        goto err;
+    sctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(srv);
+    (void)OSSL_CMP_CTX_set_option(sctx, OSSL_CMP_OPT_LOG_VERBOSITY,
+                                  OSSL_CMP_LOG_CRIT);
+    if (srv_protect(sctx, prot))
+        return srv;
+ err:
+    OSSL_CMP_SRV_CTX_free(srv);
+    return NULL;
+}
+
+int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
+                          void *arg, EVP_PKEY *new_key, const char *ref,
+                          const char *secret)
+{
+    X509_NAME *subject = X509_NAME_new();
+    int ok;
+
+    ok = subject != NULL
+        && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                                      (const unsigned char *)"ee", -1, -1, 0)
+        && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_LOG_VERBOSITY,
+                                   OSSL_CMP_LOG_CRIT)
+        && OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
+        && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, arg)
+        && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
+        && EVP_PKEY_up_ref(new_key)
+        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key);
+    if (ok && secret != NULL)
+        ok = set_pbm(ctx, ref, secret);
+    X509_NAME_free(subject);
+    return ok;
+}

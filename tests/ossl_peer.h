@@ -1,0 +1,45 @@
+/*
+ * tests/ossl_peer.h - the parts the in-process OpenSSL peers of the tests
+ * (asn1_peer.c, verify_peer.c) share: an OSSL_CMP_SRV_CTX set up for PBM
+ * or signature protection, and the common setup of the OSSL_CMP_CTX
+ * client that talks to it through a transfer callback.
+ */
+#ifndef TESTS_OSSL_PEER_H
+#define TESTS_OSSL_PEER_H
+
+#include <openssl/cmp.h>
+
+/* a new stack holding one reference to cert, or NULL */
+STACK_OF(X509) *ossl_peer_one_cert(X509 *cert);
+/* a new store trusting cert, or NULL */
+X509_STORE *ossl_peer_store_of(X509 *cert);
+
+/* how a session is protected: PBM with ref and secret if secret != NULL,
+ * else signatures with cert and key, trusting trust */
+struct ossl_peer_prot {
+    const char *ref, *secret;
+    X509 *trust, *cert;
+    EVP_PKEY *key;
+};
+
+/*
+ * A new server with custom context st and the given callbacks (error and
+ * certConf messages are accepted as they are), quiet, protected as prot
+ * says with trust in its trusted store; NULL on error.
+ */
+OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
+                                    OSSL_CMP_SRV_cert_request_cb_t cert_req,
+                                    OSSL_CMP_SRV_rr_cb_t rr,
+                                    OSSL_CMP_SRV_genm_cb_t genm,
+                                    OSSL_CMP_SRV_pollReq_cb_t poll,
+                                    const struct ossl_peer_prot *prot);
+/*
+ * Sets up client ctx: quiet, transfer(arg) as transfer callback, subject
+ * "CN=ee", a new reference to new_key as newPkey, and for PBM (secret !=
+ * NULL) ref and secret. 1 on success.
+ */
+int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
+                          void *arg, EVP_PKEY *new_key, const char *ref,
+                          const char *secret);
+
+#endif
