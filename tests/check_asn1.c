@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 
 #include "check_asn1.h"
+#include "check_main.h"
 
 struct peer_msgs peer;
 struct peer_pki pki;
@@ -81,17 +82,13 @@ int utf8_eq(const ASN1_UTF8STRING *s, const char *text)
 int main(void)
 {
     Suite *s = suite_create("asn1");
-    SRunner *sr;
     int failed;
 
     peer_ok = peer_run_all(&peer, &pki);
     suite_add_tcase(s, peer_tcase());
     suite_add_tcase(s, build_tcase());
     suite_add_tcase(s, api_tcase());
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     peer_free(&peer, &pki);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

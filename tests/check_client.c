@@ -17,6 +17,7 @@
 #include <openssl/err.h>
 
 #include "verify_peer.h"
+#include "check_main.h"
 
 #define MAX_TIDS 16
 
@@ -682,15 +683,11 @@ static Suite *client_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
     int failed;
 
     if (!vp_pki_new(&pki))
         return 99;
-    sr = srunner_create(client_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(client_suite(), CK_NORMAL);
     vp_pki_free(&pki);
     return failed == 0 ? 0 : 1;
 }

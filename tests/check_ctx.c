@@ -16,6 +16,7 @@
 #include <p11cmp/p11cmp.h>
 
 #include "local.h"
+#include "check_main.h"
 
 /* The p11cmp reason of the newest error, -1 if none or foreign. */
 static int last_reason(void)
@@ -1106,11 +1107,7 @@ static Suite *ctx_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ctx_suite());
-    int failed;
+    int failed = check_run(ctx_suite(), CK_NORMAL);
 
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

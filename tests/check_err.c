@@ -9,6 +9,8 @@
 #include <openssl/err.h>
 #include <p11cmp/p11cmp.h>
 
+#include "check_main.h"
+
 START_TEST(lib_code_is_stable_and_named)
 {
     int lib = P11CMP_ERR_get_lib();
@@ -58,16 +60,12 @@ int main(void)
 {
     Suite *s = suite_create("err");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
     int failed;
 
     tcase_add_test(tc, lib_code_is_stable_and_named);
     tcase_add_test(tc, raised_error_prints_reason);
     tcase_add_test(tc, every_reason_has_a_string);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

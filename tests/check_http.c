@@ -26,6 +26,7 @@
 
 #include "local.h"
 #include "http_servers.h"
+#include "check_main.h"
 
 #define REF "testref"
 #define SECRET "test-secret-0815"
@@ -832,11 +833,7 @@ static Suite *http_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(http_suite());
-    int failed;
+    int failed = check_run(http_suite(), CK_NORMAL);
 
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

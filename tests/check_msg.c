@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "build_fixture.h"
+#include "check_main.h"
 
 static P11CMP_MSG *certreq(P11CMP_CTX *ctx, int type)
 {
@@ -1005,14 +1006,10 @@ static Suite *msg_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
     int failed;
 
     fx_setup();
-    sr = srunner_create(msg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(msg_suite(), CK_NORMAL);
     fx_teardown();
     return failed == 0 ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 
 #include "build_fixture.h"
 #include "p11_fixture.h"
+#include "check_main.h"
 
 static const char *const labels[] = { "build", NULL };
 
@@ -74,7 +75,6 @@ int main(void)
 {
     Suite *s = suite_create("msg_token");
     TCase *tc = tcase_create("token");
-    SRunner *sr;
     int failed;
 
     if (!p11_fixture_setup(labels)) {
@@ -86,10 +86,7 @@ int main(void)
     tcase_add_loop_test(tc, token_key_signs_popo_and_protection, 0,
                         (int)(sizeof(token_algs) / sizeof(token_algs[0])));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     fx_teardown();
     P11CMP_PKCS11_cleanup();
     p11_fixture_teardown();

@@ -20,6 +20,7 @@
 
 #include "p11_local.h"
 #include "p11_fixture.h"
+#include "check_main.h"
 
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
@@ -673,7 +674,6 @@ int main(void)
 {
     Suite *s = suite_create("pkcs11");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
     int failed;
 
     if (!p11_fixture_setup(labels)) {
@@ -700,10 +700,7 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     P11CMP_PKCS11_cleanup();
     p11_fixture_teardown();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

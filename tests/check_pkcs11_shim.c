@@ -17,6 +17,7 @@
 
 #include "p11_local.h"
 #include "p11_fixture.h"
+#include "check_main.h"
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      NULL};
@@ -283,7 +284,6 @@ int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
     int failed;
 
     if (!p11_fixture_setup(labels)) {
@@ -295,10 +295,7 @@ int main(void)
     tcase_add_test(tc, store_fails_cleanly_at_every_call);
     tcase_add_test(tc, session_recovery);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     P11CMP_PKCS11_cleanup();
     p11_fixture_teardown();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "build_fixture.h"
+#include "check_main.h"
 
 static P11CMP_MSG *build_ir(P11CMP_CTX *ctx)
 {
@@ -446,14 +447,10 @@ static Suite *protect_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
     int failed;
 
     fx_setup();
-    sr = srunner_create(protect_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(protect_suite(), CK_NORMAL);
     fx_teardown();
     return failed == 0 ? 0 : 1;
 }

@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 
 #include "verify_peer.h"
+#include "check_main.h"
 
 #define IP_MASK P11CMP_BODY_MASK(P11CMP_PKIBODY_IP)
 
@@ -1037,7 +1038,6 @@ static Suite *verify_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
     int failed;
 
     if (!vp_pki_new(&pki) || !vp_run(&pki, VP_PBM, &s_pbm)
@@ -1047,10 +1047,7 @@ int main(void)
         fprintf(stderr, "check_verify: OpenSSL peer sessions failed\n");
         return EXIT_FAILURE;
     }
-    sr = srunner_create(verify_suite());
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(verify_suite(), CK_ENV);
     vp_session_free(&s_pbm);
     vp_session_free(&s_sig);
     vp_session_free(&s_fail);

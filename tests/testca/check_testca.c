@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "testca.h"
+#include "../check_main.h"
 
 #define BODY_KUP 8 /* PKIBody choice of kup, not public in 3.0 */
 
@@ -425,7 +426,6 @@ int main(void)
 {
     Suite *s = suite_create("testca");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
     int failed;
 
     tcase_add_test(tc, template_pubkey_ec_and_ed25519);
@@ -436,9 +436,6 @@ int main(void)
     tcase_add_test(tc, in_process_ir_through_srv);
     tcase_add_test(tc, kur_without_oldcertid_renews_the_signer);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = check_run(s, CK_NORMAL);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
