@@ -88,21 +88,7 @@ static P11CMP_CTX *client(int pbm, const char *cn)
     return ctx;
 }
 
-/* Objects on token whose label is exactly label (pkcs11-tool listing). */
-static int listed(const char *token, const char *label)
-{
-    char *list = p11_fixture_list(token), pat[96], *line, *save = NULL;
-    int n = 0;
-
-    ck_assert_ptr_nonnull(list);
-    snprintf(pat, sizeof(pat), "label:      %s", label);
-    for (line = strtok_r(list, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save))
-        if (strcmp(line + strspn(line, " \t"), pat) == 0)
-            n++;
-    free(list);
-    return n;
-}
+#define listed(token, label) p11_fixture_count_label((token), (label))
 
 /* IR with a key generated on token under label; the new cert (up-ref'd) */
 static X509 *enroll(const char *token, const char *label)

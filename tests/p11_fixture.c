@@ -118,6 +118,32 @@ char *p11_fixture_list(const char *label)
     return out;
 }
 
+int p11_fixture_count(const char *label, const char *text, int exact)
+{
+    char *list = p11_fixture_list(label), *line, *save = NULL;
+    int n = 0;
+
+    if (list == NULL)
+        return -1;
+    for (line = strtok_r(list, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        line += strspn(line, " \t");
+        if (exact ? strcmp(line, text) == 0
+            : strncmp(line, text, strlen(text)) == 0)
+            n++;
+    }
+    free(list);
+    return n;
+}
+
+int p11_fixture_count_label(const char *label, const char *object)
+{
+    char pat[256];
+
+    snprintf(pat, sizeof(pat), "label:      %s", object);
+    return p11_fixture_count(label, pat, 1);
+}
+
 int p11_fixture_has_error(int reason, const char *text)
 {
     const char *data;

@@ -37,6 +37,13 @@ const char *p11_fixture_uri(const char *label, const char *extra,
  * sorted: a new string the caller frees, NULL on error.
  */
 char *p11_fixture_list(const char *label);
+/*
+ * How many lines of p11_fixture_list(label) are, after leading blanks,
+ * equal to text (exact) or start with it (!exact); -1 on error.
+ */
+int p11_fixture_count(const char *label, const char *text, int exact);
+/* Objects on token whose CKA_LABEL is exactly object; -1 on error. */
+int p11_fixture_count_label(const char *label, const char *object);
 /* Runs a shell command with the fixture's environment; its exit code. */
 int p11_fixture_run(const char *fmt, ...);
 /*
