@@ -104,6 +104,12 @@ typedef struct {
     size_t idlen;
 } OLD_PAIR;
 
+/* 1 if a and b are handles on the same token (module and slot). */
+static int same_token(const P11CMP_P11_TOKEN *a, const P11CMP_P11_TOKEN *b)
+{
+    return a != NULL && b != NULL && a->mod == b->mod && a->slot == b->slot;
+}
+
 /*
  * Fills old with what belongs to oldcert on tok: its certificate objects
  * and, unless that is newid, the CKA_ID of its key pair (from the
@@ -130,7 +136,8 @@ static int find_old_pair(const P11CMP_CTX *ctx, P11CMP_P11_TOKEN *tok,
         }
         return 1;
     }
-    if (ctx->pkey != NULL && p11cmp_p11_pkey_token(ctx->pkey) == tok
+    if (ctx->pkey != NULL && same_token(p11cmp_p11_pkey_token(ctx->pkey),
+                                        tok)
         && EVP_PKEY_eq(ctx->pkey, X509_get0_pubkey(oldcert)) == 1
         && p11cmp_p11_pkey_get_id(ctx->pkey, &kid, &kidlen, NULL)
         && (kidlen != newidlen || memcmp(kid, newid, kidlen) != 0)) {

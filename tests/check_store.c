@@ -19,7 +19,7 @@
 
 static const char *const labels[] = {
     "st-ir", "st-abort", "st-off", "st-kur", "st-keep", "st-rr", "st-sw",
-    NULL
+    "st-nocert", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -270,6 +270,35 @@ START_TEST(kur_keep_old_relabels)
 }
 END_TEST
 
+START_TEST(kur_old_key_without_cert_on_token)
+{
+    EVP_PKEY *key = gen_key("st-nocert", "nc"), *oldkey;
+    P11CMP_CTX *ctx = enrolled_ctx(key, "nc", 30);
+    X509 *old;
+
+    /* the first pair is kept, its certificate is not stored */
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_STORE_RESULTS, 0));
+    ck_assert_int_eq(p11cmp_store_commit(ctx, P11CMP_IR), 1);
+    old = P11CMP_CTX_get0_newCert(ctx);
+    X509_up_ref(old);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(listed("st-nocert", "nc"), 2);
+    /* KUR: the old key (loaded again, another handle) is found by the
+     * client key and retired */
+    oldkey = p11cmp_p11_key_load(URI("st-nocert", ";object=nc"), NULL);
+    ck_assert_ptr_nonnull(oldkey);
+    ctx = kur_ctx("st-nocert", oldkey, old);
+    ck_assert_int_eq(P11CMP_CTX_get_option(ctx, P11CMP_OPT_STORE_RESULTS),
+                     1);
+    ck_assert_int_eq(p11cmp_store_commit(ctx, P11CMP_KUR), 1);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(listed("st-nocert", "nc"), 0);
+    ck_assert_int_eq(listed("st-nocert", "rot"), 3);
+    EVP_PKEY_free(oldkey);
+    X509_free(old);
+}
+END_TEST
+
 START_TEST(rr_removes_revoked)
 {
     EVP_PKEY *oldkey;
@@ -343,6 +372,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, kur_retires_old_pair);
     tcase_add_test(tc, kur_keep_old_relabels);
+    tcase_add_test(tc, kur_old_key_without_cert_on_token);
     tcase_add_test(tc, rr_removes_revoked);
     tcase_add_test(tc, software_key_nothing_stored);
     suite_add_tcase(s, tc);
