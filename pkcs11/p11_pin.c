@@ -46,18 +46,29 @@ void p11cmp_p11_pin_free(char *pin)
         OPENSSL_clear_free(pin, strlen(pin));
 }
 
+/*
+ * The string in buf up to its first line end as a new string, or NULL;
+ * wipes buf (size bytes) either way.
+ */
+static char *take_line(char *buf, size_t size)
+{
+    char *res;
+
+    buf[strcspn(buf, "\r\n")] = '\0';
+    res = OPENSSL_strdup(buf);
+    OPENSSL_cleanse(buf, size);
+    return res;
+}
+
 /* First line of f, without its line end; new string or NULL. */
 static char *read_line(FILE *f)
 {
     char buf[PIN_MAX];
-    char *res = NULL;
 
-    if (f != NULL && fgets(buf, sizeof(buf), f) != NULL) {
-        buf[strcspn(buf, "\r\n")] = '\0';
-        res = OPENSSL_strdup(buf);
-    }
+    if (f != NULL && fgets(buf, sizeof(buf), f) != NULL)
+        return take_line(buf, sizeof(buf));
     OPENSSL_cleanse(buf, sizeof(buf));
-    return res;
+    return NULL;
 }
 
 static char *read_file(const char *path)
@@ -83,10 +94,7 @@ static char *read_fd(const char *num)
     if (n < 0)
         return NULL;
     buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    end = OPENSSL_strdup(buf);
-    OPENSSL_cleanse(buf, sizeof(buf));
-    return end;
+    return take_line(buf, sizeof(buf));
 }
 
 static char *read_command(const char *cmd)

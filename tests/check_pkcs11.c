@@ -146,6 +146,7 @@ START_TEST(pin_sources)
     char path[512], src[600], *pin;
     FILE *f;
     P11CMP_P11_URI *u;
+    int fds[2];
 
     snprintf(path, sizeof(path), "%s/pinfile", p11_fixture_dir());
     f = fopen(path, "w");
@@ -164,6 +165,14 @@ START_TEST(pin_sources)
     p11cmp_p11_pin_free(pin);
     pin = p11cmp_p11_pin_read("|echo 6666");
     ck_assert_str_eq(pin, "6666");
+    p11cmp_p11_pin_free(pin);
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(write(fds[1], "9999\r\nrest", 10), 10);
+    close(fds[1]);
+    snprintf(src, sizeof(src), "fd:%d", fds[0]);
+    pin = p11cmp_p11_pin_read(src);
+    close(fds[0]);
+    ck_assert_str_eq(pin, "9999");
     p11cmp_p11_pin_free(pin);
     ck_assert_ptr_null(p11cmp_p11_pin_read("file:/nonexistent/pin"));
     ck_assert(err_is(P11CMP_R_PIN_UNAVAILABLE, "file source"));
