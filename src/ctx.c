@@ -181,6 +181,9 @@ P11CMP_CTX *P11CMP_CTX_new(OSSL_LIB_CTX *libctx, const char *propq)
     return NULL;
 }
 
+/* frees the field with free_fn and leaves it NULL */
+#define DROP(free_fn, field) ((free_fn)(field), (field) = NULL)
+
 /* Drops the results and the transaction state; keeps the configuration. */
 static void clear_transaction(P11CMP_CTX *ctx)
 {
@@ -188,26 +191,16 @@ static void clear_transaction(P11CMP_CTX *ctx)
     ctx->end_time = 0;
     ctx->status = P11CMP_PKISTATUS_unspecified;
     ctx->failInfoCode = -1;
-    freetext_free(ctx->statusString);
-    ctx->statusString = NULL;
-    X509_free(ctx->newCert);
-    ctx->newCert = NULL;
-    certs_free(ctx->newChain);
-    ctx->newChain = NULL;
-    certs_free(ctx->caPubs);
-    ctx->caPubs = NULL;
-    certs_free(ctx->extraCertsIn);
-    ctx->extraCertsIn = NULL;
-    X509_free(ctx->validatedSrvCert);
-    ctx->validatedSrvCert = NULL;
-    ASN1_OCTET_STRING_free(ctx->transactionID);
-    ctx->transactionID = NULL;
-    ASN1_OCTET_STRING_free(ctx->senderNonce);
-    ctx->senderNonce = NULL;
-    ASN1_OCTET_STRING_free(ctx->recipNonce);
-    ctx->recipNonce = NULL;
-    itavs_free(ctx->genm_ITAVs);
-    ctx->genm_ITAVs = NULL;
+    DROP(freetext_free, ctx->statusString);
+    DROP(X509_free, ctx->newCert);
+    DROP(certs_free, ctx->newChain);
+    DROP(certs_free, ctx->caPubs);
+    DROP(certs_free, ctx->extraCertsIn);
+    DROP(X509_free, ctx->validatedSrvCert);
+    DROP(ASN1_OCTET_STRING_free, ctx->transactionID);
+    DROP(ASN1_OCTET_STRING_free, ctx->senderNonce);
+    DROP(ASN1_OCTET_STRING_free, ctx->recipNonce);
+    DROP(itavs_free, ctx->genm_ITAVs);
 }
 
 /*
