@@ -291,25 +291,25 @@ void P11CMP_ITAV_set0(P11CMP_ITAV *itav, ASN1_OBJECT *type, ASN1_TYPE *value)
     itav->infoValue = value;
 }
 
-/* The infoType of itav, borrowed; NULL if itav is NULL. */
-ASN1_OBJECT *P11CMP_ITAV_get0_type(const P11CMP_ITAV *itav)
-{
-    if (itav == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
+/*
+ * Defines TYPE *name(const STYPE *obj) returning obj->field, borrowed;
+ * NULL with P11CMP_R_NULL_ARGUMENT if obj is NULL.
+ */
+#define GET0(name, STYPE, TYPE, field)                 \
+    TYPE *name(const STYPE *obj)                       \
+    {                                                  \
+        if (obj == NULL) {                             \
+            p11cmp_raise(P11CMP_R_NULL_ARGUMENT);      \
+            return NULL;                               \
+        }                                              \
+        return obj->field;                             \
     }
-    return itav->infoType;
-}
+
+/* The infoType of itav, borrowed; NULL if itav is NULL. */
+GET0(P11CMP_ITAV_get0_type, P11CMP_ITAV, ASN1_OBJECT, infoType)
 
 /* The infoValue of itav, borrowed; NULL if absent or itav is NULL. */
-ASN1_TYPE *P11CMP_ITAV_get0_value(const P11CMP_ITAV *itav)
-{
-    if (itav == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
-    return itav->infoValue;
-}
+GET0(P11CMP_ITAV_get0_value, P11CMP_ITAV, ASN1_TYPE, infoValue)
 
 /*
  * Appends itav to *itav_sk_p, creating the stack if *itav_sk_p is NULL.
@@ -342,22 +342,9 @@ int P11CMP_ITAV_push0_stack_item(STACK_OF(P11CMP_ITAV) **itav_sk_p,
 }
 
 /* The transactionID of hdr, borrowed; NULL if absent or hdr is NULL. */
-ASN1_OCTET_STRING *P11CMP_HDR_get0_transactionID(const P11CMP_PKIHEADER
-                                                 *hdr)
-{
-    if (hdr == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
-    return hdr->transactionID;
-}
+GET0(P11CMP_HDR_get0_transactionID, P11CMP_PKIHEADER, ASN1_OCTET_STRING,
+     transactionID)
 
 /* The recipNonce of hdr, borrowed; NULL if absent or hdr is NULL. */
-ASN1_OCTET_STRING *P11CMP_HDR_get0_recipNonce(const P11CMP_PKIHEADER *hdr)
-{
-    if (hdr == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
-    return hdr->recipNonce;
-}
+GET0(P11CMP_HDR_get0_recipNonce, P11CMP_PKIHEADER, ASN1_OCTET_STRING,
+     recipNonce)
