@@ -17,16 +17,7 @@
 
 #include "local.h"
 #include "check_main.h"
-
-/* The p11cmp reason of the newest error, -1 if none or foreign. */
-static int last_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    if (e == 0 || ERR_GET_LIB(e) != P11CMP_ERR_get_lib())
-        return -1;
-    return ERR_GET_REASON(e);
-}
+#include "last_reason.h"
 
 #define ASSERT_REASON(r)                        \
     do {                                        \

@@ -27,6 +27,7 @@
 #include "local.h"
 #include "http_servers.h"
 #include "check_main.h"
+#include "last_reason.h"
 
 #define REF "testref"
 #define SECRET "test-secret-0815"
@@ -51,16 +52,6 @@ static double slowness(void)
     const char *preload = getenv("LD_PRELOAD");
 
     return preload != NULL && strstr(preload, "vgpreload") != NULL ? 10 : 1;
-}
-
-/* The p11cmp reason of the newest error, -1 if none or foreign. */
-static int last_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    if (e == 0 || ERR_GET_LIB(e) != P11CMP_ERR_get_lib())
-        return -1;
-    return ERR_GET_REASON(e);
 }
 
 /* The data text of the newest error, "" if none. */

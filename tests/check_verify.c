@@ -13,21 +13,12 @@
 
 #include "verify_peer.h"
 #include "check_main.h"
+#include "last_reason.h"
 
 #define IP_MASK P11CMP_BODY_MASK(P11CMP_PKIBODY_IP)
 
 static struct vp_pki pki;
 static struct vp_session s_pbm, s_sig, s_fail;
-
-/* the reason of the last error if it is p11cmp's, else -1 */
-static int last_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    if (e == 0 || ERR_GET_LIB(e) != P11CMP_ERR_get_lib())
-        return -1;
-    return ERR_GET_REASON(e);
-}
 
 /* rc must be a failure with reason on top of the error stack */
 #define assert_fail(rc, reason)                 \
