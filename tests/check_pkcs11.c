@@ -20,7 +20,6 @@
 
 #include "p11_local.h"
 #include "p11_fixture.h"
-#include "check_main.h"
 
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
@@ -683,12 +682,7 @@ int main(void)
 {
     Suite *s = suite_create("pkcs11");
     TCase *tc = tcase_create("core");
-    int failed;
 
-    if (!p11_fixture_setup(labels)) {
-        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
-        return 99;
-    }
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, uri_parse_errors);
     tcase_add_test(tc, uri_module_name);
@@ -709,8 +703,5 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     suite_add_tcase(s, tc);
-    failed = check_run(s, CK_NORMAL);
-    P11CMP_PKCS11_cleanup();
-    p11_fixture_teardown();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return p11_fixture_main(labels, s);
 }

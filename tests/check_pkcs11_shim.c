@@ -17,7 +17,6 @@
 
 #include "p11_local.h"
 #include "p11_fixture.h"
-#include "check_main.h"
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      NULL};
@@ -284,19 +283,11 @@ int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
     TCase *tc = tcase_create("core");
-    int failed;
 
-    if (!p11_fixture_setup(labels)) {
-        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
-        return 99;
-    }
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, enroll_fails_cleanly_at_every_call);
     tcase_add_test(tc, store_fails_cleanly_at_every_call);
     tcase_add_test(tc, session_recovery);
     suite_add_tcase(s, tc);
-    failed = check_run(s, CK_NORMAL);
-    P11CMP_PKCS11_cleanup();
-    p11_fixture_teardown();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return p11_fixture_main(labels, s);
 }

@@ -11,6 +11,7 @@
 #include <p11cmp/p11cmp.h>
 
 #include "p11_fixture.h"
+#include "check_main.h"
 
 static char dir[256];
 static char shim[1024];
@@ -160,4 +161,18 @@ int p11_fixture_has_error(int reason, const char *text)
             found = 1;
     }
     return found;
+}
+
+int p11_fixture_main(const char *const *labels, Suite *s)
+{
+    int failed;
+
+    if (!p11_fixture_setup(labels)) {
+        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
+        return 99;
+    }
+    failed = check_run(s, CK_NORMAL);
+    P11CMP_PKCS11_cleanup();
+    p11_fixture_teardown();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

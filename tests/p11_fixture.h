@@ -8,6 +8,8 @@
 #ifndef P11_FIXTURE_H
 #define P11_FIXTURE_H
 
+#include <check.h>
+
 #define P11_FIXTURE_PIN "1234"
 #define P11_FIXTURE_SO_PIN "12345678"
 
@@ -23,6 +25,13 @@ const char *p11_fixture_shim(void);
 int p11_fixture_setup(const char *const *labels);
 /* Removes the directory again. */
 void p11_fixture_teardown(void);
+/*
+ * The main() of a token test program: sets up the tokens of labels, runs
+ * the tests of s (which it takes over), cleans up the PKCS#11 layer and
+ * removes the tokens. Exit status: EXIT_SUCCESS if every test passed,
+ * EXIT_FAILURE if not, 99 (hard error) if the tokens cannot be set up.
+ */
+int p11_fixture_main(const char *const *labels, Suite *s);
 /* The temporary directory (for PIN files and such). */
 const char *p11_fixture_dir(void);
 /*
