@@ -535,7 +535,7 @@ void P11CMP_CTX_print_errors(const P11CMP_CTX *ctx)
     int FUNC(P11CMP_CTX *ctx, const ASN1_OCTET_STRING *val)     \
     {                                                           \
         CHECK_CTX(0);                                           \
-        return octets_set1(&ctx->FIELD, val);                   \
+        return p11cmp_octets_set1(&ctx->FIELD, val);            \
     }
 
 /* Appends itav to the stack, creating it; the stack takes itav. */
@@ -543,50 +543,12 @@ void P11CMP_CTX_print_errors(const P11CMP_CTX *ctx)
     int FUNC(P11CMP_CTX *ctx, P11CMP_ITAV *itav)                \
     {                                                           \
         CHECK_CTX(0);                                           \
-        return itav_push0(&ctx->FIELD, itav);                   \
+        return P11CMP_ITAV_push0_stack_item(&ctx->FIELD, itav); \
     }
 
 /* helpers of the generated functions */
 #define str_dup(s) OPENSSL_strdup(s)
 #define str_free(s) OPENSSL_free(s)
-
-static int octets_set1(ASN1_OCTET_STRING **field,
-                       const ASN1_OCTET_STRING *val)
-{
-    ASN1_OCTET_STRING *copy = NULL;
-
-    if (val != NULL && (copy = ASN1_OCTET_STRING_dup(val)) == NULL) {
-        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
-        return 0;
-    }
-    ASN1_OCTET_STRING_free(*field);
-    *field = copy;
-    return 1;
-}
-
-static int itav_push0(STACK_OF(P11CMP_ITAV) **itavs, P11CMP_ITAV *itav)
-{
-    int created = 0;
-
-    if (itav == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
-    if (*itavs == NULL) {
-        if ((*itavs = sk_P11CMP_ITAV_new_null()) == NULL)
-            goto oom;
-        created = 1;
-    }
-    if (sk_P11CMP_ITAV_push(*itavs, itav) > 0)
-        return 1;
-    if (created) {
-        sk_P11CMP_ITAV_free(*itavs);
-        *itavs = NULL;
-    }
- oom:
-    p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
-    return 0;
-}
 
 /* Rejects a cert whose extensions libcrypto cannot parse. */
 static int cert_usable(X509 *cert)

@@ -101,7 +101,7 @@ int p11cmp_hdr_set1_recipient(P11CMP_PKIHEADER *hdr, const X509_NAME *nm)
 }
 
 /* Replaces *field by a copy of src (NULL clears). 1 or 0. */
-static int octets_set1(ASN1_OCTET_STRING **field,
+int p11cmp_octets_set1(ASN1_OCTET_STRING **field,
                        const ASN1_OCTET_STRING *src)
 {
     ASN1_OCTET_STRING *copy = NULL;
@@ -122,7 +122,7 @@ int p11cmp_hdr_set1_senderKID(P11CMP_PKIHEADER *hdr,
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return 0;
     }
-    return octets_set1(&hdr->senderKID, kid);
+    return p11cmp_octets_set1(&hdr->senderKID, kid);
 }
 
 int p11cmp_hdr_update_messageTime(P11CMP_PKIHEADER *hdr)
@@ -250,12 +250,12 @@ static int set_ids_and_nonces(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
         ASN1_OCTET_STRING_free(tid);
         p11cmp_log_debug(ctx, "starting a new transaction");
     }
-    if (!octets_set1(&hdr->transactionID, ctx->transactionID)
+    if (!p11cmp_octets_set1(&hdr->transactionID, ctx->transactionID)
         || !p11cmp_set_random_octets(&hdr->senderNonce, ctx->libctx,
                                      P11CMP_NONCE_LEN)
         || !P11CMP_CTX_set1_senderNonce(ctx, hdr->senderNonce))
         return 0;
-    return octets_set1(&hdr->recipNonce, ctx->recipNonce);
+    return p11cmp_octets_set1(&hdr->recipNonce, ctx->recipNonce);
 }
 
 int p11cmp_hdr_init(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)

@@ -731,6 +731,12 @@ int p11cmp_hdr_has_implicitConfirm(const P11CMP_PKIHEADER *hdr);
  */
 int p11cmp_set_random_octets(ASN1_OCTET_STRING **field,
                              OSSL_LIB_CTX *libctx, int len);
+/*
+ * Replaces *field by a copy of src (NULL clears it). 1, or 0 with
+ * P11CMP_R_MALLOC_FAILURE (*field unchanged).
+ */
+int p11cmp_octets_set1(ASN1_OCTET_STRING **field,
+                       const ASN1_OCTET_STRING *src);
 
 /* from msg.c */
 /* the certReqId p11cmp uses for its single request of IR/CR/KUR (0) */
