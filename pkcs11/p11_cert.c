@@ -32,27 +32,15 @@ X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
 
 X509 *p11cmp_p11_cert_find(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri)
 {
-    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
-    CK_ULONG n = 0;
-    CK_ULONG cls = p11cmp_p11_uri_class(uri);
+    static const struct p11cmp_p11_kind kind = {
+        CKO_CERTIFICATE, "cert", "certificates", P11CMP_R_CERT_NOT_FOUND,
+        P11CMP_R_AMBIGUOUS_CERT
+    };
+    CK_OBJECT_HANDLE obj;
 
-    if (cls != (CK_ULONG)-1 && cls != CKO_CERTIFICATE) {
-        p11cmp_raise_data(P11CMP_R_CERT_NOT_FOUND,
-                          "type= must be cert; uri=%s",
-                          p11cmp_p11_uri_text(uri));
+    if (!p11cmp_p11_find_one(tok, uri, &kind, &obj))
         return NULL;
-    }
-    if (!p11cmp_p11_find_uri(tok, uri, CKO_CERTIFICATE, objs,
-                             P11CMP_P11_MAX_OBJECTS, &n))
-        return NULL;
-    if (n != 1) {
-        p11cmp_raise_data(n == 0 ? P11CMP_R_CERT_NOT_FOUND
-                          : P11CMP_R_AMBIGUOUS_CERT,
-                          "%lu certificates match uri=%s",
-                          (unsigned long)n, p11cmp_p11_uri_text(uri));
-        return NULL;
-    }
-    return p11cmp_p11_cert_read(tok, objs[0]);
+    return p11cmp_p11_cert_read(tok, obj);
 }
 
 X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source)

@@ -10,27 +10,15 @@
 EVP_PKEY *p11cmp_p11_key_find(P11CMP_P11_TOKEN *tok,
                               const P11CMP_P11_URI *uri)
 {
-    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
-    CK_ULONG n = 0;
-    CK_ULONG cls = p11cmp_p11_uri_class(uri);
+    static const struct p11cmp_p11_kind kind = {
+        CKO_PRIVATE_KEY, "private", "private keys", P11CMP_R_KEY_NOT_FOUND,
+        P11CMP_R_AMBIGUOUS_KEY
+    };
+    CK_OBJECT_HANDLE obj;
 
-    if (cls != (CK_ULONG)-1 && cls != CKO_PRIVATE_KEY) {
-        p11cmp_raise_data(P11CMP_R_KEY_NOT_FOUND,
-                          "type= must be private; uri=%s",
-                          p11cmp_p11_uri_text(uri));
+    if (!p11cmp_p11_find_one(tok, uri, &kind, &obj))
         return NULL;
-    }
-    if (!p11cmp_p11_find_uri(tok, uri, CKO_PRIVATE_KEY, objs,
-                             P11CMP_P11_MAX_OBJECTS, &n))
-        return NULL;
-    if (n != 1) {
-        p11cmp_raise_data(n == 0 ? P11CMP_R_KEY_NOT_FOUND
-                          : P11CMP_R_AMBIGUOUS_KEY,
-                          "%lu private keys match uri=%s",
-                          (unsigned long)n, p11cmp_p11_uri_text(uri));
-        return NULL;
-    }
-    return p11cmp_p11_pkey_new(tok, objs[0]);
+    return p11cmp_p11_pkey_new(tok, obj);
 }
 
 EVP_PKEY *p11cmp_p11_key_load(const char *uri, const char *pin_source)

@@ -245,6 +245,21 @@ int p11cmp_p11_find(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 int p11cmp_p11_find_uri(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
                         CK_ULONG cls, CK_OBJECT_HANDLE *out, CK_ULONG max,
                         CK_ULONG *count);
+/* an object class as the single-object lookups name it in errors */
+struct p11cmp_p11_kind {
+    CK_ULONG cls;
+    const char *type;   /* its type= word in a URI */
+    const char *what;   /* plural, e.g. "private keys" */
+    int not_found, ambiguous;   /* the reasons raised */
+};
+/*
+ * The one object of kind that uri names on tok, into *obj. 1, or 0
+ * with kind->not_found (uri's type= is another class, or no match) or
+ * kind->ambiguous (several match).
+ */
+int p11cmp_p11_find_one(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
+                        const struct p11cmp_p11_kind *kind,
+                        CK_OBJECT_HANDLE *obj);
 /* Reads one attribute into a new buffer *val (NUL-terminated extra). */
 int p11cmp_p11_get_attr(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
                         CK_ATTRIBUTE_TYPE type, unsigned char **val,

@@ -69,6 +69,32 @@ int p11cmp_p11_find_uri(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
     return p11cmp_p11_find(tok, tmpl, n, out, max, count);
 }
 
+int p11cmp_p11_find_one(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
+                        const struct p11cmp_p11_kind *kind,
+                        CK_OBJECT_HANDLE *obj)
+{
+    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
+    CK_ULONG n = 0;
+    CK_ULONG cls = p11cmp_p11_uri_class(uri);
+
+    if (cls != (CK_ULONG)-1 && cls != kind->cls) {
+        p11cmp_raise_data(kind->not_found, "type= must be %s; uri=%s",
+                          kind->type, p11cmp_p11_uri_text(uri));
+        return 0;
+    }
+    if (!p11cmp_p11_find_uri(tok, uri, kind->cls, objs,
+                             P11CMP_P11_MAX_OBJECTS, &n))
+        return 0;
+    if (n != 1) {
+        p11cmp_raise_data(n == 0 ? kind->not_found : kind->ambiguous,
+                          "%lu %s match uri=%s", (unsigned long)n,
+                          kind->what, p11cmp_p11_uri_text(uri));
+        return 0;
+    }
+    *obj = objs[0];
+    return 1;
+}
+
 static CK_RV get_attr_once(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
                            CK_ATTRIBUTE *a)
 {

@@ -216,6 +216,12 @@ START_TEST(lookup_errors)
     ck_assert_ptr_null(P11CMP_PKCS11_load_cert(URI("t-errors", ";object=a"),
                                                NULL));
     ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "object=a"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(
+                           URI("t-errors", ";object=a;type=cert"), NULL));
+    ck_assert(err_is(P11CMP_R_KEY_NOT_FOUND, "type= must be private"));
+    ck_assert_ptr_null(P11CMP_PKCS11_load_cert(
+                           URI("t-errors", ";object=a;type=private"), NULL));
+    ck_assert(err_is(P11CMP_R_CERT_NOT_FOUND, "type= must be cert"));
     k1 = P11CMP_PKCS11_generate_key(URI("t-errors", ""), "EC:P-256", "dup",
                                     NULL, 0);
     k2 = P11CMP_PKCS11_generate_key(URI("t-errors", ""), "EC:P-256", "dup",
