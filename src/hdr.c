@@ -3,7 +3,9 @@
  * pvno, sender and recipient names, messageTime, senderKID, the
  * transactionID kept across a transaction, fresh senderNonces, the
  * recipNonce echoing the server, and the generalInfo ITAVs including
- * implicitConfirm.
+ * implicitConfirm; and P11CMP_MSG_update_transactionID/_recipNonce, which
+ * fit a message made earlier (e.g. read from a file) into the current
+ * transaction and protect it again.
  */
 #include <string.h>
 #include <time.h>
@@ -235,8 +237,8 @@ static const X509_NAME *recipient_name(const P11CMP_CTX *ctx)
     return NULL;
 }
 
-/* transactionID (kept in ctx) and a fresh senderNonce (copied to ctx) */
-static int set_ids_and_nonces(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
+/* transactionID of hdr := the one kept in ctx, created there first */
+static int set_transactionID(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
 {
     ASN1_OCTET_STRING *tid = NULL;
 
@@ -250,7 +252,13 @@ static int set_ids_and_nonces(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
         ASN1_OCTET_STRING_free(tid);
         p11cmp_log_debug(ctx, "starting a new transaction");
     }
-    if (!p11cmp_octets_set1(&hdr->transactionID, ctx->transactionID)
+    return p11cmp_octets_set1(&hdr->transactionID, ctx->transactionID);
+}
+
+/* transactionID (kept in ctx) and a fresh senderNonce (copied to ctx) */
+static int set_ids_and_nonces(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
+{
+    if (!set_transactionID(ctx, hdr)
         || !p11cmp_set_random_octets(&hdr->senderNonce, ctx->libctx,
                                      P11CMP_NONCE_LEN)
         || !P11CMP_CTX_set1_senderNonce(ctx, hdr->senderNonce))
@@ -277,4 +285,39 @@ int p11cmp_hdr_init(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
                 sk_P11CMP_ITAV_value(ctx->geninfo_ITAVs, i)))
             return 0;
     return 1;
+}
+
+/*
+ * After a header field of msg changed: a protected msg gets protection
+ * anew from ctx's credentials (p11cmp_msg_protect()); an unprotected one
+ * stays so and only drops the bytes it was received as.
+ */
+static int reprotect(P11CMP_CTX *ctx, P11CMP_MSG *msg)
+{
+    if (msg->header->protectionAlg == NULL) {
+        p11cmp_MSG_forget_received(msg);
+        return 1;
+    }
+    return p11cmp_msg_protect(ctx, msg);
+}
+
+int P11CMP_MSG_update_transactionID(P11CMP_CTX *ctx, P11CMP_MSG *msg)
+{
+    if (ctx == NULL || msg == NULL || msg->header == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    return set_transactionID(ctx, msg->header) && reprotect(ctx, msg);
+}
+
+int P11CMP_MSG_update_recipNonce(P11CMP_CTX *ctx, P11CMP_MSG *msg)
+{
+    if (ctx == NULL || msg == NULL || msg->header == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if (ctx->recipNonce == NULL) /* no response yet: nothing to echo */
+        return 1;
+    return p11cmp_octets_set1(&msg->header->recipNonce, ctx->recipNonce)
+        && reprotect(ctx, msg);
 }

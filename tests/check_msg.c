@@ -972,6 +972,105 @@ START_TEST(msg_create_bodies)
 }
 END_TEST
 
+/* a message p11cmp sent earlier in another transaction, as read back */
+static P11CMP_MSG *old_request(P11CMP_CTX *other)
+{
+    P11CMP_MSG *msg = p11cmp_genm_new(other), *rcvd;
+
+    ck_assert_ptr_nonnull(msg);
+    rcvd = fx_received(msg);
+    P11CMP_MSG_free(msg);
+    P11CMP_CTX_free(other);
+    return rcvd;
+}
+
+START_TEST(update_transactionID)
+{
+    P11CMP_CTX *ctx = fx_ctx_pbm(), *bare = P11CMP_CTX_new(NULL, NULL);
+    P11CMP_MSG *msg = old_request(fx_ctx_pbm());
+    ASN1_OCTET_STRING *old = ASN1_OCTET_STRING_dup(
+        msg->header->transactionID);
+
+    ck_assert_int_eq(P11CMP_MSG_update_transactionID(NULL, msg), 0);
+    ASSERT_REASON(P11CMP_R_NULL_ARGUMENT);
+    ck_assert_int_eq(P11CMP_MSG_update_transactionID(ctx, NULL), 0);
+    ASSERT_REASON(P11CMP_R_NULL_ARGUMENT);
+    /* ctx has no transaction yet: one is started, the PBM is made anew */
+    ck_assert(P11CMP_MSG_update_transactionID(ctx, msg));
+    ck_assert_int_eq(ASN1_STRING_length(ctx->transactionID), 16);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(msg->header->transactionID,
+                                           ctx->transactionID), 0);
+    ck_assert_int_ne(ASN1_OCTET_STRING_cmp(msg->header->transactionID, old),
+                     0);
+    ck_assert(fx_ossl_validates(fx_ossl_pbm(FX_SECRET), msg));
+    ck_assert(!fx_ossl_validates(fx_ossl_pbm("another secret"), msg));
+    P11CMP_MSG_free(msg);
+    /* signature protection, by the key of the ctx doing the update */
+    P11CMP_CTX_free(ctx);
+    ctx = fx_ctx_sig(FX_P384);
+    msg = old_request(fx_ctx_sig(FX_P256));
+    ck_assert(P11CMP_MSG_update_transactionID(ctx, msg));
+    ck_assert(fx_ossl_validates(fx_ossl_srvcert(fx.cert[FX_P384]), msg));
+    ck_assert(!fx_ossl_validates(fx_ossl_srvcert(fx.cert[FX_P256]), msg));
+    /* a protected message cannot be updated without credentials */
+    ck_assert_int_eq(P11CMP_MSG_update_transactionID(bare, msg), 0);
+    ASSERT_REASON(P11CMP_R_MISSING_KEY);
+    P11CMP_MSG_free(msg);
+    /* an unprotected one stays unprotected */
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_UNPROTECTED_SEND, 1));
+    msg = old_request(fx_ctx_pbm());
+    ASN1_BIT_STRING_free(msg->protection);
+    msg->protection = NULL;
+    X509_ALGOR_free(msg->header->protectionAlg);
+    msg->header->protectionAlg = NULL;
+    ck_assert(P11CMP_MSG_update_transactionID(bare, msg));
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(msg->header->transactionID,
+                                           bare->transactionID), 0);
+    ck_assert_ptr_null(msg->protection);
+    OSSL_CMP_MSG_free(fx_to_ossl(msg));
+    ASN1_OCTET_STRING_free(old);
+    P11CMP_MSG_free(msg);
+    P11CMP_CTX_free(bare);
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
+START_TEST(update_recipNonce)
+{
+    P11CMP_CTX *ctx = fx_ctx_pbm();
+    P11CMP_MSG *msg = old_request(fx_ctx_pbm());
+    ASN1_OCTET_STRING *nonce = ASN1_OCTET_STRING_new();
+    unsigned char *before = NULL, *after = NULL;
+    OSSL_CMP_MSG *om;
+    int len;
+
+    ck_assert_int_eq(P11CMP_MSG_update_recipNonce(ctx, NULL), 0);
+    ASSERT_REASON(P11CMP_R_NULL_ARGUMENT);
+    /* no response yet in ctx: the message stays as it is */
+    len = i2d_P11CMP_MSG(msg, &before);
+    ck_assert(P11CMP_MSG_update_recipNonce(ctx, msg));
+    ck_assert_int_eq(i2d_P11CMP_MSG(msg, &after), len);
+    ck_assert_mem_eq(before, after, (size_t)len);
+    ck_assert_ptr_null(msg->header->recipNonce);
+    /* after a response: its senderNonce is echoed, the PBM made anew */
+    ck_assert(ASN1_OCTET_STRING_set(nonce, (unsigned char *)"server-nonce-16b",
+                                    16));
+    ck_assert(p11cmp_ctx_set1_recipNonce(ctx, nonce));
+    ck_assert(P11CMP_MSG_update_recipNonce(ctx, msg));
+    om = fx_to_ossl(msg);
+    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(
+        OSSL_CMP_HDR_get0_recipNonce(OSSL_CMP_MSG_get0_header(om)), nonce),
+        0);
+    ck_assert(fx_ossl_validates(fx_ossl_pbm(FX_SECRET), msg));
+    OSSL_CMP_MSG_free(om);
+    OPENSSL_free(before);
+    OPENSSL_free(after);
+    ASN1_OCTET_STRING_free(nonce);
+    P11CMP_MSG_free(msg);
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -1000,6 +1099,8 @@ static Suite *msg_suite(void)
     tcase_add_test(hdr, header_generalinfo);
     tcase_add_test(hdr, header_recipient_order);
     tcase_add_test(hdr, header_sender_order);
+    tcase_add_test(hdr, update_transactionID);
+    tcase_add_test(hdr, update_recipNonce);
     suite_add_tcase(s, hdr);
     return s;
 }

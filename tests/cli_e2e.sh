@@ -6,24 +6,9 @@
 # progress lines; -no_store; a failed enrollment leaves the token as it
 # was; and every documented exit code (0..6).
 . "$top_srcdir/tests/fixture.sh"
-P11CMP=$top_builddir/p11cmp
+. "$top_srcdir/tests/cli_helpers.sh"
 M=$SOFTHSM2_MODULE
-n=0
 
-expect() {
-    want=$1
-    shift
-    set +e
-    "$@" > "$WORK/out" 2> "$WORK/err"
-    got=$?
-    set -e
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
-$(cat "$WORK/out" "$WORK/err")"
-    n=$((n + 1))
-}
-has() {
-    grep -q -- "$2" "$WORK/$1" || fail "$1 lacks '$2': $(cat "$WORK/$1")"
-}
 objects() {
     pkcs11-tool --module "$M" --token-label clie2e --login --pin "$PIN" \
         --list-objects 2>/dev/null
@@ -49,7 +34,7 @@ SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
 PBM="-ref e2e -secret pass:e2e-secret"
 
 # IR with PBM, key pair generated on the token, certificate stored
-expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$TOK;object=host;type=private$Q" \
+expect 0 -cmd ir $SRV $PBM -newkey "$TOK;object=host;type=private$Q" \
     -newkeygen EC:P-256 -subject /CN=host.example -days 30 \
     -certout "$WORK/host.pem" -cacertsout "$WORK/capubs.pem" -verbosity 6
 has out '^enrolled: subject=/CN=host.example serial='
@@ -72,7 +57,7 @@ SIG="-key $KEY -cert $CERT -trusted $WORK/ca.pem"
 # CR protected by the token key's signature, for a key in a file
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/file.key" 2>/dev/null
-expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
+expect 0 -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
     -subject /CN=cr.example -certout "$WORK/cr.pem" -certform DER
 [ "$(openssl x509 -inform DER -in "$WORK/cr.pem" -noout -pubkey)" \
     = "$(openssl pkey -in "$WORK/file.key" -pubout)" ] \
@@ -80,27 +65,27 @@ expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
 
 # -srvcert pins the CA's signing cert in place of -trusted; another fails
 SIGK="-key $KEY -cert $CERT"
-expect 0 "$P11CMP" -cmd genm $SRV $SIGK -srvcert "$WORK/ca.pem"
-expect 5 "$P11CMP" -cmd genm $SRV $SIGK -srvcert "$WORK/host.pem"
+expect 0 -cmd genm $SRV $SIGK -srvcert "$WORK/ca.pem"
+expect 5 -cmd genm $SRV $SIGK -srvcert "$WORK/host.pem"
 # -out_trusted: the new cert chains to the CA
-expect 0 "$P11CMP" -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
+expect 0 -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
     -subject /CN=checked.example -out_trusted "$WORK/ca.pem"
 
 # P10CR with a CSR, signature protection
 openssl req -new -key "$WORK/file.key" -subj /CN=p10.example \
     -out "$WORK/p10.csr" 2>/dev/null
-expect 0 "$P11CMP" -cmd p10cr $SRV $SIG -csr "$WORK/p10.csr" \
+expect 0 -cmd p10cr $SRV $SIG -csr "$WORK/p10.csr" \
     -certout "$WORK/p10.pem"
 [ "$(openssl x509 -in "$WORK/p10.pem" -noout -subject -nameopt compat)" \
     = "subject=/CN=p10.example" ] || fail "P10CR subject"
 
 # GENM with PBM
-expect 0 "$P11CMP" -cmd genm $SRV $PBM -infotype signKeyPairTypes
+expect 0 -cmd genm $SRV $PBM -infotype signKeyPairTypes
 has out '^genp: '
 
 # -renew_within: not due (valid 30 days > 10) - no request at all
 before=$(requests)
-expect 0 "$P11CMP" -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
+expect 0 -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
     -renew_within 10 -post_hook "touch $WORK/hook-ran"
 has out '^not due: subject=/CN=host.example'
 [ "$(requests)" -eq "$before" ] || fail "-renew_within 10 sent a request"
@@ -113,7 +98,7 @@ cat > "$WORK/hook.sh" <<'HOOK'
 env | grep '^P11CMP_' | sort > "$HOOK_OUT"
 HOOK
 export HOOK_OUT=$WORK/hook.env
-expect 0 "$P11CMP" -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
+expect 0 -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
     -renew_within 60 -certout "$WORK/host2.pem" \
     -post_hook "sh $WORK/hook.sh" -verbosity 6
 has out '^enrolled: subject=/CN=host.example'
@@ -136,7 +121,7 @@ pkcs11-tool --module "$M" --token-label clie2e --read-object --type cert \
     | cut -d= -f2)" = "$new_serial" ] || fail "KUR: token holds the old cert"
 
 # RR of the CR cert, signed by the (renewed) token key
-expect 0 "$P11CMP" -cmd rr $SRV $SIG -oldcert "$WORK/cr.pem" -revreason 4 \
+expect 0 -cmd rr $SRV $SIG -oldcert "$WORK/cr.pem" -revreason 4 \
     -post_hook "sh $WORK/hook.sh"
 has out '^revoked: subject=/CN=cr.example'
 grep -q "revoked serial $(openssl x509 -inform DER -in "$WORK/cr.pem" \
@@ -161,7 +146,7 @@ newkeypass = file:$WORK/pin
 renew_within = 60
 batch = 1
 CNF
-expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew \
+expect 0 -config "$WORK/renew.cnf" -section renew \
     -reqout "$WORK/req1.der,$WORK/req2.der" \
     -rspout "$WORK/rsp1.der $WORK/rsp2.der"
 has out '^enrolled: subject=/CN=host.example'
@@ -170,7 +155,7 @@ has out '^enrolled: subject=/CN=host.example'
     || fail "-reqout/-rspout files missing"
 openssl asn1parse -inform DER -in "$WORK/req1.der" >/dev/null \
     || fail "-reqout: not DER"
-expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew \
+expect 0 -config "$WORK/renew.cnf" -section renew \
     -renew_within 10
 has out '^not due: '
 
@@ -178,7 +163,7 @@ has out '^not due: '
 prev=$(pkcs11-tool --module "$M" --token-label clie2e --read-object \
     --type cert --label host 2>/dev/null | openssl x509 -inform DER \
     -noout -serial | cut -d= -f2)
-expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew -keep_old
+expect 0 -config "$WORK/renew.cnf" -section renew -keep_old
 [ "$(count Certificate host)" -eq 1 ] || fail "-keep_old: not one new cert"
 [ "$(count Certificate "host-old-$prev")" -eq 1 ] \
     || fail "-keep_old: old cert not kept as host-old-$prev"
@@ -186,29 +171,29 @@ expect 0 "$P11CMP" -config "$WORK/renew.cnf" -section renew -keep_old
     || fail "-keep_old: old key not kept"
 
 # -no_store: the cert is not written, nothing else changes
-expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
+expect 0 -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
     -no_store
 [ "$(count Certificate host)" -eq 1 ] || fail "-no_store stored a cert"
 
 # exit 5: a response that fails validation (wrong PBM secret)
-expect 5 "$P11CMP" -cmd genm $SRV -ref e2e -secret pass:wrong
+expect 5 -cmd genm $SRV -ref e2e -secret pass:wrong
 # exit 5: the new cert is not trusted by -out_trusted
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$WORK/other.key" -subj /CN=other -out "$WORK/other.pem" \
     2>/dev/null
-expect 5 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 5 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=x -out_trusted "$WORK/other.pem"
 # exit 6: wrong PIN, missing key
 printf 'wrong\n' > "$WORK/badpin"
-expect 6 "$P11CMP" -cmd ir $SRV $PBM -batch -subject /CN=x \
+expect 6 -cmd ir $SRV $PBM -batch -subject /CN=x \
     -newkey "$TOK;object=host;type=private?module-path=$M&pin-source=file:$WORK/badpin"
-expect 6 "$P11CMP" -cmd ir $SRV $PBM -subject /CN=x \
+expect 6 -cmd ir $SRV $PBM -subject /CN=x \
     -newkey "$TOK;object=nosuchkey;type=private$Q"
 has err 'p11cmp'
 # exit 1: an unreadable input file
-expect 1 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
+expect 1 -cmd ir $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
 # exit 2: usage
-expect 2 "$P11CMP" -cmd kur $SRV $PBM -renew_within x
+expect 2 -cmd kur $SRV $PBM -renew_within x
 testca_stop
 
 # exit 4: the server rejects; status and failInfo on stderr; a key pair
@@ -216,7 +201,7 @@ testca_stop
 testca_start --ref e2e --secret pass:e2e-secret --reject badPOP
 SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
 keys_before=$(objects | grep -c 'Object;')
-expect 4 "$P11CMP" -cmd ir $SRV $PBM -subject /CN=rejected \
+expect 4 -cmd ir $SRV $PBM -subject /CN=rejected \
     -newkey "$TOK;object=doomed;type=private$Q" -newkeygen EC:P-256
 has err 'status: rejection; failInfo: badPOP'
 [ "$(objects | grep -c 'Object;')" -eq "$keys_before" ] \
@@ -226,10 +211,10 @@ testca_stop
 # polling: progress lines at -verbosity 6, none by default
 testca_start --ref e2e --secret pass:e2e-secret --poll 2 --check-after 1
 SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
-expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 0 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=polled -verbosity 6
 has err 'waiting for poll 2'
-expect 0 "$P11CMP" -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 0 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=polled
 [ ! -s "$WORK/err" ] || fail "stderr by default: $(cat "$WORK/err")"
 [ "$(wc -l < "$WORK/out")" -eq 1 ] || fail "more than the result line"
@@ -237,6 +222,6 @@ port=$TESTCA_PORT
 testca_stop
 
 # exit 3: nobody listens any more
-expect 3 "$P11CMP" -cmd ir -server "127.0.0.1:$port" $PBM \
+expect 3 -cmd ir -server "127.0.0.1:$port" $PBM \
     -newkey "$WORK/file.key" -subject /CN=x -msg_timeout 5
 echo "cli_e2e: $n checks passed"

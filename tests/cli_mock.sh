@@ -5,30 +5,10 @@
 # polling. The 3.0 mock server listens on all interfaces, so the test runs
 # in a private network namespace (unshare -n) that has only its own
 # loopback; each server is bounded by -max_msgs and a timeout.
-if [ -z "${P11CMP_IN_NETNS:-}" ]; then
-    command -v unshare > /dev/null || { echo "SKIP: no unshare"; exit 77; }
-    export P11CMP_IN_NETNS=1
-    for u in "unshare -n" "unshare -rn"; do
-        if $u true 2> /dev/null; then
-            exec $u bash -c 'ip link set lo up && exec bash "$0"' "$0"
-        fi
-    done
-    echo "SKIP: cannot create a network namespace"
-    exit 77
-fi
+FIXTURE_NETNS=1
 . "$top_srcdir/tests/fixture.sh"
-P11CMP=$top_builddir/p11cmp
+. "$top_srcdir/tests/cli_helpers.sh"
 M=$SOFTHSM2_MODULE
-n=0
-MOCK_PID=
-mock_stop() {
-    if [ -n "$MOCK_PID" ]; then
-        kill "$MOCK_PID" 2> /dev/null || true
-        wait "$MOCK_PID" 2> /dev/null || true
-        MOCK_PID=
-    fi
-}
-trap 'mock_stop; fixture_cleanup' EXIT
 
 key() {
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -68,32 +48,10 @@ issue "/CN=mock RA" "$WORK/ra.pem" -force_pubkey "$WORK/ra.pub"
 RAKEY="pkcs11:token=climock;object=ra;type=private?module-path=$M"
 RAKEY="$RAKEY&pin-source=file:$WORK/pin"
 
-PORT=1701
-mock_start() {
-    timeout 120 openssl cmp -port "$PORT" -max_msgs 30 \
-        -rsp_cert "$WORK/new.pem" -rsp_capubs "$WORK/ca.pem" "$@" \
-        > "$WORK/mock.log" 2>&1 &
-    MOCK_PID=$!
-    hexport=$(printf '%04X' "$PORT")
-    for _ in $(seq 100); do
-        grep -q ":$hexport [0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 \
-            2> /dev/null && break
-        kill -0 "$MOCK_PID" 2> /dev/null \
-            || fail "mock server exited: $(cat "$WORK/mock.log")"
-        sleep 0.1
-    done
-}
-expect() {
-    want=$1
-    shift
-    set +e
-    "$P11CMP" -server "127.0.0.1:$PORT" "$@" > "$WORK/out" 2> "$WORK/err"
-    got=$?
-    set -e
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
-$(cat "$WORK/out" "$WORK/err" "$WORK/mock.log")"
-    n=$((n + 1))
-}
+MOCK_PORT=1701
+MOCK_ARGS="-rsp_cert $WORK/new.pem -rsp_capubs $WORK/ca.pem"
+CLI_ARGS="-server 127.0.0.1:$MOCK_PORT"
+CLI_LOGS=$WORK/mock.log
 same_key() {
     [ "$(openssl x509 -in "$WORK/got.pem" -noout -pubkey)" \
         = "$(cat "$WORK/new.pub")" ] || fail "$1: wrong cert"

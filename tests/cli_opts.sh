@@ -5,88 +5,76 @@
 # -secret and token PINs (pass:, env:, file:, fd:, stdin, pin-source),
 # and that no secret or PIN is printed even at -verbosity 8.
 . "$top_srcdir/tests/fixture.sh"
-P11CMP=$top_builddir/p11cmp
+. "$top_srcdir/tests/cli_helpers.sh"
 SECRET=cli-opts-$$-secret
-n=0
 
 # expect CODE CMD...: runs CMD, checks its exit status.
-expect() {
-    want=$1
-    shift
-    set +e
-    "$@" > "$WORK/out" 2> "$WORK/err"
-    got=$?
-    set -e
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
-$(cat "$WORK/err")"
-    n=$((n + 1))
-}
 expect_err() {
     grep -q -- "$1" "$WORK/err" || fail "stderr lacks '$1': $(cat "$WORK/err")"
 }
 
 # usage errors
-expect 2 "$P11CMP"
+expect 2
 expect_err "Usage: p11cmp"
-expect 2 "$P11CMP" -nosuchoption
+expect 2 -nosuchoption
 expect_err "unknown option -nosuchoption"
-expect 2 "$P11CMP" -cmd ir stray
+expect 2 -cmd ir stray
 expect_err "unexpected argument 'stray'"
-expect 2 "$P11CMP" -cmd ir -days
+expect 2 -cmd ir -days
 expect_err "option -days needs an argument"
-expect 2 "$P11CMP" -cmd ir -days ten
+expect 2 -cmd ir -days ten
 expect_err "not a number"
-expect 2 "$P11CMP" -cmd ir -days -1
-expect 2 "$P11CMP" -cmd frobnicate -server 127.0.0.1:1
+expect 2 -cmd ir -days -1
+expect 2 -cmd frobnicate -server 127.0.0.1:1
 expect_err "unknown -cmd 'frobnicate'"
-expect 2 "$P11CMP" -server 127.0.0.1:1
+expect 2 -server 127.0.0.1:1
 expect_err "no -cmd given"
-expect 2 "$P11CMP" -cmd ir -ref x -secret pass:y -newkey k.pem
+expect 2 -cmd ir -ref x -secret pass:y -newkey k.pem
 expect_err "missing -server"
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -newkey k.pem
+expect 2 -cmd ir -server 127.0.0.1:1 -newkey k.pem
 expect_err "no protection"
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -secret pass:y -newkey k
+expect 2 -cmd ir -server 127.0.0.1:1 -secret pass:y -newkey k
 expect_err "needs -ref or -cert"
-expect 2 "$P11CMP" -cmd p10cr -server 127.0.0.1:1 -ref r -secret pass:y
+expect 2 -cmd p10cr -server 127.0.0.1:1 -ref r -secret pass:y
 expect_err "needs -csr"
-expect 2 "$P11CMP" -cmd rr -server 127.0.0.1:1 -ref r -secret pass:y
+expect 2 -cmd rr -server 127.0.0.1:1 -ref r -secret pass:y
 expect_err "needs -oldcert or -cert"
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -newkeygen EC:P-256
 expect_err "needs -newkey pkcs11:"
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -renew_within 30
 expect_err "-renew_within needs -cmd kur"
-expect 2 "$P11CMP" -cmd rr -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd rr -server 127.0.0.1:1 -ref r -secret pass:y \
     -oldcert c.pem -revreason 7
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -popo 3
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -certform XML
-expect 2 "$P11CMP" -cmd ir -verbosity 9
-expect 2 "$P11CMP" -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+expect 2 -cmd ir -verbosity 9
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -subject CN=nodelimiter
 expect_err "not a DN"
-expect 2 "$P11CMP" -cmd genm -server 127.0.0.1:1 -ref r -secret bogus:y
+expect 2 -cmd genm -server 127.0.0.1:1 -ref r -secret bogus:y
 expect_err "unknown password source"
-expect 2 "$P11CMP" -cmd genm -server 127.0.0.1:1 -ref r \
+expect 2 -cmd genm -server 127.0.0.1:1 -ref r \
     -secret env:P11CMP_TEST_UNSET_VAR
 expect_err "P11CMP_TEST_UNSET_VAR is not set"
-expect 2 "$P11CMP" -config "$WORK/none.cnf" -cmd genm
+expect 2 -config "$WORK/none.cnf" -cmd genm
 expect_err "cannot read config file"
 printf '[cmp\nserver = x\n' > "$WORK/bad.cnf"
-expect 2 "$P11CMP" -config "$WORK/bad.cnf" -cmd genm
+expect 2 -config "$WORK/bad.cnf" -cmd genm
 expect_err "syntax error in line 1"
 printf '[cmp]\ndays = many\n' > "$WORK/badval.cnf"
-expect 2 "$P11CMP" -config "$WORK/badval.cnf" -cmd genm
+expect 2 -config "$WORK/badval.cnf" -cmd genm
 expect_err "config section \[cmp\]"
 
 # -help and -version
-expect 0 "$P11CMP" -help
+expect 0 -help
 grep -q '^ -renew_within days' "$WORK/out" || fail "-help lacks -renew_within"
 [ "$(awk 'length > 80' "$WORK/out" | wc -l)" -eq 0 ] \
     || fail "-help has lines over 80 columns"
-expect 0 "$P11CMP" -version
+expect 0 -version
 grep -qx 'p11cmp [0-9.]*' "$WORK/out" || fail "-version: $(cat "$WORK/out")"
 
 # a test CA with PBM, and a key file
@@ -115,20 +103,20 @@ subject = /CN=from other
 days = 3
 CNF
 export CLI_SECRET=$SECRET
-expect 0 "$P11CMP" -config "$WORK/p11cmp.cnf"
+expect 0 -config "$WORK/p11cmp.cnf"
 [ "$(subject_of "$WORK/cfg.pem")" = "/CN=from cmp" ] \
     || fail "config [cmp]: $(subject_of "$WORK/cfg.pem")"
-expect 0 "$P11CMP" -config "$WORK/p11cmp.cnf" -section "cmp, other"
+expect 0 -config "$WORK/p11cmp.cnf" -section "cmp, other"
 [ "$(subject_of "$WORK/cfg.pem")" = "/CN=from other" ] \
     || fail "config [cmp],[other]: $(subject_of "$WORK/cfg.pem")"
 days=$(( ($(date -d "$(openssl x509 -in "$WORK/cfg.pem" -noout -enddate \
     | cut -d= -f2)" +%s) - $(date +%s) + 43200) / 86400 ))
 [ "$days" -eq 3 ] || fail "days from [other]: $days"
-expect 0 "$P11CMP" -config "$WORK/p11cmp.cnf" -section "cmp other" \
+expect 0 -config "$WORK/p11cmp.cnf" -section "cmp other" \
     -subject "/CN=from argv"
 [ "$(subject_of "$WORK/cfg.pem")" = "/CN=from argv" ] \
     || fail "command line over config: $(subject_of "$WORK/cfg.pem")"
-OPENSSL_CONF=$WORK/p11cmp.cnf expect 0 "$P11CMP" -subject "/CN=from env"
+OPENSSL_CONF=$WORK/p11cmp.cnf expect 0 -subject "/CN=from env"
 [ "$(subject_of "$WORK/cfg.pem")" = "/CN=from env" ] \
     || fail "OPENSSL_CONF: $(subject_of "$WORK/cfg.pem")"
 unset CLI_SECRET
@@ -138,14 +126,14 @@ printf '%s\n' "$SECRET" > "$WORK/secret.txt"
 IR="-cmd ir $SRV -ref cliref -newkey $WORK/k.pem -subject /CN=pass"
 export CLI_SECRET=$SECRET
 for src in "pass:$SECRET" env:CLI_SECRET "file:$WORK/secret.txt"; do
-    expect 0 "$P11CMP" $IR -secret "$src"
+    expect 0 $IR -secret "$src"
     grep -q '^enrolled: subject=/CN=pass serial=' "$WORK/out" \
         || fail "-secret $src: $(cat "$WORK/out")"
 done
-expect 0 "$P11CMP" $IR -secret fd:3 3< "$WORK/secret.txt"
-expect 0 "$P11CMP" $IR -secret stdin < "$WORK/secret.txt"
+expect 0 $IR -secret fd:3 3< "$WORK/secret.txt"
+expect 0 $IR -secret stdin < "$WORK/secret.txt"
 # a key pass phrase source that gives nothing is a usage error
-expect 2 "$P11CMP" $IR -secret fd:3 -newkeypass "file:$WORK/nopass" \
+expect 2 $IR -secret fd:3 -newkeypass "file:$WORK/nopass" \
     3< "$WORK/secret.txt"
 expect_err "-newkey: cannot read"
 # a wrong secret fails the MAC check at the server
@@ -172,15 +160,15 @@ IRT="-cmd ir $SRV -ref cliref -secret file:$WORK/secret.txt -subject /CN=tk"
 IRT="$IRT -no_store"
 export CLI_PIN=$PIN
 for src in "file:$WORK/pin.txt" env:CLI_PIN "pass:$PIN"; do
-    expect 0 "$P11CMP" $IRT -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
+    expect 0 $IRT -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
         -newkeypass "$src"
 done
-expect 0 "$P11CMP" $IRT -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
+expect 0 $IRT -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
     -newkeypass fd:4 4< "$WORK/pin.txt"
-expect 0 "$P11CMP" $IRT -batch \
+expect 0 $IRT -batch \
     -newkey "$KEY?module-path=$SOFTHSM2_MODULE&pin-source=file:$WORK/pin.txt"
 printf 'bad-pin\n' > "$WORK/badpin.txt"
-expect 6 "$P11CMP" $IRT -batch -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
+expect 6 $IRT -batch -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
     -newkeypass "file:$WORK/badpin.txt"
 unset CLI_PIN
 

@@ -6,19 +6,7 @@
 # -disable_confirm, -unprotected_requests, -chainout/-extracertsout,
 # -srvcert and -expect_sender.
 . "$top_srcdir/tests/fixture.sh"
-P11CMP=$top_builddir/p11cmp
-n=0
-expect() {
-    want=$1
-    shift
-    set +e
-    "$P11CMP" "$@" > "$WORK/out" 2> "$WORK/err"
-    got=$?
-    set -e
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
-$(cat "$WORK/out" "$WORK/err")"
-    n=$((n + 1))
-}
+. "$top_srcdir/tests/cli_helpers.sh"
 ext() { openssl x509 -in "$WORK/c.pem" -noout -ext "$1" 2>/dev/null; }
 log_count() { grep -c -- "$1" "$WORK/testca.err" || true; }
 

@@ -5,10 +5,9 @@
 # a wrong -tls_host (transport error, exit 3), and TLS client
 # authentication with a key on the SoftHSM2 token (-tls_key pkcs11:...).
 . "$top_srcdir/tests/fixture.sh"
+. "$top_srcdir/tests/cli_helpers.sh"
 command -v python3 > /dev/null || skip_test "python3 is needed for the TLS relay"
-P11CMP=$top_builddir/p11cmp
 M=$SOFTHSM2_MODULE
-n=0
 FRONT_PID=
 front_stop() {
     if [ -n "$FRONT_PID" ]; then
@@ -88,7 +87,8 @@ timeout 120 python3 "$WORK/front.py" "$WORK/front.pem" "$WORK/front.key" \
     > "$WORK/front.out" 2> "$WORK/front.err" &
 FRONT_PID=$!
 for _ in $(seq 100); do
-    TLS_PORT=$(sed -n 's/^LISTENING //p' "$WORK/front.out")
+    TLS_PORT=$(sed -n 's/^LISTENING //p' "$WORK/front.out" 2>/dev/null \
+        || true)
     [ -n "$TLS_PORT" ] && break
     kill -0 "$FRONT_PID" 2>/dev/null || fail "relay: $(cat "$WORK/front.err")"
     sleep 0.1
@@ -98,17 +98,6 @@ done
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/k.pem" 2>/dev/null
 IR="-cmd ir -ref tls -secret pass:tls-secret -newkey $WORK/k.pem -path pkix/"
-expect() {
-    want=$1
-    shift
-    set +e
-    "$P11CMP" "$@" > "$WORK/out" 2> "$WORK/err"
-    got=$?
-    set -e
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $*
-$(cat "$WORK/out" "$WORK/err")"
-    n=$((n + 1))
-}
 
 expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -tls_trusted "$WORK/tlsca.pem" -subject /CN=over-tls

@@ -5,30 +5,11 @@
 # on all interfaces, so the whole test runs in a private network
 # namespace (unshare -n) where only its own loopback exists; each server
 # is bounded by -max_msgs and a timeout and killed at the end.
-if [ -z "${P11CMP_IN_NETNS:-}" ]; then
-    command -v unshare > /dev/null || { echo "SKIP: no unshare"; exit 77; }
-    export P11CMP_IN_NETNS=1
-    for u in "unshare -n" "unshare -rn"; do
-        if $u true 2> /dev/null; then
-            exec $u bash -c 'ip link set lo up && exec bash "$0"' "$0"
-        fi
-    done
-    echo "SKIP: cannot create a network namespace"
-    exit 77
-fi
+FIXTURE_NETNS=1
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/client_helpers.sh"
 
-MOCK_PID=
-mock_stop() {
-    if [ -n "$MOCK_PID" ]; then
-        kill "$MOCK_PID" 2> /dev/null || true
-        wait "$MOCK_PID" 2> /dev/null || true
-        MOCK_PID=
-    fi
-}
-trap 'mock_stop; fixture_cleanup' EXIT
 
 # the PKI: a CA, the server's signing cert, a client cert, and the cert
 # the mock server hands out, for the client's new key
@@ -49,24 +30,9 @@ issue "$WORK/new.key" "/CN=mock new" "$WORK/new.pem"
 openssl req -new -key "$WORK/new.key" -subj "/CN=mock new" \
     -out "$WORK/new.csr" 2> /dev/null || fail "csr"
 
-PORT=1700
-# mock_start ARGS...: the mock server on 127.0.0.1:$PORT (namespace),
-# waits (bounded) until it listens
-mock_start() {
-    timeout 120 openssl cmp -port "$PORT" -max_msgs 30 \
-        -rsp_cert "$WORK/new.pem" -rsp_capubs "$WORK/ca.pem" "$@" \
-        > "$WORK/mock.log" 2>&1 &
-    MOCK_PID=$!
-    hexport=$(printf '%04X' "$PORT")
-    for _ in $(seq 100); do
-        grep -q ":$hexport [0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 \
-            2> /dev/null && break
-        kill -0 "$MOCK_PID" 2> /dev/null \
-            || fail "mock server exited: $(cat "$WORK/mock.log")"
-        sleep 0.1
-    done
-    TESTCA_PORT=$PORT
-}
+MOCK_PORT=1700
+MOCK_ARGS="-rsp_cert $WORK/new.pem -rsp_capubs $WORK/ca.pem"
+TESTCA_PORT=$MOCK_PORT
 
 # run_all WHAT CLIENT-FUNCTION: every transaction through the function
 run_all() {

@@ -7,10 +7,28 @@
 #   testca_start ARGS...  starts tests/testca/testca on a free port; sets
 #                         TESTCA_PORT, TESTCA_PID, TESTCA_URL
 #   testca_stop           stops it (also done on exit)
+#   mock_start ARGS...    (in the namespace of FIXTURE_NETNS) runs
+#                         `openssl cmp -port $MOCK_PORT` with $MOCK_ARGS
+#                         and ARGS, log in $WORK/mock.log; sets MOCK_PID
+#   mock_stop             stops it (also done on exit)
 #   skip_test WHY / fail WHY  end the test with automake's codes 77 / 1
 # Everything lives under $WORK, removed on exit.
 
 set -eu
+# FIXTURE_NETNS=1 (set before sourcing): the test runs itself again in a
+# private network namespace (unshare -n) with only its own loopback, for
+# OpenSSL 3.0's mock CMP server, which listens on all interfaces.
+if [ -n "${FIXTURE_NETNS:-}" ] && [ -z "${P11CMP_IN_NETNS:-}" ]; then
+    command -v unshare > /dev/null || { echo "SKIP: no unshare"; exit 77; }
+    export P11CMP_IN_NETNS=1
+    for u in "unshare -n" "unshare -rn"; do
+        if $u true 2> /dev/null; then
+            exec $u bash -c 'ip link set lo up && exec bash "$0"' "$0"
+        fi
+    done
+    echo "SKIP: cannot create a network namespace"
+    exit 77
+fi
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${SOFTHSM2_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
@@ -20,9 +38,11 @@ SO_PIN=12345678
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11cmp-test.XXXXXX")
 TESTCA_PID=
 TESTCA=$top_builddir/tests/testca/testca
+MOCK_PID=
 
 fixture_cleanup() {
     testca_stop
+    mock_stop
     rm -rf "$WORK"
 }
 trap fixture_cleanup EXIT
@@ -67,8 +87,9 @@ testca_start() {
     TESTCA_PID=$!
     i=0
     while [ $i -lt 100 ]; do
+        # (the file may not exist yet: the CA's shell opens it)
         TESTCA_PORT=$(sed -n 's/^LISTENING 127\.0\.0\.1 \([0-9]*\)$/\1/p' \
-            "$WORK/testca.out" 2>/dev/null)
+            "$WORK/testca.out" 2>/dev/null || true)
         [ -n "$TESTCA_PORT" ] && break
         kill -0 "$TESTCA_PID" 2>/dev/null \
             || fail "test CA exited: $(cat "$WORK/testca.err")"
@@ -84,5 +105,33 @@ testca_stop() {
         kill "$TESTCA_PID" 2>/dev/null || true
         wait "$TESTCA_PID" 2>/dev/null || true
         TESTCA_PID=
+    fi
+}
+
+# mock_start ARGS...: the mock server of openssl cmp on 127.0.0.1:$MOCK_PORT
+# (only inside the namespace of FIXTURE_NETNS), bounded by -max_msgs 30
+# and 120 s; waits (bounded, 10 s) until it listens.
+mock_start() {
+    [ -n "${P11CMP_IN_NETNS:-}" ] || fail "mock_start needs FIXTURE_NETNS"
+    # shellcheck disable=SC2086
+    timeout 120 openssl cmp -port "$MOCK_PORT" -max_msgs 30 ${MOCK_ARGS:-} \
+        "$@" > "$WORK/mock.log" 2>&1 &
+    MOCK_PID=$!
+    hexport=$(printf '%04X' "$MOCK_PORT")
+    for _ in $(seq 100); do
+        grep -q ":$hexport [0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 \
+            2> /dev/null && return 0
+        kill -0 "$MOCK_PID" 2> /dev/null \
+            || fail "mock server exited: $(cat "$WORK/mock.log")"
+        sleep 0.1
+    done
+    fail "mock server did not listen within 10 s"
+}
+
+mock_stop() {
+    if [ -n "$MOCK_PID" ]; then
+        kill "$MOCK_PID" 2> /dev/null || true
+        wait "$MOCK_PID" 2> /dev/null || true
+        MOCK_PID=
     fi
 }

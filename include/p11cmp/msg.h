@@ -58,6 +58,9 @@ P11CMP_MSG *P11CMP_MSG_read(const char *file, OSSL_LIB_CTX *libctx,
 int P11CMP_MSG_write(const char *file, const P11CMP_MSG *msg);
 P11CMP_PKIHEADER *P11CMP_MSG_get0_header(const P11CMP_MSG *msg);
 int P11CMP_MSG_get_bodytype(const P11CMP_MSG *msg);
+/* header fields from ctx's transaction; protected again if it was */
+int P11CMP_MSG_update_transactionID(P11CMP_CTX *ctx, P11CMP_MSG *msg);
+int P11CMP_MSG_update_recipNonce(P11CMP_CTX *ctx, P11CMP_MSG *msg);
 /* sends req to ctx's server over HTTP(S) and returns the response */
 P11CMP_MSG *P11CMP_MSG_http_perform(P11CMP_CTX *ctx, const P11CMP_MSG *req);
 
