@@ -1,8 +1,8 @@
 /*
  * pkcs11/p11_cert.c - certificate objects: storing an X509 as
  * CKO_CERTIFICATE/CKC_X_509 next to its key (same CKA_ID and CKA_LABEL),
- * skipping one that is already there, and reading the one certificate a
- * URI names.
+ * skipping one that is already there, finding the objects that hold a
+ * given certificate, and reading the one certificate a URI names.
  */
 #include "config.h"
 
@@ -56,20 +56,24 @@ X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source)
     return cert;
 }
 
-/* 1 and *found if a certificate with CKA_VALUE der is on the token. */
-static int cert_present(P11CMP_P11_TOKEN *tok, unsigned char *der,
-                        int len, int *found)
+int p11cmp_p11_cert_objects(P11CMP_P11_TOKEN *tok, X509 *cert,
+                            CK_OBJECT_HANDLE *objs, CK_ULONG max,
+                            CK_ULONG *n)
 {
     CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der), res;
     CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
-                         {CKA_VALUE, der, len}};
-    CK_OBJECT_HANDLE h;
-    CK_ULONG n = 0;
+                         {CKA_VALUE, der, len > 0 ? (CK_ULONG)len : 0}};
 
-    if (!p11cmp_p11_find(tok, t, 2, &h, 1, &n))
+    *n = 0;
+    if (len <= 0) {
+        p11cmp_raise(P11CMP_R_ASN1_ENCODE_ERROR);
         return 0;
-    *found = n > 0;
-    return 1;
+    }
+    res = p11cmp_p11_find(tok, t, 2, objs, max, n);
+    OPENSSL_free(der);
+    return res;
 }
 
 /* Default CKA_ID: SHA-1 of the certificate's public key bits. */
@@ -102,9 +106,10 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
     P11CMP_P11_TOKEN *tok = p11cmp_p11_txn_token(txn);
     unsigned char *val, *subj, *iss, *ser, md[SHA_DIGEST_LENGTH];
     char lbuf[128];
-    int vlen, slen, ilen, rlen, found = 0, res = 0;
+    int vlen, slen, ilen, rlen, res = 0;
     CK_ULONG cat = (CK_ULONG)category;
     CK_OBJECT_HANDLE h;
+    CK_ULONG present = 0;
 
     if (stored != NULL)
         *stored = 0;
@@ -126,9 +131,9 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
     }
     if (label == NULL && default_label(cert, lbuf, sizeof(lbuf)))
         label = lbuf;
-    if (!cert_present(tok, val, vlen, &found))
+    if (!p11cmp_p11_cert_objects(tok, cert, &h, 1, &present))
         goto end;
-    if (!found) {
+    if (present == 0) {
         CK_ATTRIBUTE t[] = {
             {CKA_CLASS, &cls, sizeof(cls)},
             {CKA_CERTIFICATE_TYPE, &ctype, sizeof(ctype)},

@@ -366,6 +366,13 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
 X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source);
 /* Same on an open token. */
 X509 *p11cmp_p11_cert_find(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri);
+/*
+ * Finds the certificate objects whose CKA_VALUE is cert's DER: up to max
+ * handles into objs, their number into *n. 1 on success (also when none).
+ */
+int p11cmp_p11_cert_objects(P11CMP_P11_TOKEN *tok, X509 *cert,
+                            CK_OBJECT_HANDLE *objs, CK_ULONG max,
+                            CK_ULONG *n);
 /* Reads certificate object h as X509. */
 X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
 

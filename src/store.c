@@ -72,30 +72,6 @@ static int store_ca_certs(P11CMP_P11_TXN *txn, STACK_OF(X509) *certs,
     return 1;
 }
 
-/*
- * Finds the certificate objects with cert's DER on tok: up to max handles
- * into objs, their number into *n. 1 on success (also when none).
- */
-static int find_cert_objects(P11CMP_P11_TOKEN *tok, X509 *cert,
-                             CK_OBJECT_HANDLE *objs, CK_ULONG max,
-                             CK_ULONG *n)
-{
-    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-    unsigned char *der = NULL;
-    int len = i2d_X509(cert, &der), res;
-    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
-                         {CKA_VALUE, der, len > 0 ? (CK_ULONG)len : 0}};
-
-    *n = 0;
-    if (len <= 0) {
-        p11cmp_raise(P11CMP_R_ASN1_ENCODE_ERROR);
-        return 0;
-    }
-    res = p11cmp_p11_find(tok, t, 2, objs, max, n);
-    OPENSSL_free(der);
-    return res;
-}
-
 /* What KUR retires: the old certificate's objects and its key's CKA_ID. */
 typedef struct {
     CK_OBJECT_HANDLE certs[P11CMP_P11_MAX_OBJECTS];
@@ -123,8 +99,8 @@ static int find_old_pair(const P11CMP_CTX *ctx, P11CMP_P11_TOKEN *tok,
     size_t kidlen = 0;
 
     memset(old, 0, sizeof(*old));
-    if (!find_cert_objects(tok, oldcert, old->certs,
-                           P11CMP_P11_MAX_OBJECTS, &old->ncerts))
+    if (!p11cmp_p11_cert_objects(tok, oldcert, old->certs,
+                                 P11CMP_P11_MAX_OBJECTS, &old->ncerts))
         return 0;
     if (old->ncerts > 0) {
         if (!p11cmp_p11_get_attr(tok, old->certs[0], CKA_ID, &old->id,
@@ -351,8 +327,8 @@ int p11cmp_store_revoked(P11CMP_CTX *ctx)
         || (tok = revoked_token(ctx)) == NULL)
         return 1;
     if (!token_writable(tok)
-        || !find_cert_objects(tok, ctx->oldCert, objs,
-                              P11CMP_P11_MAX_OBJECTS, &n))
+        || !p11cmp_p11_cert_objects(tok, ctx->oldCert, objs,
+                                    P11CMP_P11_MAX_OBJECTS, &n))
         return 0;
     for (i = 0; i < n && res; i++) {
         if (ctx->store_remove_revoked == 2 && id == NULL
