@@ -23,6 +23,7 @@ typedef struct {
     P11CMP_P11_TOKEN *tok;
     CK_OBJECT_HANDLE h;
     CK_KEY_TYPE type;
+    int always_auth;    /* CKA_ALWAYS_AUTHENTICATE: log in per signature */
     unsigned char *id;
     size_t idlen;
     char *label;
@@ -52,6 +53,58 @@ static void ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
     token_key_free(ptr);
 }
 
+/*
+ * Looks k's private key up again by its CKA_ID (logging in again first):
+ * modules such as SoftHSM2 drop the handles of private objects when the
+ * token is logged out (all sessions lost, or another application's
+ * C_Logout). 1 if exactly one matches; its handle replaces k->h.
+ */
+static int refind_key(TOKEN_KEY *k)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
+                         {CKA_ID, k->id, k->idlen}};
+    CK_OBJECT_HANDLE h[2];
+    CK_ULONG n = 0;
+    const char *fn = k->tok->last_fn; /* the failure to report if not */
+    CK_RV rv = k->tok->last_rv;
+    int res;
+
+    ERR_set_mark();
+    res = k->idlen > 0 && p11cmp_p11_token_login(k->tok)
+        && p11cmp_p11_find(k->tok, t, 2, h, 2, &n) && n == 1;
+    (void)ERR_pop_to_mark();
+    if (res)
+        k->h = h[0];
+    k->tok->last_fn = fn;
+    k->tok->last_rv = rv;
+    return res;
+}
+
+/*
+ * C_SignInit, the context-specific login the key may want, and C_Sign,
+ * again on a new session if it was lost. Returns the CKR_ code.
+ */
+static CK_RV sign_once(TOKEN_KEY *k, CK_MECHANISM *m,
+                       const unsigned char *in, size_t inlen,
+                       unsigned char *out, CK_ULONG *outlen)
+{
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_ULONG cap = *outlen;
+    CK_RV rv;
+
+    P11CMP_P11_RETRY(tok, rv,
+                     *outlen = cap;
+                     if (P11CMP_P11_CALL(tok, rv, C_SignInit, tok->session,
+                                         m, k->h) == CKR_OK
+                         && (!k->always_auth
+                             || (rv = p11cmp_p11_token_context_login(tok))
+                                == CKR_OK))
+                         P11CMP_P11_CALL(tok, rv, C_Sign, tok->session,
+                                         (CK_BYTE *)in, inlen, out, outlen));
+    return rv;
+}
+
 /* One signature by the token: mechanism mech over in; 1 on success. */
 static int token_sign(TOKEN_KEY *k, CK_MECHANISM_TYPE mech,
                       const unsigned char *in, size_t inlen,
@@ -65,12 +118,12 @@ static int token_sign(TOKEN_KEY *k, CK_MECHANISM_TYPE mech,
 
     if (!CRYPTO_THREAD_write_lock(tok->lock))
         return 0;
-    P11CMP_P11_RETRY(tok, rv,
-                     *outlen = cap;
-                     if (P11CMP_P11_CALL(tok, rv, C_SignInit, tok->session,
-                                         &m, k->h) == CKR_OK)
-                         P11CMP_P11_CALL(tok, rv, C_Sign, tok->session,
-                                         (CK_BYTE *)in, inlen, out, outlen));
+    rv = sign_once(k, &m, in, inlen, out, outlen);
+    if ((rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
+        && refind_key(k)) {
+        *outlen = cap;
+        rv = sign_once(k, &m, in, inlen, out, outlen);
+    }
     res = rv == CKR_OK;
     if (!res) {
         p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "signing");
@@ -359,6 +412,12 @@ static TOKEN_KEY *token_key_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
         return NULL;
     }
     k->label = (char *)label;
+    /* a module that does not know the attribute has no such keys */
+    ERR_set_mark();
+    if (!p11cmp_p11_get_bool(tok, h, CKA_ALWAYS_AUTHENTICATE,
+                             &k->always_auth))
+        k->always_auth = 0;
+    (void)ERR_pop_to_mark();
     k->tok = tok;
     k->h = h;
     k->type = type;

@@ -230,6 +230,15 @@ int p11cmp_p11_recover(P11CMP_P11_TOKEN *tok, CK_RV rv, int try);
 const char *p11cmp_p11_token_uri(const P11CMP_P11_TOKEN *tok);
 /* Logs in as user (PIN as for p11cmp_p11_pin_get); 1 on success. */
 int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok);
+/*
+ * C_Login as CKU_CONTEXT_SPECIFIC for the operation just initialised in
+ * tok's session (a key with CKA_ALWAYS_AUTHENTICATE, before each C_Sign).
+ * The PIN is read again from the token's PIN source, or is the one kept
+ * from the user login when that source would have to prompt; it is
+ * cleansed at once. Returns the CKR_ code; a failure that a new session
+ * cannot cure is raised as P11CMP_R_LOGIN_FAILED naming the CKR_ code.
+ */
+CK_RV p11cmp_p11_token_context_login(P11CMP_P11_TOKEN *tok);
 
 /* from p11_object.c */
 /*

@@ -54,25 +54,31 @@ static int find_slot(P11CMP_P11_TOKEN *tok)
     return 0;
 }
 
-int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok)
+/*
+ * The PIN for tok from its source (see p11cmp_p11_pin_get()); the token's
+ * label is only read when a prompt needs it. New string, or NULL + error.
+ */
+static char *read_pin(P11CMP_P11_TOKEN *tok)
 {
     CK_TOKEN_INFO info;
+    char label[sizeof(info.label) + 1];
     CK_RV rv;
 
-    if (tok->pin == NULL) {
-        char label[sizeof(info.label) + 1];
+    memset(label, 0, sizeof(label));
+    if (p11cmp_p11_pin_would_prompt(tok->uri, tok->pin_source)
+        && P11CMP_P11_CALL(tok, rv, C_GetTokenInfo, tok->slot, &info)
+           == CKR_OK)
+        memcpy(label, info.label, sizeof(info.label));
+    label[strcspn(label, " ")] = '\0';
+    return p11cmp_p11_pin_get(tok->uri, tok->pin_source, label);
+}
 
-        memset(label, 0, sizeof(label));
-        /* the token's label is only needed to prompt for its PIN */
-        if (p11cmp_p11_pin_would_prompt(tok->uri, tok->pin_source)
-            && P11CMP_P11_CALL(tok, rv, C_GetTokenInfo, tok->slot, &info)
-               == CKR_OK)
-            memcpy(label, info.label, sizeof(info.label));
-        label[strcspn(label, " ")] = '\0';
-        tok->pin = p11cmp_p11_pin_get(tok->uri, tok->pin_source, label);
-        if (tok->pin == NULL)
-            return 0;
-    }
+int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok)
+{
+    CK_RV rv;
+
+    if (tok->pin == NULL && (tok->pin = read_pin(tok)) == NULL)
+        return 0;
     (void)P11CMP_P11_CALL(tok, rv, C_Login, tok->session, CKU_USER,
                           (CK_UTF8CHAR *)tok->pin, strlen(tok->pin));
     if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
@@ -84,6 +90,37 @@ int p11cmp_p11_token_login(P11CMP_P11_TOKEN *tok)
         tok->pin = NULL;
     }
     return 0;
+}
+
+static int recoverable(CK_RV rv)
+{
+    return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED
+        || rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT
+        || rv == CKR_USER_NOT_LOGGED_IN;
+}
+
+CK_RV p11cmp_p11_token_context_login(P11CMP_P11_TOKEN *tok)
+{
+    char *pin;
+    CK_RV rv;
+
+    /* the user PIN kept from the login saves asking the user again */
+    if (tok->pin != NULL
+        && !p11cmp_p11_pin_available(tok->uri, tok->pin_source))
+        pin = OPENSSL_strdup(tok->pin);
+    else
+        pin = read_pin(tok);
+    if (pin == NULL)
+        return p11cmp_p11_note(tok, "reading the PIN",
+                               CKR_FUNCTION_CANCELED);
+    (void)P11CMP_P11_CALL(tok, rv, C_Login, tok->session,
+                          CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin,
+                          strlen(pin));
+    p11cmp_p11_pin_free(pin);
+    if (rv != CKR_OK && !recoverable(rv))
+        p11cmp_p11_raise(tok, P11CMP_R_LOGIN_FAILED,
+                         "context-specific login");
+    return rv;
 }
 
 static int open_session(P11CMP_P11_TOKEN *tok)
@@ -125,16 +162,10 @@ int p11cmp_p11_token_renew_session(P11CMP_P11_TOKEN *tok)
 
     tok->have_session = 0;
     res = p11cmp_p11_token_ready(tok);
-    if (had)
+    /* a module that dropped the old session may hand its number out again */
+    if (had && !(tok->have_session && tok->session == old))
         (void)P11CMP_P11_CALL(tok, rv, C_CloseSession, old);
     return res;
-}
-
-static int recoverable(CK_RV rv)
-{
-    return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED
-        || rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT
-        || rv == CKR_USER_NOT_LOGGED_IN;
 }
 
 int p11cmp_p11_recover(P11CMP_P11_TOKEN *tok, CK_RV rv, int try)

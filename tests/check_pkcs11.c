@@ -23,7 +23,7 @@
 
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
-    "t-foreign", NULL
+    "t-foreign", "t-pin1", "t-pin2", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -654,6 +654,95 @@ START_TEST(ctx_functions)
 }
 END_TEST
 
+/* A context whose client key is object on token, PIN from file pin. */
+static P11CMP_CTX *ctx_with_key(const char *token, const char *object,
+                                const char *pin)
+{
+    char path[512], uri[1200], extra[64];
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.%s.pin", p11_fixture_dir(), token,
+             pin);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fprintf(f, "%s\n", pin);
+    fclose(f);
+    snprintf(extra, sizeof(extra), ";object=%s", object);
+    snprintf(uri, sizeof(uri), "%s&pin-source=file:%s",
+             p11_fixture_uri(token, extra, NULL, 0), path);
+    ck_assert_ptr_nonnull(ctx);
+    if (!P11CMP_CTX_set1_pkey_uri(ctx, uri)) {
+        P11CMP_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* Logs tok out, so that its next use must log in again (with its PIN). */
+static void log_out(EVP_PKEY *key)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_pkey_token(key);
+    CK_RV rv;
+
+    ck_assert_int_eq(P11CMP_P11_CALL(tok, rv, C_Logout, tok->session),
+                     CKR_OK);
+}
+
+/*
+ * The PIN source belongs to the key: two contexts with keys on two
+ * tokens with different PINs (each URI with its own pin-source) sign side
+ * by side, also after both tokens were logged out; the process-wide
+ * default source (here a wrong one) is not used for them.
+ */
+START_TEST(pin_per_token)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_CTX *c1, *c2;
+    EVP_PKEY *k1, *k2, *p1, *p2;
+    CK_RV rv;
+    int i;
+
+    tok = p11cmp_p11_token_open(URI("t-pin2", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert_int_eq(P11CMP_P11_CALL(tok, rv, C_SetPIN, tok->session,
+                                     (CK_UTF8CHAR *)P11_FIXTURE_PIN, 4,
+                                     (CK_UTF8CHAR *)"24680", 5), CKR_OK);
+    p11cmp_p11_token_free(tok);
+    k1 = P11CMP_PKCS11_generate_key(URI("t-pin1", ";object=a"), "EC:P-256",
+                                    NULL, NULL, 0);
+    k2 = P11CMP_PKCS11_generate_key(p11_fixture_uri("t-pin2", ";object=b",
+                                                    NULL, 0),
+                                    "EC:P-256", NULL, "pass:24680", 0);
+    ck_assert_ptr_nonnull(k1);
+    ck_assert_ptr_nonnull(k2);
+    p1 = public_copy(k1);
+    p2 = public_copy(k2);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+    ck_assert(P11CMP_PKCS11_set1_pin_source("pass:0000"));
+    ck_assert_ptr_nonnull(c1 = ctx_with_key("t-pin1", "a", "1234"));
+    ck_assert_ptr_nonnull(c2 = ctx_with_key("t-pin2", "b", "24680"));
+    k1 = P11CMP_CTX_get0_newPkey(c1, 1);
+    k2 = P11CMP_CTX_get0_newPkey(c2, 1);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(sign_verify(k1, p1, 0), 1);
+        ck_assert_int_eq(sign_verify(k2, p2, 0), 1);
+        log_out(k1);
+        log_out(k2);
+    }
+    /* the other token's PIN is wrong here, and named as such */
+    ck_assert_ptr_null(ctx_with_key("t-pin2", "b", "1234"));
+    ck_assert(err_is(P11CMP_R_LOGIN_FAILED, "C_Login: CKR_PIN_INCORRECT"));
+    ck_assert_int_eq(sign_verify(k1, p1, 0), 1);
+    ck_assert_int_eq(sign_verify(k2, p2, 0), 1);
+    ck_assert(P11CMP_PKCS11_set1_pin_source(NULL));
+    P11CMP_CTX_free(c1);
+    P11CMP_CTX_free(c2);
+    EVP_PKEY_free(p1);
+    EVP_PKEY_free(p2);
+}
+END_TEST
+
 /* Keys made by another tool (pkcs11-tool) load by id= and sign. */
 START_TEST(foreign_keys)
 {
@@ -708,6 +797,7 @@ int main(void)
     tcase_add_test(tc, fork_safety);
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
+    tcase_add_test(tc, pin_per_token);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

@@ -4,10 +4,11 @@
  * key generated on the token and the certificate stored next to it, CR and
  * KUR protected by a token key whose certificate is read from the token,
  * KUR rotation and RR of the old certificate, RR removing the revoked
- * pair, a rejected IR, and a PKCS#11 failure injected at every call of an
- * IR and of a KUR through the shim module (tests/shim): each must leave
- * the token exactly as before; and TLS client authentication with the
- * token key to an HTTPS front end.
+ * pair, a rejected IR, a key that wants a context-specific login before
+ * each signature (CKA_ALWAYS_AUTHENTICATE), and a PKCS#11 failure
+ * injected at every call of an IR and of a KUR through the shim module
+ * (tests/shim): each must leave the token exactly as before; and TLS
+ * client authentication with the token key to an HTTPS front end.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -26,7 +27,8 @@
 #include "http_servers.h"
 
 static const char *const labels[] = {
-    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", "e-rr", NULL
+    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", "e-rr", "e-auth",
+    NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -314,6 +316,94 @@ START_TEST(rejected_ir_leaves_token)
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
+    ca_stop();
+}
+END_TEST
+
+/* Writes pin into the file the e-auth URIs name as their pin-source. */
+static const char *auth_pin(const char *pin)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/auth.pin", p11_fixture_dir());
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fprintf(f, "%s\n", pin);
+    fclose(f);
+    return path;
+}
+
+/* The e-auth URI of object auth (type), PIN from the auth_pin() file. */
+static const char *auth_uri(const char *type)
+{
+    static char bufs[2][1200];
+    static int next;
+    char *b = bufs[next++ % 2], extra[64];
+
+    snprintf(extra, sizeof(extra), ";object=auth;type=%s", type);
+    snprintf(b, sizeof(bufs[0]), "%s&pin-source=file:%s",
+             p11_fixture_uri("e-auth", extra, NULL, 0), auth_pin("1234"));
+    return b;
+}
+
+/*
+ * A CR protected by the key auth and with its POPO, client certificate
+ * cert or (NULL) the one on the token; the new certificate or NULL.
+ */
+static X509 *auth_cr(const char *pin_then, X509 *cert)
+{
+    P11CMP_CTX *ctx = client(0, NULL);
+
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, auth_uri("private")));
+    ck_assert(cert != NULL ? P11CMP_CTX_set1_cert(ctx, cert)
+              : P11CMP_CTX_set1_cert_uri(ctx, auth_uri("cert")));
+    (void)auth_pin(pin_then); /* read again before each signature */
+    if ((cert = P11CMP_exec_CR_ses(ctx)) != NULL)
+        X509_up_ref(cert);
+    P11CMP_CTX_free(ctx);
+    return cert;
+}
+
+/*
+ * A smartcard-like key (CKA_ALWAYS_AUTHENTICATE, made by pkcs11-tool):
+ * each C_Sign needs a C_Login as CKU_CONTEXT_SPECIFIC, with the PIN read
+ * again from the same source. IR with its POPO, then CR protected by it;
+ * a wrong PIN at that point fails by name and leaves the token as it was.
+ */
+START_TEST(always_authenticate_key)
+{
+    P11CMP_CTX *ctx;
+    X509 *second;
+    char *before, *after;
+
+    ca_start(NULL, NULL);
+    ck_assert_int_eq(p11_fixture_run(
+        "pkcs11-tool --module '%s' --token-label e-auth --login --pin %s "
+        "--keypairgen --key-type EC:prime256v1 --id 0c --label auth "
+        "--always-auth >/dev/null 2>&1", p11_fixture_module(),
+        P11_FIXTURE_PIN), 0);
+    ck_assert_int_eq(p11_fixture_count("e-auth", "Access:     always "
+                                       "authenticate", 0), 1);
+    ctx = client(1, "auth");
+    ck_assert(P11CMP_CTX_set1_newPkey_uri(ctx, auth_uri("private")));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(listed("e-auth", "auth"), 3); /* stored next to it */
+    P11CMP_CTX_free(ctx);
+    ck_assert_ptr_nonnull(second = auth_cr(P11_FIXTURE_PIN, NULL));
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(listed("e-auth", "auth"), 4);
+    /* the PIN source now gives a wrong PIN: nothing is sent or stored */
+    before = p11_fixture_list("e-auth");
+    ck_assert_ptr_null(auth_cr("9999", second));
+    ck_assert(p11_fixture_has_error(P11CMP_R_LOGIN_FAILED,
+                                    "C_Login: CKR_PIN_INCORRECT"));
+    ck_assert(!p11_fixture_has_error(0, "9999"));
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    after = p11_fixture_list("e-auth");
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    X509_free(second);
     ca_stop();
 }
 END_TEST
@@ -643,6 +733,7 @@ int main(void)
     tcase_add_test(tc, kur_rotation_then_rr);
     tcase_add_test(tc, rr_removes_revoked_pair);
     tcase_add_test(tc, rejected_ir_leaves_token);
+    tcase_add_test(tc, always_authenticate_key);
     tcase_add_test(tc, ir_fails_cleanly_at_every_call);
     tcase_add_test(tc, kur_fails_cleanly_at_every_call);
     tcase_add_test(tc, tls_client_auth_with_token_key);
