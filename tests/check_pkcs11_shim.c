@@ -3,13 +3,16 @@
  * (tests/shim): a key generation plus certificate store transaction, and
  * the public store function, failed at each PKCS#11 call in turn, leave
  * the token exactly as before and name the CKR_ code; a lost session
- * (CKR_SESSION_HANDLE_INVALID and friends, once) is recovered.
+ * (CKR_SESSION_HANDLE_INVALID and friends, once) is recovered; a child
+ * after fork initialises the module again before using it.
  */
 #include <check.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -19,7 +22,7 @@
 #include "p11_fixture.h"
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
-                                     NULL};
+                                     "s-relogin", "s-fork", NULL};
 static void (*shim_fail_at)(unsigned long, CK_RV);
 static void (*shim_fail_fn)(const char *, CK_RV);
 static unsigned long (*shim_calls)(void);
@@ -230,10 +233,10 @@ START_TEST(store_fails_cleanly_at_every_call)
 }
 END_TEST
 
-static int count_label(const char *label)
+static int count_label(const char *token, const char *label)
 {
-    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI_PLAIN("s-recover", ""),
-                                                  NULL, P11CMP_P11_LOGIN);
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI_PLAIN(token, ""), NULL,
+                                                  P11CMP_P11_LOGIN);
     CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
     CK_OBJECT_HANDLE h[8];
     CK_ULONG n = 0;
@@ -254,7 +257,7 @@ START_TEST(session_recovery)
     key = P11CMP_PKCS11_generate_key(SHIM_URI("s-recover", ";object=r"),
                                      "EC:P-256", NULL, NULL, 0);
     ck_assert_ptr_nonnull(key);
-    ck_assert_int_eq(count_label("r"), 2); /* exactly one pair */
+    ck_assert_int_eq(count_label("s-recover", "r"), 2); /* exactly one pair */
     shim_fail_fn("C_Sign", CKR_SESSION_CLOSED);
     ck_assert_int_eq(sign_verify(key), 1);
     shim_fail_fn("C_SignInit", CKR_USER_NOT_LOGGED_IN);
@@ -263,7 +266,7 @@ START_TEST(session_recovery)
     shim_fail_fn("C_CreateObject", CKR_DEVICE_REMOVED);
     ck_assert(P11CMP_PKCS11_store_cert(SHIM_URI("s-recover", ";object=r"),
                                        cert, P11CMP_PKCS11_CERT_USER, NULL));
-    ck_assert_int_eq(count_label("r"), 3);
+    ck_assert_int_eq(count_label("s-recover", "r"), 3);
     shim_fail_fn("C_FindObjectsInit", CKR_TOKEN_NOT_PRESENT);
     again = P11CMP_PKCS11_load_key(SHIM_URI("s-recover", ";object=r"), NULL);
     ck_assert_ptr_nonnull(again);
@@ -279,6 +282,89 @@ START_TEST(session_recovery)
 }
 END_TEST
 
+/*
+ * A session that lost its login is replaced by a new one opened before
+ * the old one is closed: closing the only session on the slot first
+ * would log the token out and invalidate the object handles held by a
+ * key and by an undo list, so neither signing nor a rollback would work.
+ */
+START_TEST(relogin_keeps_handles)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key = NULL;
+
+    shim_attach();
+    tok = p11cmp_p11_token_open(SHIM_URI("s-relogin", ""), NULL,
+                                P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert_ptr_nonnull(txn = p11cmp_p11_txn_new(tok));
+    ck_assert(p11cmp_p11_txn_keygen(txn, "EC:P-256", "rl", NULL, 0, 0,
+                                    &key));
+    ck_assert_int_eq(count_label("s-relogin", "rl"), 2);
+    shim_fail_fn("C_SignInit", CKR_USER_NOT_LOGGED_IN);
+    ck_assert_int_eq(sign_verify(key), 1);
+    shim_fail_fn("C_DestroyObject", CKR_USER_NOT_LOGGED_IN);
+    ck_assert_int_eq(p11cmp_p11_txn_rollback(txn), 1);
+    ck_assert_int_eq(count_label("s-relogin", "rl"), 0);
+    p11cmp_p11_txn_free(txn);
+    EVP_PKEY_free(key);
+    p11cmp_p11_token_free(tok);
+}
+END_TEST
+
+/*
+ * In a child after fork the shim, like a module bound to a device, works
+ * only once the child has called C_Initialize: p11cmp does so lazily on
+ * the first use, so keys of the parent sign and load in the child; the
+ * child's exit does not undo the parent's provisional key pair, and the
+ * parent goes on with its own sessions.
+ */
+START_TEST(fork_reinitialises_lazily)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key, *prov = NULL;
+    int status = -1;
+    pid_t pid;
+
+    shim_attach();
+    key = P11CMP_PKCS11_generate_key(SHIM_URI("s-fork", ";object=f"),
+                                     "EC:P-256", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    tok = p11cmp_p11_token_open(SHIM_URI("s-fork", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert_ptr_nonnull(txn = p11cmp_p11_txn_new(tok));
+    ck_assert(p11cmp_p11_txn_keygen(txn, "EC:P-256", "prov", NULL, 0, 0,
+                                    &prov));
+    ck_assert(p11cmp_p11_pkey_set0_txn(prov, txn));
+    ck_assert_int_eq(sign_verify(key), 1);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        EVP_PKEY *again;
+        int ok = sign_verify(key) && sign_verify(prov);
+
+        again = P11CMP_PKCS11_load_key(SHIM_URI("s-fork", ";object=f"),
+                                       NULL);
+        ok = ok && again != NULL && sign_verify(again);
+        EVP_PKEY_free(again);
+        EVP_PKEY_free(prov); /* not rolled back: the parent's */
+        _exit(ok ? 0 : 1);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(count_label("s-fork", "prov"), 2);
+    ck_assert_int_eq(sign_verify(key), 1);
+    ck_assert_int_eq(sign_verify(prov), 1);
+    EVP_PKEY_free(prov); /* rolled back here */
+    ck_assert_int_eq(count_label("s-fork", "prov"), 0);
+    EVP_PKEY_free(key);
+    p11cmp_p11_token_free(tok);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
@@ -288,6 +374,8 @@ int main(void)
     tcase_add_test(tc, enroll_fails_cleanly_at_every_call);
     tcase_add_test(tc, store_fails_cleanly_at_every_call);
     tcase_add_test(tc, session_recovery);
+    tcase_add_test(tc, relogin_keeps_handles);
+    tcase_add_test(tc, fork_reinitialises_lazily);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

@@ -6,11 +6,14 @@
  * being forwarded; with P11SHIM_REPORT=FILE the count is written to FILE
  * at C_Finalize. Tests in the same process steer it through
  * p11shim_fail_at() and p11shim_calls().
+ * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
+ * in a child process (after fork) until the child calls C_Initialize.
  */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -29,6 +32,7 @@ static CK_FUNCTION_LIST shim;
 static unsigned long calls, fail_at;
 static CK_RV fail_rv = CKR_DEVICE_ERROR;
 static char fail_fn[64];
+static pid_t init_pid; /* the process that called C_Initialize */
 
 /* Control from a test in the same process (found with dlsym). */
 void p11shim_fail_at(unsigned long n, CK_RV rv);
@@ -78,10 +82,26 @@ static int fail_now(const char *name)
     { \
         if (fail_now(#name)) \
             return fail_rv; \
+        if (init_pid != getpid()) \
+            return CKR_CRYPTOKI_NOT_INITIALIZED; \
         return real->name args; \
     }
 
-WRAP(C_Initialize, (void *a), (a))
+static CK_RV w_C_Initialize(void *a)
+{
+    CK_RV rv;
+
+    if (fail_now("C_Initialize"))
+        return fail_rv;
+    rv = real->C_Initialize(a);
+    /* the real module may not see the fork: it is initialised for us */
+    if (rv == CKR_OK || (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED
+                         && init_pid != getpid())) {
+        init_pid = getpid();
+        rv = CKR_OK;
+    }
+    return rv;
+}
 
 /* With P11SHIM_REPORT=FILE, C_Finalize writes "calls N" into FILE. */
 static CK_RV w_C_Finalize(void *a)
