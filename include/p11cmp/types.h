@@ -58,6 +58,40 @@ DEFINE_STACK_OF(P11CMP_ITAV)
 #define P11CMP_PKIFAILUREINFO_MAX_BIT_PATTERN \
     ((1 << (P11CMP_PKIFAILUREINFO_MAX + 1)) - 1)
 
+/* the same reasons as bit masks, as P11CMP_CTX_get_failInfoCode() and
+ * the certConf callback use them: P11CMP_CTX_FAILINFO_x is
+ * 1 << P11CMP_PKIFAILUREINFO_x */
+#define P11CMP_CTX_FAILINFO_badAlg                     (1 << 0)
+#define P11CMP_CTX_FAILINFO_badMessageCheck            (1 << 1)
+#define P11CMP_CTX_FAILINFO_badRequest                 (1 << 2)
+#define P11CMP_CTX_FAILINFO_badTime                    (1 << 3)
+#define P11CMP_CTX_FAILINFO_badCertId                  (1 << 4)
+#define P11CMP_CTX_FAILINFO_badDataFormat              (1 << 5)
+#define P11CMP_CTX_FAILINFO_wrongAuthority             (1 << 6)
+#define P11CMP_CTX_FAILINFO_incorrectData              (1 << 7)
+#define P11CMP_CTX_FAILINFO_missingTimeStamp           (1 << 8)
+#define P11CMP_CTX_FAILINFO_badPOP                     (1 << 9)
+#define P11CMP_CTX_FAILINFO_certRevoked                (1 << 10)
+#define P11CMP_CTX_FAILINFO_certConfirmed              (1 << 11)
+#define P11CMP_CTX_FAILINFO_wrongIntegrity             (1 << 12)
+#define P11CMP_CTX_FAILINFO_badRecipientNonce          (1 << 13)
+#define P11CMP_CTX_FAILINFO_timeNotAvailable           (1 << 14)
+#define P11CMP_CTX_FAILINFO_unacceptedPolicy           (1 << 15)
+#define P11CMP_CTX_FAILINFO_unacceptedExtension        (1 << 16)
+#define P11CMP_CTX_FAILINFO_addInfoNotAvailable        (1 << 17)
+#define P11CMP_CTX_FAILINFO_badSenderNonce             (1 << 18)
+#define P11CMP_CTX_FAILINFO_badCertTemplate            (1 << 19)
+#define P11CMP_CTX_FAILINFO_signerNotTrusted           (1 << 20)
+#define P11CMP_CTX_FAILINFO_transactionIdInUse         (1 << 21)
+#define P11CMP_CTX_FAILINFO_unsupportedVersion         (1 << 22)
+#define P11CMP_CTX_FAILINFO_notAuthorized              (1 << 23)
+#define P11CMP_CTX_FAILINFO_systemUnavail              (1 << 24)
+#define P11CMP_CTX_FAILINFO_systemFailure              (1 << 25)
+#define P11CMP_CTX_FAILINFO_duplicateCertReq           (1 << 26)
+
+/* the protocol version p11cmp sends (RFC 4210) */
+#define P11CMP_PVNO 2
+
 /* PKIStatus values, and the pseudo-values of a context before a result */
 #define P11CMP_PKISTATUS_request                       -3
 #define P11CMP_PKISTATUS_trans                         -2
