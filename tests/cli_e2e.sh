@@ -4,7 +4,9 @@
 # stored next to it; CR, P10CR, KUR and RR protected by signatures of the
 # token key; GENM; -renew_within both ways with a post hook; polling
 # progress lines; -no_store; a failed enrollment leaves the token as it
-# was; and every documented exit code (0..6).
+# was; and every documented exit code (0..6), for each of the causes its
+# entry in p11cmp(1) names that a test can provoke (cli_transfer.sh has
+# the HTTP error and the timeout of exit code 3).
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 M=$SOFTHSM2_MODULE
@@ -190,8 +192,24 @@ expect 6 -cmd ir $SRV $PBM -batch -subject /CN=x \
 expect 6 -cmd ir $SRV $PBM -subject /CN=x \
     -newkey "$TOK;object=nosuchkey;type=private$Q"
 has err 'p11cmp'
-# exit 1: an unreadable input file
+# exit 6: a module that cannot be loaded
+expect 6 -cmd ir $SRV $PBM -subject /CN=x -module "$WORK/none.so" \
+    -newkey "$TOK;object=host;type=private"
+has err "cannot load -newkey from the token"
+# exit 1: an unreadable input file, an output file that cannot be
+# written, a failing post hook (after the enrollment)
 expect 1 -cmd ir $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
+has err "cannot load -newkey from $WORK/none.key"
+expect 1 -cmd ir $SRV $PBM -newkey "$WORK/file.key" -subject /CN=x \
+    -certout "$WORK/no/such/dir/x.pem"
+has err "cannot write $WORK/no/such/dir/x.pem"
+expect 1 -cmd ir $SRV $PBM -newkey "$WORK/file.key" -subject /CN=hooked \
+    -post_hook false
+has out '^enrolled: subject=/CN=hooked'
+# exit 4: the CA answers an unprotected request with a (signed) error
+# message
+expect 4 -cmd genm $SRV $PBM -unprotected_requests -trusted "$WORK/ca.pem"
+has err 'server status: rejection'
 # exit 2: usage
 expect 2 -cmd kur $SRV $PBM -renew_within x
 testca_stop

@@ -8,15 +8,12 @@
 FIXTURE_NETNS=1
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
+. "$top_srcdir/tests/testca/helpers.sh"
 M=$SOFTHSM2_MODULE
 
-key() {
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-        -out "$1" 2> /dev/null || fail "key $1"
-}
-key "$WORK/ca.key"
-key "$WORK/srv.key"
-key "$WORK/new.key"
+new_key "$WORK/ca.key"
+new_key "$WORK/srv.key"
+new_key "$WORK/new.key"
 openssl req -x509 -new -key "$WORK/ca.key" -subj "/CN=mock CA" -days 2 \
     -out "$WORK/ca.pem" 2> /dev/null || fail "CA cert"
 # issue SUBJECT OUT (-key KEY | -force_pubkey PUB)

@@ -52,6 +52,13 @@ expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -certform XML
 expect 2 -cmd ir -verbosity 9
+# keys of tokens are named by pkcs11: URIs, not by -keyform ENGINE
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+    -newkey k.pem -keyform ENGINE
+expect_err "-keyform must be PEM, DER or P12 (for keys on tokens use a pkcs11: URI"
+expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+    -newkey k.pem -engine pkcs11
+expect_err "unknown option -engine"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -subject CN=nodelimiter
 expect_err "not a DN"
@@ -172,8 +179,9 @@ expect 6 $IRT -batch -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
     -newkeypass "file:$WORK/badpin.txt"
 unset CLI_PIN
 
-# no secret and no PIN in any output, even at -verbosity 8
-for v in 5 6 7 8; do
+# no secret and no PIN in any output, even at -verbosity 8; nothing but
+# the result line up to 5 (the default), progress lines from 6 on
+for v in 4 5 6 7 8; do
     "$P11CMP" $IRT -newkey "$KEY" -module "$SOFTHSM2_MODULE" \
         -newkeypass "file:$WORK/pin.txt" -verbosity $v \
         > "$WORK/out" 2> "$WORK/err" || fail "-verbosity $v: exit $?"
@@ -181,6 +189,8 @@ for v in 5 6 7 8; do
         || fail "no progress lines at -verbosity $v"
     [ $v -ge 6 ] || [ ! -s "$WORK/err" ] \
         || fail "stderr at -verbosity $v: $(cat "$WORK/err")"
+    [ "$(wc -l < "$WORK/out")" -eq 1 ] && grep -q '^enrolled: ' "$WORK/out" \
+        || fail "stdout at -verbosity $v: $(cat "$WORK/out")"
     ! grep -q -e "$SECRET" -e "$PIN" "$WORK/out" "$WORK/err" \
         || fail "a secret was printed at -verbosity $v"
     n=$((n + 1))

@@ -8,15 +8,6 @@
 . "$top_srcdir/tests/cli_helpers.sh"
 command -v python3 > /dev/null || skip_test "python3 is needed for the TLS relay"
 M=$SOFTHSM2_MODULE
-FRONT_PID=
-front_stop() {
-    if [ -n "$FRONT_PID" ]; then
-        kill "$FRONT_PID" 2> /dev/null || true
-        wait "$FRONT_PID" 2> /dev/null || true
-        FRONT_PID=
-    fi
-}
-trap 'front_stop; fixture_cleanup' EXIT
 
 # a TLS CA, the front end's cert for 127.0.0.1, a client cert for a token key
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -82,18 +73,9 @@ while True:
     threading.Thread(target=pipe, args=(t, b), daemon=True).start()
     threading.Thread(target=pipe, args=(b, t), daemon=True).start()
 PY
-timeout 120 python3 "$WORK/front.py" "$WORK/front.pem" "$WORK/front.key" \
-    "$WORK/tlsca.pem" "$TESTCA_PORT" "$WORK/front.log" \
-    > "$WORK/front.out" 2> "$WORK/front.err" &
-FRONT_PID=$!
-for _ in $(seq 100); do
-    TLS_PORT=$(sed -n 's/^LISTENING //p' "$WORK/front.out" 2>/dev/null \
-        || true)
-    [ -n "$TLS_PORT" ] && break
-    kill -0 "$FRONT_PID" 2>/dev/null || fail "relay: $(cat "$WORK/front.err")"
-    sleep 0.1
-done
-[ -n "$TLS_PORT" ] || fail "TLS relay did not start"
+py_start "$WORK/front.py" "$WORK/front.pem" "$WORK/front.key" \
+    "$WORK/tlsca.pem" "$TESTCA_PORT" "$WORK/front.log"
+TLS_PORT=$PY_PORT
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/k.pem" 2>/dev/null
@@ -118,6 +100,6 @@ expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -module "$M" -tls_keypass "file:$WORK/pin" -subject /CN=tls-auth
 grep -q '^client: tls client$' "$WORK/front.log" \
     || fail "the relay saw no client cert: $(cat "$WORK/front.log")"
-front_stop
+py_stop
 testca_stop
 echo "cli_tls: $n runs passed"

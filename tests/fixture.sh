@@ -11,6 +11,9 @@
 #                         `openssl cmp -port $MOCK_PORT` with $MOCK_ARGS
 #                         and ARGS, log in $WORK/mock.log; sets MOCK_PID
 #   mock_stop             stops it (also done on exit)
+#   py_start SCRIPT ARGS... runs a Python helper server (a TLS relay, a
+#                         proxy) that prints "LISTENING PORT"; sets PY_PORT
+#   py_stop               stops it (also done on exit)
 #   skip_test WHY / fail WHY  end the test with automake's codes 77 / 1
 # Everything lives under $WORK, removed on exit.
 
@@ -39,14 +42,27 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11cmp-test.XXXXXX")
 TESTCA_PID=
 TESTCA=$top_builddir/tests/testca/testca
 MOCK_PID=
+PY_PID=
 
 fixture_cleanup() {
     testca_stop
     mock_stop
+    py_stop
     rm -rf "$WORK"
 }
 trap fixture_cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# bg_stop VAR: stops the background process whose PID is in VAR (if any)
+# and waits for it; clears VAR
+bg_stop() {
+    eval "bg_pid=\${$1}"
+    if [ -n "$bg_pid" ]; then
+        kill "$bg_pid" 2> /dev/null || true
+        wait "$bg_pid" 2> /dev/null || true
+    fi
+    eval "$1="
+}
 
 fail() {
     echo "FAIL: $*" >&2
@@ -101,11 +117,7 @@ testca_start() {
 }
 
 testca_stop() {
-    if [ -n "$TESTCA_PID" ]; then
-        kill "$TESTCA_PID" 2>/dev/null || true
-        wait "$TESTCA_PID" 2>/dev/null || true
-        TESTCA_PID=
-    fi
+    bg_stop TESTCA_PID
 }
 
 # mock_start ARGS...: the mock server of openssl cmp on 127.0.0.1:$MOCK_PORT
@@ -129,9 +141,28 @@ mock_start() {
 }
 
 mock_stop() {
-    if [ -n "$MOCK_PID" ]; then
-        kill "$MOCK_PID" 2> /dev/null || true
-        wait "$MOCK_PID" 2> /dev/null || true
-        MOCK_PID=
-    fi
+    bg_stop MOCK_PID
+}
+
+# py_start SCRIPT ARGS...: python3 SCRIPT ARGS in the background (bounded,
+# 120 s), output in $WORK/py.out and $WORK/py.err; waits (bounded, 10 s)
+# for its "LISTENING PORT" line on 127.0.0.1 and sets PY_PORT. Skips the
+# test without python3.
+py_start() {
+    command -v python3 > /dev/null || skip_test "python3 is needed"
+    timeout 120 python3 "$@" > "$WORK/py.out" 2> "$WORK/py.err" &
+    PY_PID=$!
+    PY_PORT=
+    for _ in $(seq 100); do
+        PY_PORT=$(sed -n 's/^LISTENING //p' "$WORK/py.out" 2>/dev/null \
+            || true)
+        [ -n "$PY_PORT" ] && return 0
+        kill -0 "$PY_PID" 2>/dev/null || fail "$1: $(cat "$WORK/py.err")"
+        sleep 0.1
+    done
+    fail "$1 did not start within 10 s"
+}
+
+py_stop() {
+    bg_stop PY_PID
 }

@@ -1,8 +1,10 @@
 /*
  * src/app/load.c - credentials of p11cmp(1): certificates and keys from
- * files (PEM or DER, encrypted keys with a pass phrase source) or from
- * PKCS#11 tokens by pkcs11: URI through libp11cmp, CSRs, trust stores,
- * and writing certificates (-certform PEM or DER).
+ * files (PEM, DER or PKCS#12; encrypted keys and PKCS#12 files with a
+ * pass phrase source: -keypass for -key/-cert/-oldcert, -otherpass for
+ * the lists of certificates, as openssl cmp has it) or from PKCS#11
+ * tokens by pkcs11: URI through libp11cmp, CSRs, trust stores, and
+ * writing certificates (-certform PEM or DER).
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 
 #include "app.h"
 
@@ -74,21 +77,81 @@ static void load_error(const char *what, const char *src)
     fprintf(stderr, "p11cmp: cannot load %s from %s\n", what, src);
 }
 
-static X509 *cert_from_file(const char *file)
+/*
+ * The PKCS#12 file in b, opened with pass (NULL: a file without or with
+ * an empty password); its key and certificates (the one of the key
+ * first) go to *key (if not NULL) and sk. 1 or 0.
+ */
+static int from_p12(BIO *b, const char *pass, EVP_PKEY **key,
+                    STACK_OF(X509) *sk)
+{
+    PKCS12 *p12 = d2i_PKCS12_bio(b, NULL);
+    EVP_PKEY *pkey = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *ca = NULL;
+    int ok = 0;
+
+    if (p12 == NULL || !PKCS12_parse(p12, pass, &pkey, &cert, &ca))
+        goto end;
+    ok = (cert == NULL || X509_add_cert(sk, cert, X509_ADD_FLAG_DEFAULT))
+        && X509_add_certs(sk, ca, X509_ADD_FLAG_UP_REF);
+    if (ok && cert != NULL)
+        cert = NULL; /* now owned by sk */
+    if (ok && key != NULL) {
+        *key = pkey;
+        pkey = NULL;
+    }
+ end:
+    EVP_PKEY_free(pkey);
+    X509_free(cert);
+    sk_X509_pop_free(ca, X509_free);
+    PKCS12_free(p12);
+    return ok;
+}
+
+/*
+ * Appends the certs of file to sk: all of a PEM file, the one of a DER
+ * file, or those of a PKCS#12 file (pass phrase from passsrc, read only
+ * then). 1 if it gave any.
+ */
+static int certs_from_file(const char *file, const char *passsrc,
+                           const char *what, STACK_OF(X509) *sk)
 {
     BIO *b;
-    X509 *cert = NULL;
+    X509 *cert;
+    char *pass = NULL;
+    int n0 = sk_X509_num(sk), ok = 1;
 
     ERR_set_mark();
     if ((b = BIO_new_file(file, "rb")) == NULL) {
         ERR_pop_to_mark();
-        return NULL;
+        return 0;
     }
-    cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
-    if (cert == NULL && BIO_reset(b) == 0)
-        cert = d2i_X509_bio(b, NULL);
+    while (ok && (cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+        if (!(ok = sk_X509_push(sk, cert)))
+            X509_free(cert);
+    if (ok && sk_X509_num(sk) == n0 && BIO_reset(b) == 0
+        && (cert = d2i_X509_bio(b, NULL)) != NULL && !sk_X509_push(sk, cert))
+        X509_free(cert);
+    if (ok && sk_X509_num(sk) == n0 && BIO_reset(b) == 0
+        && (passsrc == NULL || (pass = app_pass_get(passsrc, what)) != NULL))
+        (void)from_p12(b, pass, NULL, sk);
     ERR_pop_to_mark();
     BIO_free(b);
+    app_pass_free(pass);
+    return sk_X509_num(sk) > n0;
+}
+
+/* The first certificate of file (see certs_from_file()), or NULL */
+static X509 *cert_from_file(const char *file, const char *passsrc,
+                            const char *what)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    X509 *cert = NULL;
+
+    if (sk != NULL && certs_from_file(file, passsrc, what, sk))
+        cert = sk_X509_shift(sk);
+    sk_X509_pop_free(sk, X509_free);
     return cert;
 }
 
@@ -99,7 +162,7 @@ X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
     char *uri, *pin = NULL;
 
     if (!app_is_uri(src)) {
-        if ((cert = cert_from_file(src)) == NULL)
+        if ((cert = cert_from_file(src, passsrc, what)) == NULL)
             load_error(what, src);
         return cert;
     }
@@ -115,33 +178,6 @@ X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
     return cert;
 }
 
-/* Appends the certs of file (PEM: all, DER: one) to sk; 1 on success. */
-static int certs_from_file(const char *file, STACK_OF(X509) *sk)
-{
-    BIO *b;
-    X509 *cert;
-    int n = 0;
-
-    ERR_set_mark();
-    if ((b = BIO_new_file(file, "rb")) == NULL) {
-        ERR_pop_to_mark();
-        return 0;
-    }
-    while ((cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-        if (!sk_X509_push(sk, cert)) {
-            X509_free(cert);
-            break;
-        }
-        n++;
-    }
-    if (n == 0 && BIO_reset(b) == 0 && (cert = d2i_X509_bio(b, NULL)) != NULL
-        && !(n = sk_X509_push(sk, cert)))
-        X509_free(cert);
-    ERR_pop_to_mark();
-    BIO_free(b);
-    return n > 0;
-}
-
 STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
                                const char *what)
 {
@@ -153,11 +189,12 @@ STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
     for (name = ok ? strtok_r(copy, ", \t", &save) : NULL;
          ok && name != NULL; name = strtok_r(NULL, ", \t", &save)) {
         if (app_is_uri(name)) {
-            cert = app_load_cert(a, name, NULL, what);
+            cert = app_load_cert(a, name, OPT_STR(a, O_OTHERPASS), what);
             ok = cert != NULL && sk_X509_push(sk, cert);
             if (!ok)
                 X509_free(cert);
-        } else if (!(ok = certs_from_file(name, sk))) {
+        } else if (!(ok = certs_from_file(name, OPT_STR(a, O_OTHERPASS),
+                                          what, sk))) {
             load_error(what, name);
         }
     }
@@ -215,16 +252,42 @@ static EVP_PKEY *decode_key(struct app *a, const char *file,
     return pkey;
 }
 
-/* A private key, or else a public key (*priv = 0), from a file. */
+/* The private key of a PKCS#12 file, or NULL */
+static EVP_PKEY *key_from_p12(const char *file, const char *pass)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    EVP_PKEY *pkey = NULL;
+    BIO *b;
+
+    ERR_set_mark();
+    b = BIO_new_file(file, "rb");
+    if (b != NULL && sk != NULL)
+        (void)from_p12(b, pass, &pkey, sk);
+    ERR_pop_to_mark();
+    BIO_free(b);
+    sk_X509_pop_free(sk, X509_free);
+    return pkey;
+}
+
+/*
+ * A private key, or else a public key (*priv = 0), from a file: PEM or
+ * DER (-keyform, else either), or PKCS#12 (-keyform P12, or unset).
+ */
 static EVP_PKEY *key_from_file(struct app *a, const char *file,
                                const char *pass, int *priv)
 {
-    EVP_PKEY *pkey = decode_key(a, file, pass, OSSL_KEYMGMT_SELECT_KEYPAIR
-                                | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS);
+    const char *form = OPT_STR(a, O_KEYFORM);
+    int p12 = form != NULL && OPENSSL_strcasecmp(form, "P12") == 0;
+    EVP_PKEY *pkey = NULL;
 
+    if (!p12)
+        pkey = decode_key(a, file, pass, OSSL_KEYMGMT_SELECT_KEYPAIR
+                          | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS);
+    if (pkey == NULL && (p12 || form == NULL))
+        pkey = key_from_p12(file, pass);
     if (priv != NULL)
         *priv = pkey != NULL;
-    if (pkey == NULL)
+    if (pkey == NULL && !p12)
         pkey = decode_key(a, file, NULL, OSSL_KEYMGMT_SELECT_PUBLIC_KEY
                           | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS);
     return pkey;

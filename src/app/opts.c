@@ -112,9 +112,10 @@ static const struct opt_def table[] = {
      "Send requests without protection"},
     {O_CERTFORM, "certform", K_STR, "PEM|DER",
      "Format of certs written (and of cert files read)"},
-    {O_KEYFORM, "keyform", K_STR, "PEM|DER", "Format of key files"},
+    {O_KEYFORM, "keyform", K_STR, "PEM|DER|P12", "Format of key files"},
     {O_OTHERPASS, "otherpass", K_STR, "src",
-     "Pass phrase source for others' cert files"},
+     "Pass phrase of PKCS#12 files of -trusted, -untrusted, -srvcert, "
+     "-own_trusted, -out_trusted, -extracerts, -tls_extra, -tls_trusted"},
     {O_TLS_USED, "tls_used", K_FLAG, NULL, "Use TLS (https)"},
     {O_TLS_CERT, "tls_cert", K_STR, "cert", "Client's TLS cert"},
     {O_TLS_KEY, "tls_key", K_STR, "key",

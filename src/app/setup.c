@@ -64,9 +64,10 @@ int app_check_options(struct app *a)
         return app_usage_error("-certform must be PEM or DER");
     form = OPT_STR(a, O_KEYFORM);
     if (form != NULL && OPENSSL_strcasecmp(form, "PEM") != 0
-        && OPENSSL_strcasecmp(form, "DER") != 0)
-        return app_usage_error("-keyform must be PEM or DER (for keys on "
-                               "tokens use a pkcs11: URI)");
+        && OPENSSL_strcasecmp(form, "DER") != 0
+        && OPENSSL_strcasecmp(form, "P12") != 0)
+        return app_usage_error("-keyform must be PEM, DER or P12 (for keys "
+                               "on tokens use a pkcs11: URI, not ENGINE)");
     return EXIT_OK;
 }
 
@@ -148,14 +149,17 @@ static int load_failed_code(struct app *a)
 
 static int setup_server_auth(struct app *a)
 {
+    const char *src;
     X509 *cert;
     X509_STORE *store;
     STACK_OF(X509) *sk;
     int ok, rc;
 
     if (OPT_STR(a, O_SRVCERT) != NULL) {
-        if ((cert = app_load_cert(a, OPT_STR(a, O_SRVCERT), NULL,
-                                  "-srvcert")) == NULL)
+        src = OPT_STR(a, O_SRVCERT);
+        if ((cert = app_load_cert(a, src, app_is_uri(src) ? NULL
+                                  : OPT_STR(a, O_OTHERPASS), "-srvcert"))
+            == NULL)
             return load_failed();
         ok = P11CMP_CTX_set1_srvCert(a->ctx, cert);
         X509_free(cert);
@@ -212,12 +216,17 @@ static int setup_pbm(struct app *a)
     return ok ? EXIT_OK : EXIT_OTHER;
 }
 
-/* -digest and -mac as NIDs of the protection options. */
+/*
+ * -digest and -mac as NIDs of the protection options; the MAC defaults
+ * to hmac-sha1, as in openssl cmp (the library's default is stronger).
+ */
 static int setup_algs(struct app *a)
 {
     const char *dgst = OPT_STR(a, O_DIGEST), *mac = OPT_STR(a, O_MAC);
     int nid;
 
+    if (mac == NULL)
+        mac = "hmac-sha1";
     if (dgst != NULL) {
         nid = OBJ_sn2nid(dgst);
         if (nid == NID_undef)
@@ -227,13 +236,11 @@ static int setup_algs(struct app *a)
             || !SET_OPT(a, P11CMP_OPT_OWF_ALGNID, nid))
             return app_usage_error("-digest: unknown digest '%s'", dgst);
     }
-    if (mac != NULL) {
-        nid = OBJ_ln2nid(mac);
-        if (nid == NID_undef)
-            nid = OBJ_sn2nid(mac);
-        if (nid == NID_undef || !SET_OPT(a, P11CMP_OPT_MAC_ALGNID, nid))
-            return app_usage_error("-mac: unknown MAC algorithm '%s'", mac);
-    }
+    nid = OBJ_ln2nid(mac);
+    if (nid == NID_undef)
+        nid = OBJ_sn2nid(mac);
+    if (nid == NID_undef || !SET_OPT(a, P11CMP_OPT_MAC_ALGNID, nid))
+        return app_usage_error("-mac: unknown MAC algorithm '%s'", mac);
     return EXIT_OK;
 }
 
@@ -259,6 +266,8 @@ static int setup_client_auth(struct app *a)
                 return load_failed();
             ok = P11CMP_CTX_build_cert_chain(a->ctx, own, NULL);
             X509_STORE_free(own);
+            if (!ok)
+                return app_errors_exit(a, EXIT_OTHER);
         }
     }
     if (ok && OPT_STR(a, O_KEY) != NULL) {
