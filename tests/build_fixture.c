@@ -228,25 +228,114 @@ P11CMP_CTX *fx_ctx_sig(int alg)
     return ctx;
 }
 
-OSSL_CMP_MSG *fx_to_ossl(const P11CMP_MSG *msg)
+const int fx_req_types[FX_NUM_REQ_TYPES] = {
+    P11CMP_PKIBODY_IR, P11CMP_PKIBODY_CR, P11CMP_PKIBODY_KUR,
+    P11CMP_PKIBODY_P10CR, P11CMP_PKIBODY_RR, P11CMP_PKIBODY_GENM,
+    P11CMP_PKIBODY_CERTCONF, P11CMP_PKIBODY_POLLREQ, P11CMP_PKIBODY_ERROR
+};
+
+const char *fx_body_name(int bodytype)
+{
+    switch (bodytype) {
+    case P11CMP_PKIBODY_IR:
+        return "IR";
+    case P11CMP_PKIBODY_CR:
+        return "CR";
+    case P11CMP_PKIBODY_KUR:
+        return "KUR";
+    case P11CMP_PKIBODY_P10CR:
+        return "P10CR";
+    case P11CMP_PKIBODY_RR:
+        return "RR";
+    case P11CMP_PKIBODY_GENM:
+        return "GENM";
+    case P11CMP_PKIBODY_CERTCONF:
+        return "certConf";
+    case P11CMP_PKIBODY_POLLREQ:
+        return "pollReq";
+    case P11CMP_PKIBODY_ERROR:
+        return "error";
+    }
+    return "?";
+}
+
+/* a CSR for new_key, subject "CN=csr-entity", into ctx */
+static void set_csr(P11CMP_CTX *ctx)
+{
+    X509_REQ *csr = X509_REQ_new();
+    X509_NAME *name = fx_name("csr-entity");
+
+    ck_assert_ptr_nonnull(csr);
+    ck_assert(X509_REQ_set_subject_name(csr, name));
+    ck_assert(X509_REQ_set_pubkey(csr, fx.new_key));
+    ck_assert_int_gt(X509_REQ_sign(csr, fx.new_key, EVP_sha256()), 0);
+    ck_assert(P11CMP_CTX_set1_p10CSR(ctx, csr));
+    X509_REQ_free(csr);
+    X509_NAME_free(name);
+}
+
+/* an error message: rejection, badRequest, "given up", code 42 */
+static P11CMP_MSG *build_error(P11CMP_CTX *ctx)
+{
+    P11CMP_PKISI *si =
+        p11cmp_pkisi_create(P11CMP_PKISTATUS_rejection,
+                            1 << P11CMP_PKIFAILUREINFO_badRequest,
+                            "given up");
+    P11CMP_MSG *msg;
+
+    ck_assert_ptr_nonnull(si);
+    msg = p11cmp_error_new(ctx, si, 42, "details", 0);
+    P11CMP_PKISI_free(si);
+    return msg;
+}
+
+P11CMP_MSG *fx_build(P11CMP_CTX *ctx, int bodytype)
+{
+    if (bodytype == P11CMP_PKIBODY_KUR || bodytype == P11CMP_PKIBODY_RR)
+        ck_assert(P11CMP_CTX_set1_oldCert(ctx, fx.old_cert));
+    switch (bodytype) {
+    case P11CMP_PKIBODY_P10CR:
+        set_csr(ctx);
+        /* fall through */
+    case P11CMP_PKIBODY_IR:
+    case P11CMP_PKIBODY_CR:
+    case P11CMP_PKIBODY_KUR:
+        return p11cmp_certreq_new(ctx, bodytype);
+    case P11CMP_PKIBODY_RR:
+        return p11cmp_rr_new(ctx);
+    case P11CMP_PKIBODY_GENM:
+        return p11cmp_genm_new(ctx);
+    case P11CMP_PKIBODY_CERTCONF:
+        return p11cmp_certConf_new(ctx, 0, fx.cert[FX_P256], 0, NULL);
+    case P11CMP_PKIBODY_POLLREQ:
+        return p11cmp_pollReq_new(ctx, 0);
+    case P11CMP_PKIBODY_ERROR:
+        return build_error(ctx);
+    }
+    ck_abort_msg("fx_build: no builder for body type %d", bodytype);
+    return NULL;
+}
+
+OSSL_CMP_MSG *fx_to_ossl_as(const P11CMP_MSG *msg, const char *what)
 {
     unsigned char *der = NULL, *der2 = NULL;
     const unsigned char *p;
     OSSL_CMP_MSG *om;
     int len, len2;
 
-    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(msg != NULL, "%s: no message", what);
     len = i2d_P11CMP_MSG(msg, &der);
-    ck_assert_int_gt(len, 0);
+    ck_assert_msg(len > 0, "%s: i2d_P11CMP_MSG failed", what);
     p = der;
     om = d2i_OSSL_CMP_MSG(NULL, &p, len);
     if (om == NULL)
         ERR_print_errors_fp(stderr);
-    ck_assert_ptr_nonnull(om);
-    ck_assert_ptr_eq(p, der + len);
+    ck_assert_msg(om != NULL, "%s: d2i_OSSL_CMP_MSG failed", what);
+    ck_assert_msg(p == der + len, "%s: OpenSSL decoded %ld of %d bytes",
+                  what, (long)(p - der), len);
     len2 = i2d_OSSL_CMP_MSG(om, &der2);
-    ck_assert_int_eq(len2, len);
-    ck_assert_mem_eq(der2, der, (size_t)len);
+    ck_assert_msg(len2 == len && memcmp(der2, der, (size_t)len) == 0,
+                  "%s: OpenSSL re-encodes it differently", what);
     OPENSSL_free(der);
     OPENSSL_free(der2);
     return om;

@@ -59,11 +59,26 @@ X509 *fx_issue(EVP_PKEY *pub, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 P11CMP_CTX *fx_ctx_pbm(void);
 P11CMP_CTX *fx_ctx_sig(int alg);
 
+/* every request body type p11cmp builds, and a name for each */
+#define FX_NUM_REQ_TYPES 9
+extern const int fx_req_types[FX_NUM_REQ_TYPES];
+const char *fx_body_name(int bodytype);
+/*
+ * A request of bodytype (one of fx_req_types) built by ctx with the
+ * builder of src/msg.c for it, after putting into ctx what that type
+ * needs: oldCert = old_cert (KUR, RR), a CSR of new_key (P10CR). certConf
+ * confirms cert[FX_P256]; pollReq and error use certReqId 0. NULL if the
+ * builder failed (its error stays on the ERR stack).
+ */
+P11CMP_MSG *fx_build(P11CMP_CTX *ctx, int bodytype);
+
 /*
  * OpenSSL's view of msg: i2d with p11cmp, d2i_OSSL_CMP_MSG, and OpenSSL
- * re-encodes it to exactly the same bytes. The caller frees the result.
+ * re-encodes it to exactly the same bytes; what names msg in the failure
+ * messages. The caller frees the result.
  */
-OSSL_CMP_MSG *fx_to_ossl(const P11CMP_MSG *msg);
+OSSL_CMP_MSG *fx_to_ossl_as(const P11CMP_MSG *msg, const char *what);
+#define fx_to_ossl(msg) fx_to_ossl_as((msg), "message")
 /* OpenSSL validators: PBM with secret; pinned srvCert; trusted root */
 OSSL_CMP_CTX *fx_ossl_pbm(const char *secret);
 OSSL_CMP_CTX *fx_ossl_srvcert(X509 *cert);

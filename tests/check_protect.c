@@ -1,10 +1,11 @@
 /*
  * tests/check_protect.c - unit tests of src/protect.c: PBM (defaults,
  * options, fresh salt, known answer against OpenSSL's OSSL_CRMF_pbm_new,
- * caps on received parameters), signatures with every supported key type
- * verified by OSSL_CMP_validate_msg (pinned and via the trust store),
- * senderKID and extraCerts, verification of received messages, and the
- * exact errors when credentials are missing or wrong.
+ * caps on received parameters), the matrix of every request body type
+ * p11cmp builds times PBM and every supported signature algorithm, each
+ * decoded by d2i_OSSL_CMP_MSG and validated by OSSL_CMP_validate_msg
+ * (pinned and via the trust store) and by p11cmp itself, senderKID and
+ * extraCerts, and the exact errors when credentials are missing or wrong.
  */
 #include <check.h>
 #include <string.h>
@@ -207,36 +208,136 @@ static int expected_sig_nid(int alg)
     }
 }
 
-/* every key type: OpenSSL validates with pinned cert and trust store */
-START_TEST(signature_each_alg)
-{
-    P11CMP_CTX *ctx = fx_ctx_sig(_i);
-    P11CMP_MSG *msg = build_ir(ctx), *rcvd;
-    const X509_ALGOR *alg = msg->header->protectionAlg;
-    const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(fx.cert[_i]);
+/*
+ * The matrix: every request body type p11cmp builds (fx_req_types) times
+ * every protection: the signature algorithms 0 .. FX_NUM_ALGS - 1, then
+ * PBM. Cell _i is body _i / NUM_PROTS with protection _i % NUM_PROTS.
+ */
+#define PROT_PBM FX_NUM_ALGS
+#define NUM_PROTS (FX_NUM_ALGS + 1)
+#define NUM_CELLS (FX_NUM_REQ_TYPES * NUM_PROTS)
 
-    ck_assert_msg(OBJ_obj2nid(alg->algorithm) == expected_sig_nid(_i),
-                  "%s: %s", fx_alg_name(_i),
-                  OBJ_nid2sn(OBJ_obj2nid(alg->algorithm)));
-    ck_assert_int_eq(ASN1_OCTET_STRING_cmp(msg->header->senderKID, skid),
-                     0);
-    ck_assert_int_eq(X509_NAME_cmp(msg->header->sender->d.directoryName,
-                                   X509_get_subject_name(fx.cert[_i])), 0);
-    ck_assert_int_eq(sk_X509_num(msg->extraCerts), 1);
-    ck_assert_int_eq(X509_cmp(sk_X509_value(msg->extraCerts, 0),
-                              fx.cert[_i]), 0);
-    ck_assert_msg(fx_ossl_validates(fx_ossl_srvcert(fx.cert[_i]), msg),
-                  "%s pinned", fx_alg_name(_i));
-    ck_assert_msg(fx_ossl_validates(fx_ossl_trusted(), msg),
-                  "%s trusted", fx_alg_name(_i));
-    /* and our own verification of the received message */
-    rcvd = fx_received(msg);
-    ck_assert(p11cmp_verify_signature(ctx, rcvd,
-                                      X509_get0_pubkey(fx.cert[_i])));
-    ck_assert(!p11cmp_verify_signature(ctx, rcvd,
-                  X509_get0_pubkey(fx.cert[(_i + 1) % FX_NUM_ALGS])));
+/*
+ * 1 if OSSL_CMP_validate_msg() with vctx (freed here) accepts om; else 0
+ * with OpenSSL's reason in why
+ */
+static int ossl_accepts(OSSL_CMP_CTX *vctx, const OSSL_CMP_MSG *om,
+                        char *why, size_t n)
+{
+    int ok = OSSL_CMP_validate_msg(vctx, om) == 1;
+
+    if (!ok)
+        ERR_error_string_n(ERR_peek_last_error(), why, n);
     ERR_clear_error();
+    OSSL_CMP_CTX_free(vctx);
+    return ok;
+}
+
+/* who the sender says it is, and the certs that go along */
+static void check_sender(const char *cell, int prot, const P11CMP_MSG *msg)
+{
+    const P11CMP_PKIHEADER *hdr = msg->header;
+
+    if (prot == PROT_PBM) {
+        ck_assert_msg(hdr->senderKID != NULL
+                      && hdr->senderKID->length == (int)strlen(FX_REF)
+                      && memcmp(hdr->senderKID->data, FX_REF,
+                                strlen(FX_REF)) == 0,
+                      "%s: senderKID is not the reference", cell);
+        ck_assert_msg(msg->extraCerts == NULL, "%s: extraCerts", cell);
+        return;
+    }
+    ck_assert_msg(ASN1_OCTET_STRING_cmp(hdr->senderKID,
+                      X509_get0_subject_key_id(fx.cert[prot])) == 0,
+                  "%s: senderKID is not the SKID", cell);
+    ck_assert_msg(X509_NAME_cmp(hdr->sender->d.directoryName,
+                                X509_get_subject_name(fx.cert[prot])) == 0,
+                  "%s: sender is not the cert's subject", cell);
+    ck_assert_msg(sk_X509_num(msg->extraCerts) == 1
+                  && X509_cmp(sk_X509_value(msg->extraCerts, 0),
+                              fx.cert[prot]) == 0,
+                  "%s: extraCerts are not the signer's cert", cell);
+}
+
+/* OpenSSL validates om: right credentials yes, wrong ones no */
+static void check_ossl_validates(const char *cell, int prot,
+                                 const OSSL_CMP_MSG *om)
+{
+    char why[256] = "";
+
+    if (prot == PROT_PBM) {
+        ck_assert_msg(ossl_accepts(fx_ossl_pbm(FX_SECRET), om, why,
+                                   sizeof(why)),
+                      "%s: OSSL_CMP_validate_msg with the secret: %s",
+                      cell, why);
+        ck_assert_msg(!ossl_accepts(fx_ossl_pbm("wrong secret"), om, why,
+                                    sizeof(why)),
+                      "%s: validates with a wrong secret", cell);
+        return;
+    }
+    ck_assert_msg(ossl_accepts(fx_ossl_srvcert(fx.cert[prot]), om, why,
+                               sizeof(why)),
+                  "%s: OSSL_CMP_validate_msg, pinned cert: %s", cell, why);
+    ck_assert_msg(ossl_accepts(fx_ossl_trusted(), om, why, sizeof(why)),
+                  "%s: OSSL_CMP_validate_msg, trust store: %s", cell, why);
+    ck_assert_msg(!ossl_accepts(fx_ossl_srvcert(fx.cert[(prot + 1)
+                                                        % FX_NUM_ALGS]),
+                                om, why, sizeof(why)),
+                  "%s: validates with another pinned cert", cell);
+}
+
+/* p11cmp's own check of the message as received */
+static void check_own_verify(const char *cell, int prot, P11CMP_CTX *ctx,
+                             const P11CMP_MSG *msg)
+{
+    P11CMP_MSG *rcvd = fx_received(msg);
+    ASN1_BIT_STRING *mac;
+
+    if (prot == PROT_PBM) {
+        mac = p11cmp_calc_protection(ctx, rcvd, 1);
+        ck_assert_msg(mac != NULL
+                      && ASN1_STRING_cmp(mac, msg->protection) == 0,
+                      "%s: p11cmp computes another MAC", cell);
+        ASN1_BIT_STRING_free(mac);
+    } else {
+        ck_assert_msg(p11cmp_verify_signature(ctx, rcvd,
+                          X509_get0_pubkey(fx.cert[prot])) == 1,
+                      "%s: p11cmp_verify_signature failed", cell);
+    }
     P11CMP_MSG_free(rcvd);
+}
+
+START_TEST(body_protection_matrix)
+{
+    int type = fx_req_types[_i / NUM_PROTS], prot = _i % NUM_PROTS;
+    int want = prot == PROT_PBM ? NID_id_PasswordBasedMAC
+        : expected_sig_nid(prot);
+    P11CMP_CTX *ctx = prot == PROT_PBM ? fx_ctx_pbm() : fx_ctx_sig(prot);
+    P11CMP_MSG *msg = fx_build(ctx, type);
+    OSSL_CMP_MSG *om;
+    char cell[64];
+    int nid;
+
+    snprintf(cell, sizeof(cell), "%s with %s", fx_body_name(type),
+             prot == PROT_PBM ? "PBM" : fx_alg_name(prot));
+    if (msg == NULL)
+        ERR_print_errors_fp(stderr);
+    ck_assert_msg(msg != NULL, "%s: not built", cell);
+    ck_assert_msg(P11CMP_MSG_get_bodytype(msg) == type, "%s: body %d",
+                  cell, P11CMP_MSG_get_bodytype(msg));
+    ck_assert_msg(msg->header->protectionAlg != NULL
+                  && msg->protection != NULL, "%s: not protected", cell);
+    nid = OBJ_obj2nid(msg->header->protectionAlg->algorithm);
+    ck_assert_msg(nid == want, "%s: protectionAlg %s, not %s", cell,
+                  OBJ_nid2sn(nid), OBJ_nid2sn(want));
+    check_sender(cell, prot, msg);
+    om = fx_to_ossl_as(msg, cell);
+    ck_assert_msg(OSSL_CMP_MSG_get_bodytype(om) == type,
+                  "%s: OpenSSL sees body %d", cell,
+                  OSSL_CMP_MSG_get_bodytype(om));
+    check_ossl_validates(cell, prot, om);
+    check_own_verify(cell, prot, ctx, msg);
+    OSSL_CMP_MSG_free(om);
     P11CMP_MSG_free(msg);
     P11CMP_CTX_free(ctx);
 }
@@ -427,6 +528,7 @@ static Suite *protect_suite(void)
 {
     Suite *s = suite_create("protect");
     TCase *pbm = tcase_create("pbm"), *sig = tcase_create("signature");
+    TCase *matrix = tcase_create("matrix");
 
     tcase_add_test(pbm, pbm_defaults_validate);
     tcase_add_test(pbm, pbm_options_validate);
@@ -437,11 +539,13 @@ static Suite *protect_suite(void)
     tcase_add_test(pbm, unprotected_and_missing_credentials);
     suite_add_tcase(s, pbm);
     tcase_set_timeout(sig, 120);
-    tcase_add_loop_test(sig, signature_each_alg, 0, FX_NUM_ALGS);
     tcase_add_test(sig, signature_digest_option);
     tcase_add_test(sig, signature_tampered);
     tcase_add_test(sig, extracerts_chain);
     suite_add_tcase(s, sig);
+    tcase_set_timeout(matrix, 60);
+    tcase_add_loop_test(matrix, body_protection_matrix, 0, NUM_CELLS);
+    suite_add_tcase(s, matrix);
     return s;
 }
 
