@@ -222,6 +222,12 @@ keys_before=$(objects | grep -c 'Object;')
 expect 4 -cmd ir $SRV $PBM -subject /CN=rejected \
     -newkey "$TOK;object=doomed;type=private$Q" -newkeygen EC:P-256
 has err 'status: rejection; failInfo: badPOP'
+# below -verbosity 3 only the one line that says why is left
+expect 4 -cmd ir $SRV $PBM -subject /CN=quiet -newkey "$WORK/file.key" \
+    -verbosity 0
+[ "$(wc -l < "$WORK/err")" -eq 1 ] && [ ! -s "$WORK/out" ] \
+    && has err '^p11cmp: server status: rejection; failInfo: badPOP' \
+    || fail "-verbosity 0: $(cat "$WORK/err")"
 [ "$(objects | grep -c 'Object;')" -eq "$keys_before" ] \
     || fail "the rejected enrollment left objects on the token"
 testca_stop

@@ -93,10 +93,10 @@ static int from_p12(BIO *b, const char *pass, EVP_PKEY **key,
 
     if (p12 == NULL || !PKCS12_parse(p12, pass, &pkey, &cert, &ca))
         goto end;
-    ok = (cert == NULL || X509_add_cert(sk, cert, X509_ADD_FLAG_DEFAULT))
-        && X509_add_certs(sk, ca, X509_ADD_FLAG_UP_REF);
-    if (ok && cert != NULL)
-        cert = NULL; /* now owned by sk */
+    if (cert != NULL && !X509_add_cert(sk, cert, X509_ADD_FLAG_DEFAULT))
+        goto end;
+    cert = NULL; /* now owned by sk */
+    ok = X509_add_certs(sk, ca, X509_ADD_FLAG_UP_REF);
     if (ok && key != NULL) {
         *key = pkey;
         pkey = NULL;
