@@ -8,6 +8,8 @@
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 W=$WORK
+# the proxy variables of this run's environment play no part
+unset http_proxy HTTP_PROXY no_proxy NO_PROXY
 
 # a forward proxy for plain HTTP to 127.0.0.1 only: logs each request
 # line, sends the request on with "Connection: close", relays the answer
@@ -91,17 +93,17 @@ done
 
 # an HTTP error: the CA serves only /pkix/
 expect 3 $IR -server "127.0.0.1:$TESTCA_PORT/other/"
-has err 'p11cmp: error: '
+has err 'code=404'
 testca_stop
 
 # -total_timeout 2 while the CA says "check after 3 s" five times: the
-# client gives up within the bound, not after 15 s
+# client gives up within 6 s (start-up included), not after 15 s
 testca_start --ref tr --secret pass:tr-secret --poll 5 --check-after 3
 SRV="-server 127.0.0.1:$TESTCA_PORT/pkix/"
 start=$(date +%s)
 expect 3 $IR $SRV -total_timeout 2
 took=$(( $(date +%s) - start ))
-[ "$took" -le 4 ] || fail "-total_timeout 2 took $took s"
+[ "$took" -le 6 ] || fail "-total_timeout 2 took $took s"
 has err 'total timeout'
 [ "$(grep -c 'issued serial' "$W/testca.err" || true)" -eq 0 ] \
     || fail "a certificate was issued after the timeout"
