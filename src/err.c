@@ -15,7 +15,6 @@ static ERR_STRING_DATA reason_strings[] = {
     {ERR_PACK(0, 0, P11CMP_R_INVALID_ARGUMENT), "invalid argument"},
     {ERR_PACK(0, 0, P11CMP_R_MALLOC_FAILURE), "memory allocation failed"},
     {ERR_PACK(0, 0, P11CMP_R_INTERNAL_ERROR), "internal error"},
-    {ERR_PACK(0, 0, P11CMP_R_NOT_IMPLEMENTED), "not implemented"},
     {ERR_PACK(0, 0, P11CMP_R_INVALID_OPTION), "invalid option"},
     {ERR_PACK(0, 0, P11CMP_R_OPTION_VALUE_OUT_OF_RANGE),
      "option value out of range"},

@@ -920,7 +920,8 @@ int p11cmp_ctx_save_pkisi(P11CMP_CTX *ctx, const P11CMP_PKISI *si);
  * PBM_ITERATION_COUNT_TOO_HIGH, PBM_SALT_TOO_LONG, BAD_SIGNATURE,
  * NO_SENDER_CERT, SENDER_MISMATCH (signed by a cert whose subject is not
  * the sender), SENDER_KID_MISMATCH, CERT_NOT_VALID_NOW,
- * MISSING_KEY_USAGE_DIGITALSIGNATURE, CERT_PATH_VALIDATION_FAILED; with
+ * MISSING_KEY_USAGE_DIGITALSIGNATURE, CERT_PATH_VALIDATION_FAILED
+ * (MISSING_TRUST_STORE instead if ctx->trusted holds no cert); with
  * several candidates, the reason of the one that passed most checks;
  * TOO_MANY_CERTS if msg has more than max_certs extraCerts;
  * UNSUPPORTED_ALGORITHM for a protectionAlg that is no signature.

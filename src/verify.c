@@ -257,10 +257,27 @@ static void raise_no_match(const P11CMP_CTX *ctx, const P11CMP_MSG *msg)
                       "no cert with the sender as subject");
 }
 
-/* the error of the candidate that got furthest */
-static void raise_stage(enum stage best, int verr)
+/* 1 if the trusted store of ctx holds no certificate (none was set) */
+static int no_trust_anchor(const P11CMP_CTX *ctx)
 {
-    if (best == ST_PATH)
+    STACK_OF(X509) *certs = X509_STORE_get1_all_certs(ctx->trusted);
+    int none = certs != NULL && sk_X509_num(certs) == 0;
+
+    sk_X509_pop_free(certs, X509_free);
+    return none;
+}
+
+/*
+ * The error of the candidate that got furthest. A path that failed for
+ * want of any trusted cert is MISSING_TRUST_STORE, where OpenSSL 3.0
+ * raises CMP_R_MISSING_TRUST_STORE (no store set, no srvCert pinned).
+ */
+static void raise_stage(const P11CMP_CTX *ctx, enum stage best, int verr)
+{
+    if (best == ST_PATH && no_trust_anchor(ctx))
+        p11cmp_raise_data(P11CMP_R_MISSING_TRUST_STORE, "the trusted store "
+                          "is empty and no srvCert is pinned");
+    else if (best == ST_PATH)
         p11cmp_raise_data(P11CMP_R_CERT_PATH_VALIDATION_FAILED, "%s",
                           X509_verify_cert_error_string(verr));
     else
@@ -298,7 +315,7 @@ static int check_sig_find_cert(P11CMP_CTX *ctx, const P11CMP_MSG *msg)
     if (!ok && !matched)
         raise_no_match(ctx, msg);
     else if (!ok)
-        raise_stage(best, verr);
+        raise_stage(ctx, best, verr);
  end:
     sk_X509_free(cands);
     sk_X509_free(untrusted);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/cmp.h>
 #include <openssl/err.h>
 
 #include "verify_peer.h"
@@ -635,6 +636,47 @@ START_TEST(test_sig_untrusted_chain)
 }
 END_TEST
 
+/* 1 if OpenSSL's CMP library put reason on the error stack (clears it) */
+static int ossl_raised(int reason)
+{
+    unsigned long e;
+    int found = 0;
+
+    while ((e = ERR_get_error()) != 0)
+        if (ERR_GET_LIB(e) == ERR_LIB_CMP && ERR_GET_REASON(e) == reason)
+            found = 1;
+    return found;
+}
+
+/*
+ * No trusted cert and no pinned srvCert: MISSING_TRUST_STORE, where
+ * OpenSSL (a ctx without trusted store) raises CMP_R_MISSING_TRUST_STORE
+ * for the same message; a cert added to the store fixes it.
+ */
+START_TEST(test_sig_missing_trust_store)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+    OSSL_CMP_CTX *octx = OSSL_CMP_CTX_new(NULL, NULL);
+    const unsigned char *p = s_sig.der[1];
+    OSSL_CMP_MSG *omsg = d2i_OSSL_CMP_MSG(NULL, &p, s_sig.len[1]);
+
+    ck_assert(octx != NULL && omsg != NULL);
+    ck_assert_int_eq(OSSL_CMP_validate_msg(octx, omsg), 0);
+    ck_assert(ossl_raised(CMP_R_MISSING_TRUST_STORE));
+    sig_setup(&ctx, &msg);
+    ck_assert(P11CMP_CTX_set0_trustedStore(ctx, NULL));
+    ck_assert_int_eq(num_trusted(ctx), 0);
+    assert_refused(ctx, msg, P11CMP_R_MISSING_TRUST_STORE);
+    ck_assert(X509_STORE_add_cert(P11CMP_CTX_get0_trustedStore(ctx),
+                                  pki.root));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    OSSL_CMP_MSG_free(omsg);
+    OSSL_CMP_CTX_free(octx);
+    done(ctx, msg);
+}
+END_TEST
+
 START_TEST(test_sig_permit_ta_in_extracerts)
 {
     P11CMP_CTX *ctx;
@@ -1000,6 +1042,7 @@ static Suite *verify_suite(void)
     tcase_add_test(sig, test_sig_expired_cert);
     tcase_add_test(sig, test_sig_no_digitalsignature);
     tcase_add_test(sig, test_sig_untrusted_chain);
+    tcase_add_test(sig, test_sig_missing_trust_store);
     tcase_add_test(sig, test_sig_permit_ta_in_extracerts);
     tcase_add_test(sig, test_sig_sender_cert_in_untrusted);
     tcase_add_test(sig, test_sig_several_candidates);

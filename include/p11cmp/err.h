@@ -35,7 +35,6 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_INVALID_ARGUMENT                101
 #define P11CMP_R_MALLOC_FAILURE                  102
 #define P11CMP_R_INTERNAL_ERROR                  103
-#define P11CMP_R_NOT_IMPLEMENTED                 104
 #define P11CMP_R_INVALID_OPTION                  105
 #define P11CMP_R_OPTION_VALUE_OUT_OF_RANGE       106
 #define P11CMP_R_MISSING_REFERENCE_CERT          107
