@@ -550,44 +550,12 @@ static int confirm(P11CMP_CTX *ctx, const P11CMP_MSG *rep, int rid,
 }
 
 /*
- * newChain for an accepted cert unless the certConf callback set it: a
- * chain built from untrusted, extraCertsIn and the trusted store, else
- * extraCertsIn; without cert itself.
- */
-static int set_default_chain(P11CMP_CTX *ctx, X509 *cert)
-{
-    STACK_OF(X509) *certs = NULL, *chain = NULL;
-    int ok = 0;
-
-    if (ctx->newChain != NULL)
-        return 1;
-    if ((certs = sk_X509_dup(ctx->untrusted)) == NULL
-        || (ctx->extraCertsIn != NULL
-            && !X509_add_certs(certs, ctx->extraCertsIn,
-                               X509_ADD_FLAG_NO_DUP))) {
-        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
-        goto end;
-    }
-    ERR_set_mark();
-    chain = X509_build_chain(cert, certs, ctx->trusted, 0, ctx->libctx,
-                             ctx->propq);
-    ERR_pop_to_mark();
-    if (chain != NULL && sk_X509_num(chain) > 0)
-        X509_free(sk_X509_shift(chain));
-    ok = p11cmp_ctx_set1_newChain(ctx, chain != NULL ? chain
-                                  : ctx->extraCertsIn);
- end:
-    sk_X509_free(certs);
-    sk_X509_pop_free(chain, X509_free);
-    return ok;
-}
-
-/*
  * Takes the certificate of an accepted crep: checks its public key, asks
  * the certConf callback, then confirms (certConf, unless implicit
  * confirmation was granted or DISABLE_CONFIRM is set) or rejects it
- * (certConf with rejection). On success newCert, caPubs and newChain are
- * set and the results are stored on the token (p11cmp_store_commit());
+ * (certConf with rejection). On success newCert and caPubs are set (and
+ * newChain, if the callback set it, as P11CMP_certConf_cb() does) and
+ * the results are stored on the token (p11cmp_store_commit());
  * if that fails, 0 but newCert stays (the CA has it as confirmed). On
  * any other failure newCert is NULL. 1 or 0.
  */
@@ -632,8 +600,6 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
         (void)p11cmp_ctx_set_failInfoCode(ctx, fail_info);
         ok = 0;
     }
-    if (ok)
-        ok = set_default_chain(ctx, cert);
     if (!ok) {
         (void)p11cmp_ctx_set0_newCert(ctx, NULL);
         return 0;
@@ -903,37 +869,81 @@ STACK_OF(P11CMP_ITAV) *P11CMP_exec_GENM_ses(P11CMP_CTX *ctx)
 /* the default certConf callback */
 
 /*
- * Verifies cert against store with untrusted and extraCertsIn as
- * intermediates; the chain without cert, or NULL if it does not verify.
+ * The certs a chain of the new cert is built from: the extraCerts of the
+ * response, then the untrusted certs of ctx (OpenSSL 3.0 puts received
+ * extraCerts in front of its untrusted certs). New stack of borrowed
+ * certs, or NULL.
+ */
+static STACK_OF(X509) *chain_candidates(const P11CMP_CTX *ctx)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+
+    if (certs == NULL
+        || !X509_add_certs(certs, ctx->extraCertsIn, X509_ADD_FLAG_NO_DUP)
+        || !X509_add_certs(certs, ctx->untrusted, X509_ADD_FLAG_NO_DUP)) {
+        sk_X509_free(certs);
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    return certs;
+}
+
+/*
+ * Validates cert against store with certs as intermediates. Of the
+ * store's verification flags only those about time, partial chains and
+ * policies apply (no revocation checks), as in OpenSSL. The validated
+ * chain (new references, cert first) without self-signed certs, or NULL.
  */
 static STACK_OF(X509) *verified_chain(P11CMP_CTX *ctx, X509 *cert,
-                                      X509_STORE *store)
+                                      X509_STORE *store,
+                                      STACK_OF(X509) *certs)
 {
+    const unsigned long keep = X509_V_FLAG_USE_CHECK_TIME
+        | X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN
+        | X509_V_FLAG_POLICY_CHECK;
     X509_STORE_CTX *csc = X509_STORE_CTX_new_ex(ctx->libctx, ctx->propq);
-    STACK_OF(X509) *certs = sk_X509_dup(ctx->untrusted), *chain = NULL;
+    STACK_OF(X509) *chain = NULL;
 
-    if (csc == NULL || certs == NULL
-        || (ctx->extraCertsIn != NULL
-            && !X509_add_certs(certs, ctx->extraCertsIn,
-                               X509_ADD_FLAG_NO_DUP))
-        || !X509_STORE_CTX_init(csc, store, cert, certs))
+    if (csc == NULL || !X509_STORE_CTX_init(csc, store, cert, certs))
         goto end;
+    (void)X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(csc),
+                                        ~keep);
     if (X509_verify_cert(csc) <= 0) {
         p11cmp_log_err(ctx, "the new certificate does not verify: %s",
                        X509_verify_cert_error_string(
                            X509_STORE_CTX_get_error(csc)));
         goto end;
     }
-    if ((chain = X509_STORE_CTX_get1_chain(csc)) != NULL
-        && sk_X509_num(chain) > 0)
-        X509_free(sk_X509_shift(chain));
-    /* like the approximate chain: without a self-signed trust anchor */
-    if (sk_X509_num(chain) > 0
-        && X509_self_signed(sk_X509_value(chain, sk_X509_num(chain) - 1),
-                            0) == 1)
-        X509_free(sk_X509_pop(chain));
+    if ((chain = sk_X509_new_null()) == NULL
+        || !X509_add_certs(chain, X509_STORE_CTX_get0_chain(csc),
+                           X509_ADD_FLAG_UP_REF | X509_ADD_FLAG_NO_DUP
+                           | X509_ADD_FLAG_NO_SS)) {
+        sk_X509_pop_free(chain, X509_free);
+        chain = NULL;
+    }
  end:
     X509_STORE_CTX_free(csc);
+    return chain;
+}
+
+/*
+ * The chain of cert, cert first: validated against out_trusted if that
+ * is set, else built as far as certs allow (X509_build_chain() without
+ * a store, leaving out self-signed certs). New stack or NULL.
+ */
+static STACK_OF(X509) *new_cert_chain(P11CMP_CTX *ctx, X509 *cert,
+                                      X509_STORE *out_trusted)
+{
+    STACK_OF(X509) *certs = chain_candidates(ctx), *chain = NULL;
+
+    if (certs != NULL && out_trusted != NULL) {
+        chain = verified_chain(ctx, cert, out_trusted, certs);
+    } else if (certs != NULL) {
+        ERR_set_mark();
+        chain = X509_build_chain(cert, certs, NULL, 0, ctx->libctx,
+                                 ctx->propq);
+        ERR_pop_to_mark();
+    }
     sk_X509_free(certs);
     return chain;
 }
@@ -946,17 +956,24 @@ int P11CMP_certConf_cb(P11CMP_CTX *ctx, X509 *cert, int fail_info,
 
     if (fail_info != 0 || ctx == NULL || cert == NULL)
         return fail_info;
-    if ((out_trusted = ctx->certConf_cb_arg) == NULL) {
-        p11cmp_log_debug(ctx, "no store to validate the new certificate");
-        return 0;
-    }
-    if ((chain = verified_chain(ctx, cert, out_trusted)) == NULL) {
+    out_trusted = ctx->certConf_cb_arg;
+    chain = new_cert_chain(ctx, cert, out_trusted);
+    if (sk_X509_num(chain) > 0)
+        X509_free(sk_X509_shift(chain)); /* cert itself */
+    if (chain == NULL && out_trusted != NULL) {
         if (txt != NULL)
             *txt = "the new certificate did not validate";
-        return FAIL_BIT(incorrectData);
+        fail_info = FAIL_BIT(incorrectData);
+    } else if (chain == NULL) {
+        p11cmp_log_warn(ctx, "no chain for the new certificate; taking the "
+                        "extraCerts received instead");
+        chain = P11CMP_CTX_get1_extraCertsIn(ctx);
+    } else {
+        p11cmp_log_debug(ctx, "the new certificate %s",
+                         out_trusted != NULL ? "validated"
+                         : "has an approximate chain");
     }
-    p11cmp_log_debug(ctx, "the new certificate validated");
     (void)p11cmp_ctx_set1_newChain(ctx, chain);
     sk_X509_pop_free(chain, X509_free);
-    return 0;
+    return fail_info;
 }

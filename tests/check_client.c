@@ -633,6 +633,118 @@ START_TEST(default_certconf_cb_store)
 }
 END_TEST
 
+/* 1 if a and b hold the same certs in the same order (NULL: empty) */
+static int same_certs(STACK_OF(X509) *a, STACK_OF(X509) *b)
+{
+    int i, n = sk_X509_num(a) < 0 ? 0 : sk_X509_num(a);
+
+    if (n != (sk_X509_num(b) < 0 ? 0 : sk_X509_num(b)))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (X509_cmp(sk_X509_value(a, i), sk_X509_value(b, i)) != 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * P11CMP_certConf_cb() and OpenSSL's OSSL_CMP_certConf_cb() on the same
+ * cert, untrusted certs (u, NULL-terminated) and store: same verdict,
+ * same newChain, which *first (if not NULL) lends. Returns the number of
+ * certs in newChain, or -1 if the cert was rejected.
+ */
+static int cb_like_openssl(X509 *cert, X509 *const *u, X509_STORE *store,
+                           X509 **first)
+{
+    OSSL_CMP_CTX *octx = OSSL_CMP_CTX_new(NULL, NULL);
+    STACK_OF(X509) *certs = sk_X509_new_null(), *ochain, *chain;
+    const char *otxt = NULL, *txt = NULL;
+    int ofail, fail, n;
+
+    ck_assert(octx != NULL && certs != NULL);
+    for (; *u != NULL; u++)
+        ck_assert(sk_X509_push(certs, *u));
+    ck_assert(OSSL_CMP_CTX_set1_untrusted(octx, certs)
+              && OSSL_CMP_CTX_set_certConf_cb_arg(octx, store));
+    ck_assert(P11CMP_CTX_set1_untrusted(ctx, certs)
+              && P11CMP_CTX_set_certConf_cb_arg(ctx, store));
+    ofail = OSSL_CMP_certConf_cb(octx, cert, 0, &otxt);
+    fail = P11CMP_certConf_cb(ctx, cert, 0, &txt);
+    ck_assert_int_eq(fail, ofail);
+    ochain = OSSL_CMP_CTX_get1_newChain(octx);
+    chain = P11CMP_CTX_get1_newChain(ctx);
+    ck_assert(same_certs(chain, ochain));
+    n = fail != 0 ? -1 : sk_X509_num(chain);
+    if (first != NULL)
+        *first = n > 0 ? sk_X509_value(chain, 0) : NULL;
+    if (first != NULL && *first != NULL)
+        ck_assert(X509_up_ref(*first));
+    sk_X509_pop_free(ochain, X509_free);
+    sk_X509_pop_free(chain, X509_free);
+    sk_X509_free(certs);
+    OSSL_CMP_CTX_free(octx);
+    ERR_clear_error();
+    return n;
+}
+
+/* a CA cert (basicConstraints CA) named cn for key, issued by issuer */
+static X509 *ca_cert(EVP_PKEY *key, const char *cn, X509 *issuer,
+                     EVP_PKEY *ikey)
+{
+    X509 *x = vp_cert(key, cn, issuer, ikey, "keyCertSign", -1, 10);
+    BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+
+    ck_assert(x != NULL && bc != NULL);
+    bc->ca = 0xFF;
+    ck_assert(X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1, 0)
+              && X509_sign(x, ikey, EVP_sha256()) > 0);
+    BASIC_CONSTRAINTS_free(bc);
+    return x;
+}
+
+/* the default callback builds newChain as OpenSSL does: from the
+ * untrusted certs, the leaf's issuer first, without self-signed certs */
+START_TEST(certconf_cb_like_openssl)
+{
+    EVP_PKEY *k1 = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+    X509 *i1 = ca_cert(k1, "vp inter 1", pki.root, pki.root_key);
+    X509 *i2 = ca_cert(k2, "vp inter 2", i1, k1), *first = NULL;
+    X509 *leaf = vp_cert(pki.ee_key, "leaf", i2, k2, "digitalSignature", -1,
+                         10);
+    X509 *const all[] = { pki.root, i1, i2, NULL };
+    X509 *const inters[] = { i1, i2, NULL }, *const none[] = { NULL };
+    X509 *const foreign[] = { pki.other_root, NULL };
+    X509 *const root_only[] = { pki.root, NULL };
+    X509_STORE *store = X509_STORE_new(), *other = X509_STORE_new();
+
+    ck_assert(leaf != NULL && store != NULL && other != NULL);
+    ck_assert(X509_STORE_add_cert(store, pki.root)
+              && X509_STORE_add_cert(other, pki.other_root));
+    /* no store: an approximate chain, whatever the order given */
+    ck_assert_int_eq(cb_like_openssl(leaf, all, NULL, &first), 2);
+    ck_assert_int_eq(X509_cmp(first, i2), 0);
+    X509_free(first);
+    ck_assert_int_eq(cb_like_openssl(leaf, inters, NULL, NULL), 2);
+    ck_assert_int_eq(cb_like_openssl(leaf, foreign, NULL, NULL), 0);
+    ck_assert_int_eq(cb_like_openssl(pki.ee, root_only, NULL, NULL), 0);
+    /* a store: the validated chain, or rejection */
+    ck_assert_int_eq(cb_like_openssl(leaf, all, store, &first), 2);
+    ck_assert_int_eq(X509_cmp(first, i2), 0);
+    X509_free(first);
+    ck_assert_int_eq(cb_like_openssl(leaf, none, store, NULL), -1);
+    ck_assert_int_eq(cb_like_openssl(leaf, inters, other, NULL), -1);
+    /* revocation checks set in the store do not apply */
+    ck_assert(X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK));
+    ck_assert_int_eq(cb_like_openssl(leaf, inters, store, NULL), 2);
+    X509_STORE_free(store);
+    X509_STORE_free(other);
+    X509_free(leaf);
+    X509_free(i2);
+    X509_free(i1);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+}
+END_TEST
+
 START_TEST(no_answer_and_arguments)
 {
     ck_assert_ptr_null(P11CMP_exec_certreq(NULL, P11CMP_IR, NULL));
@@ -676,6 +788,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, invalid_response_error_sent);
     tcase_add_test(tc, genm_itavs);
     tcase_add_test(tc, default_certconf_cb_store);
+    tcase_add_test(tc, certconf_cb_like_openssl);
     tcase_add_test(tc, no_answer_and_arguments);
     suite_add_tcase(s, tc);
     return s;

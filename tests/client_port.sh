@@ -40,7 +40,7 @@ both() {
         2>&1 || rc_p=$?
     expect_eq "$1: exit status (p11cmp vs OpenSSL)" "$rc_p" "$rc_o"
     keys() {
-        grep -E '^(status|failinfo|capubs|itavs) ' "$1"
+        grep -E '^(status|failinfo|capubs|itavs|chain) ' "$1"
     }
     expect_eq "$1: results (p11cmp vs OpenSSL)" "$(keys "$WORK/p11.out")" \
         "$(keys "$WORK/ossl.out")"
@@ -109,4 +109,46 @@ both ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject port
 expect_eq "rejected ir exit" "$RC" 1
 expect_eq "rejected ir failinfo" "$(grep '^failinfo' "$WORK/p11.out")" \
     "failinfo $((1 << 19))"
+testca_stop
+
+# newChain (as -chainout saves it): a CA under a root, both sent in
+# extraCerts, root first. Both clients report the same chain: the CA
+# only (no self-signed root), with no certConf callback argument and
+# with a store that validates the new cert; a store that does not makes
+# both reject the cert and leave newChain empty.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$WORK/root.key" 2>/dev/null || fail "root key"
+openssl req -x509 -new -key "$WORK/root.key" -subj "/CN=port root" \
+    -days 2 -out "$WORK/root.pem" 2>/dev/null || fail "root cert"
+new_key "$WORK/ica.key"
+openssl req -new -key "$WORK/ica.key" -subj "/CN=port CA" 2>/dev/null \
+    | openssl x509 -req -CA "$WORK/root.pem" -CAkey "$WORK/root.key" \
+        -set_serial 7 -days 2 -extfile <(echo basicConstraints=CA:TRUE) \
+        -out "$WORK/ica.pem" 2>/dev/null || fail "CA cert"
+cat "$WORK/root.pem" "$WORK/ica.pem" > "$WORK/extra.pem"
+testca_start --ref "$REF" --secret "$SECRET" --cakey "$WORK/ica.key" \
+    --cacert "$WORK/ica.pem" --extra-certs "$WORK/extra.pem" \
+    --path /pkix/ --timeout 60
+both ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject chain
+expect_eq "chain exit" "$RC" 0
+expect_eq "chain" "$(grep '^chain' "$WORK/p11.out")" "chain 1 /CN=port CA"
+both ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject chain \
+    -out_trusted "$WORK/root.pem"
+expect_eq "chain, store exit" "$RC" 0
+expect_eq "chain, store" "$(grep '^chain' "$WORK/p11.out")" \
+    "chain 1 /CN=port CA"
+# (failInfo differs on purpose here: see P11CMP_exec_certreq(3), NOTES)
+rc_o=0
+rc_p=0
+"$OSSL" ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject chain \
+    -out_trusted "$WORK/ca.pem" > "$WORK/ossl.out" 2>&1 || rc_o=$?
+"$P11" ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject chain \
+    -out_trusted "$WORK/ca.pem" > "$WORK/p11.out" 2>&1 || rc_p=$?
+expect_eq "foreign store exit" "$rc_p/$rc_o" "1/1"
+for k in status chain; do
+    expect_eq "foreign store $k" "$(grep "^$k" "$WORK/p11.out")" \
+        "$(grep "^$k" "$WORK/ossl.out")"
+done
+expect_eq "foreign store status" "$(grep '^status' "$WORK/p11.out")" \
+    "status 2"
 testca_stop

@@ -8,8 +8,10 @@
  * usage: ossl_client CMD PORT [options]
  *   CMD ir|cr|kur|rr|genm; options: -ref R -secret S (PBM), -cert F
  *   -key F -trusted F (signature), -newkey F, -subject CN, -oldcert F,
- *   -certout F. Prints "status N", "failinfo N", "capubs N", "itavs N";
- *   exit status 0 on success, 1 on a failed transaction, 2 on errors.
+ *   -certout F, -out_trusted F (store for the default certConf callback).
+ *   Prints "status N", "failinfo N", "capubs N", "itavs N", "chain N
+ *   SUBJECT..." (newChain); exit status 0 on success, 1 on a failed
+ *   transaction, 2 on errors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,37 @@ static int set_template(OSSL_CMP_CTX *ctx, int argc, char **argv)
     return ok;
 }
 
+/* -out_trusted: the store of the default certConf callback (NULL cb) */
+static X509_STORE *set_out_trusted(OSSL_CMP_CTX *ctx, const char *file,
+                                   int *ok)
+{
+    X509_STORE *st;
+
+    if (file == NULL)
+        return NULL;
+    st = X509_STORE_new();
+    *ok = st != NULL && X509_STORE_load_file(st, file)
+        && OSSL_CMP_CTX_set_certConf_cb_arg(ctx, st);
+    return st;
+}
+
+/* newChain: its length and the subjects, issuer of the new cert first */
+static void print_chain(OSSL_CMP_CTX *ctx)
+{
+    STACK_OF(X509) *chain = OSSL_CMP_CTX_get1_newChain(ctx);
+    char name[256];
+    int i;
+
+    printf("chain %d", chain == NULL ? 0 : sk_X509_num(chain));
+    for (i = 0; i < sk_X509_num(chain); i++) {
+        X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, i)),
+                          name, sizeof(name));
+        printf(" %s", name);
+    }
+    printf("\n");
+    sk_X509_pop_free(chain, X509_free);
+}
+
 static int enroll(OSSL_CMP_CTX *ctx, const char *cmd, const char *certout)
 {
     X509 *cert = NULL;
@@ -133,6 +166,7 @@ static int enroll(OSSL_CMP_CTX *ctx, const char *cmd, const char *certout)
     caPubs = OSSL_CMP_CTX_get1_caPubs(ctx);
     printf("capubs %d\n", caPubs == NULL ? 0 : sk_X509_num(caPubs));
     sk_X509_pop_free(caPubs, X509_free);
+    print_chain(ctx);
     if (cert == NULL || cert != OSSL_CMP_CTX_get0_newCert(ctx))
         return 0;
     if (certout != NULL) {
@@ -162,8 +196,9 @@ static int genm(OSSL_CMP_CTX *ctx)
 int main(int argc, char **argv)
 {
     OSSL_CMP_CTX *ctx;
+    X509_STORE *out_trusted;
     const char *cmd = argc > 2 ? argv[1] : "";
-    int ok;
+    int ok = 1;
 
     if (argc < 3 || (ctx = OSSL_CMP_CTX_new(NULL, NULL)) == NULL)
         return 2;
@@ -173,6 +208,13 @@ int main(int argc, char **argv)
         || !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_TOTAL_TIMEOUT, 30)
         || !set_credentials(ctx, argc, argv)
         || !set_template(ctx, argc, argv)) {
+        OSSL_CMP_CTX_free(ctx);
+        return 2;
+    }
+    out_trusted = set_out_trusted(ctx, arg(argc, argv, "-out_trusted"),
+                                  &ok);
+    if (!ok) {
+        X509_STORE_free(out_trusted);
         OSSL_CMP_CTX_free(ctx);
         return 2;
     }
@@ -187,5 +229,6 @@ int main(int argc, char **argv)
     if (!ok)
         OSSL_CMP_CTX_print_errors(ctx);
     OSSL_CMP_CTX_free(ctx);
+    X509_STORE_free(out_trusted);
     return ok ? 0 : 1;
 }
