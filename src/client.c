@@ -151,6 +151,14 @@ static void received_error(P11CMP_CTX *ctx, const P11CMP_MSG *rep)
 static int exchange_error(P11CMP_CTX *ctx, int fail_info, const char *text,
                           int keep_errors);
 
+/* 1 if the newest error on the ERR stack is p11cmp's reason */
+static int last_reason_is(int reason)
+{
+    unsigned long e = ERR_peek_last_error();
+
+    return ERR_GET_LIB(e) == p11cmp_err_lib() && ERR_GET_REASON(e) == reason;
+}
+
 /* the failInfo bit that tells the server why its response was refused,
  * from the reason on top of the ERR stack */
 static int refusal_bit(void)
@@ -360,6 +368,11 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
         }
         ok = pollrep_check_after(ctx, prep, rid, &secs);
         P11CMP_MSG_free(prep);
+        if (!ok && last_reason_is(P11CMP_R_TOTAL_TIMEOUT)) {
+            (void)exchange_error(ctx, 0, "polling given up: total timeout",
+                                 1);
+            return 0;
+        }
         if (!ok) {
             (void)exchange_error(ctx, FAIL_BIT(badRequest),
                                  "invalid pollRep", 1);

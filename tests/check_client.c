@@ -342,6 +342,9 @@ START_TEST(polling_total_timeout)
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
     ck_assert(has_reason(P11CMP_R_TOTAL_TIMEOUT));
     ck_assert_int_le(time(NULL) - start, 1);
+    /* the server is told: rejection, no failure bits */
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+    ck_assert_ptr_nonnull(strstr(S.error, "rejection; <no failure info>"));
 }
 END_TEST
 

@@ -3,8 +3,9 @@
 # CA can play: polling (exec and try_certreq with a manual loop, abort
 # with an error message), TOTAL_TIMEOUT during polling, rejection,
 # implicit confirmation granted or not, DISABLE_CONFIRM, certConf
-# rejection by the callback, the default callback with a store, and
-# MSG_TIMEOUT against a server that never answers.
+# rejection by the callback, the default callback with a store, the
+# error messages the CA receives when the client gives up or refuses a
+# response, and MSG_TIMEOUT against a server that never answers.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/client_helpers.sh"
@@ -58,6 +59,12 @@ expect_val "total timeout result" result fail
 expect_reason "total timeout" 401
 expect_val "total timeout newcert" newcert no
 elapsed_between "total timeout" 0 3
+# the server learns that the client gave up: an error message, rejection
+# without failure bits
+expect_eq "total timeout error sent" "$(count_req error)" 1
+expect_eq "total timeout error text" "$(log_count "client sent error: \
+PKIStatus: rejection; <no failure info>; StatusString: \"polling given up\
+: total timeout\"")" 1
 testca_stop
 
 # try_certreq with a manual loop: -1 with checkAfter 1 twice, then 1
@@ -96,6 +103,8 @@ expect_reason "reject" 402
 expect_val "reject newcert" newcert no
 [ -n "$(val statusstring)" ] || fail "reject: no statusString"
 expect_eq "reject certConf" "$(count_req certConf)" 0
+# nothing to tell the server after its own rejection
+expect_eq "reject no error sent" "$(count_req error)" 0
 testca_stop
 
 # implicit confirmation: asked and granted -> no certConf
@@ -144,6 +153,25 @@ expect_val "default cb reject failinfo" failinfo 0x80
 expect_reason "default cb reject" 404
 expect_eq "default cb certConf rejection" "$(log_count "PKIStatus: \
 rejection; PKIFailureInfo: incorrectData")" 2
+
+# a response the client cannot validate (signed by the CA, which the
+# client does not trust): refused with an error message (badMessageCheck)
+# that the CA receives; no certConf; the status stays "trans" (-2)
+ir --out-trusted "$WORK/ca.pem" || client_fail "ir for a signer cert"
+cp "$WORK/new.pem" "$WORK/signer.pem"
+errors=$(count_req error)
+confs=$(count_req certConf)
+client --cert "$WORK/signer.pem" --key "$WORK/k.key" \
+    --trusted "$WORK/other.pem" --cmd cr --newkey "$WORK/k.key" \
+    --subject untrusted && fail "response from an untrusted CA accepted"
+expect_val "untrusted CA result" result fail
+expect_reason "untrusted CA" 306
+expect_val "untrusted CA status" status -2
+expect_val "untrusted CA newcert" newcert no
+expect_eq "untrusted CA error sent" "$(count_req error)" $((errors + 1))
+expect_eq "untrusted CA error logged" "$(log_count "client sent error: \
+PKIStatus: rejection; PKIFailureInfo: badMessageCheck")" 1
+expect_eq "untrusted CA no certConf" "$(count_req certConf)" "$confs"
 testca_stop
 
 # MSG_TIMEOUT against a server that accepts but never answers
