@@ -157,6 +157,34 @@ START_TEST(test_pbm_pkiconf_valid)
 }
 END_TEST
 
+/* messageTime is not checked (as in OpenSSL 3.0): a response stamped
+ * 1990, or without a time, passes */
+START_TEST(test_message_time_ignored)
+{
+    P11CMP_CTX *ctx;
+    P11CMP_MSG *msg;
+
+    pbm_setup(&ctx, &msg);
+    ck_assert_ptr_nonnull(msg->header->messageTime);
+    p11cmp_MSG_forget_received(msg);
+    ck_assert_ptr_nonnull(ASN1_GENERALIZEDTIME_set(msg->header->messageTime,
+                                                   631152000));
+    ck_assert(vp_reprotect_pbm(msg, VP_SECRET));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    P11CMP_MSG_free(msg);
+    P11CMP_CTX_free(ctx);
+    pbm_setup(&ctx, &msg);
+    p11cmp_MSG_forget_received(msg);
+    ASN1_GENERALIZEDTIME_free(msg->header->messageTime);
+    msg->header->messageTime = NULL;
+    ck_assert(vp_reprotect_pbm(msg, VP_SECRET));
+    ck_assert_ptr_nonnull(msg = vp_roundtrip(msg));
+    ck_assert_int_eq(p11cmp_msg_check_received(ctx, msg, IP_MASK), 1);
+    done(ctx, msg);
+}
+END_TEST
+
 START_TEST(test_sig_ip_valid)
 {
     P11CMP_CTX *ctx;
@@ -1043,6 +1071,7 @@ static Suite *verify_suite(void)
     tcase_add_test(sig, test_sig_no_digitalsignature);
     tcase_add_test(sig, test_sig_untrusted_chain);
     tcase_add_test(sig, test_sig_missing_trust_store);
+    tcase_add_test(sig, test_message_time_ignored);
     tcase_add_test(sig, test_sig_permit_ta_in_extracerts);
     tcase_add_test(sig, test_sig_sender_cert_in_untrusted);
     tcase_add_test(sig, test_sig_several_candidates);
