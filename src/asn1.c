@@ -348,3 +348,10 @@ GET0(P11CMP_HDR_get0_transactionID, P11CMP_PKIHEADER, ASN1_OCTET_STRING,
 /* The recipNonce of hdr, borrowed; NULL if absent or hdr is NULL. */
 GET0(P11CMP_HDR_get0_recipNonce, P11CMP_PKIHEADER, ASN1_OCTET_STRING,
      recipNonce)
+
+/*
+ * The ITAVs of the generalInfo of hdr (implicitConfirm, confirmWaitTime,
+ * ...), borrowed; NULL if absent or hdr is NULL.
+ */
+GET0(P11CMP_HDR_get0_geninfo_ITAVs, P11CMP_PKIHEADER,
+     STACK_OF(P11CMP_ITAV), generalInfo)

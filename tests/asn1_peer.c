@@ -293,6 +293,9 @@ static int run_certreq(struct peer_msgs *out, struct peer_pki *pki,
     if (ok && req_type == OSSL_CMP_IR && !sig)
         ok = OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, 1)
             && push_geninfo(ctx);
+    if (ok && req_type == OSSL_CMP_CR)
+        ok = ossl_peer_push_confirm_wait(
+            OSSL_CMP_SRV_CTX_get0_cmp_ctx(s.srv), 300, &pki->confirm_wait);
     if (ok && strcmp(name, "polled-ir") == 0) {
         s.st.waiting = 1;
         s.st.poll_rounds = 1;
@@ -423,4 +426,5 @@ void peer_free(struct peer_msgs *msgs, struct peer_pki *pki)
     EVP_PKEY_free(pki->ee_key);
     X509_free(pki->ca_cert);
     X509_free(pki->ee_cert);
+    ASN1_GENERALIZEDTIME_free(pki->confirm_wait);
 }

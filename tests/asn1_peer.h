@@ -34,6 +34,8 @@ struct peer_pki {
     X509 *ca_cert;
     EVP_PKEY *ee_key;     /* the key every request asks a certificate for */
     X509 *ee_cert;        /* issued to ee_key, used for KUR and RR */
+    /* the confirmWaitTime the server put in every message of session cr */
+    ASN1_GENERALIZEDTIME *confirm_wait;
 };
 
 /*
@@ -42,7 +44,9 @@ struct peer_pki {
  * out with every request and response. Sessions "ir", "cr", "p10cr",
  * "kur", "polled-ir", "rr", "genm", "srv-error", "client-error" use PBM
  * with PEER_REF/PEER_SECRET; in "signed-ir" the client signs with
- * ee_key/ee_cert and the server with ca_key/ca_cert. Returns 1 if all
+ * ee_key/ee_cert and the server with ca_key/ca_cert. In "cr" the server
+ * announces confirmWaitTime (pki->confirm_wait, 5 minutes ahead) in the
+ * generalInfo of its messages. Returns 1 if all
  * sessions went as planned, 0 otherwise (printing OpenSSL's errors).
  */
 int peer_run_all(struct peer_msgs *out, struct peer_pki *pki);

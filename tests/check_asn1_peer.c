@@ -303,6 +303,55 @@ START_TEST(peer_signed_ir_fields)
 }
 END_TEST
 
+/*
+ * The cp of session cr carries the server's confirmWaitTime (RFC 4210
+ * 5.1.1.2, id-it 14): it decodes, re-encodes to the same bytes and the
+ * GeneralizedTime is reachable through P11CMP_HDR_get0_geninfo_ITAVs().
+ */
+START_TEST(peer_cp_confirmwaittime)
+{
+    const struct peer_msg *m = find_msg("cr", P11CMP_PKIBODY_CP);
+    P11CMP_MSG *msg = peer_decoded("cr", P11CMP_PKIBODY_CP);
+    STACK_OF(P11CMP_ITAV) *gi;
+    const P11CMP_ITAV *itav = NULL;
+    const ASN1_TYPE *val;
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.4.14", 1);
+    unsigned char *der = NULL;
+    int i, len;
+
+    ck_assert_ptr_nonnull(pki.confirm_wait);
+    len = i2d_P11CMP_MSG(msg, &der);
+    ck_assert(same_der(der, len, m->der, m->len));
+    gi = P11CMP_HDR_get0_geninfo_ITAVs(P11CMP_MSG_get0_header(msg));
+    for (i = 0; i < sk_P11CMP_ITAV_num(gi); i++)
+        if (OBJ_cmp(P11CMP_ITAV_get0_type(sk_P11CMP_ITAV_value(gi, i)),
+                    oid) == 0)
+            itav = sk_P11CMP_ITAV_value(gi, i);
+    ck_assert_msg(itav != NULL, "no confirmWaitTime in the cp");
+    ck_assert_int_eq(OBJ_obj2nid(P11CMP_ITAV_get0_type(itav)),
+                     NID_id_it_confirmWaitTime);
+    val = P11CMP_ITAV_get0_value(itav);
+    ck_assert_int_eq(ASN1_TYPE_get(val), V_ASN1_GENERALIZEDTIME);
+    ck_assert_int_eq(ASN1_STRING_cmp(val->value.generalizedtime,
+                                     pki.confirm_wait), 0);
+    ck_assert_int_eq(ASN1_TIME_check(val->value.generalizedtime), 1);
+    /* no implicitConfirm granted: the client confirmed and got pkiconf */
+    ck_assert_int_eq(p11cmp_hdr_has_implicitConfirm(msg->header), 0);
+    ck_assert_ptr_nonnull(find_msg("cr", P11CMP_PKIBODY_CERTCONF));
+    ck_assert_ptr_nonnull(find_msg("cr", P11CMP_PKIBODY_PKICONF));
+    /* a header without generalInfo gives NULL, a NULL header an error */
+    P11CMP_MSG_free(msg);
+    msg = peer_decoded("cr", P11CMP_PKIBODY_CR);
+    ck_assert_ptr_null(P11CMP_HDR_get0_geninfo_ITAVs(msg->header));
+    ck_assert_ptr_null(P11CMP_HDR_get0_geninfo_ITAVs(NULL));
+    ck_assert_int_eq(last_reason(), P11CMP_R_NULL_ARGUMENT);
+    ERR_clear_error();
+    ASN1_OBJECT_free(oid);
+    OPENSSL_free(der);
+    P11CMP_MSG_free(msg);
+}
+END_TEST
+
 /* p11cmp changes header fields of each message; OpenSSL decodes it */
 START_TEST(changed_by_p11cmp_decodes_in_openssl)
 {
@@ -364,6 +413,7 @@ TCase *peer_tcase(void)
     tcase_add_test(tc, peer_genm_genp_fields);
     tcase_add_test(tc, peer_polling_certconf_error_fields);
     tcase_add_test(tc, peer_signed_ir_fields);
+    tcase_add_test(tc, peer_cp_confirmwaittime);
     tcase_add_test(tc, changed_by_p11cmp_decodes_in_openssl);
     return tc;
 }

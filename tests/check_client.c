@@ -6,7 +6,8 @@
  * polling (exec and try_certreq, abort), TOTAL_TIMEOUT, a CRMF template
  * from OpenSSL, every RR status, a wrong certId in RP, unusable answers
  * (error message sent), GENM, the default certConf callback, fresh
- * transactionIDs, and argument checks.
+ * transactionIDs, responses announcing confirmWaitTime, and argument
+ * checks.
  */
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include <openssl/crmf.h>
 #include <openssl/err.h>
 
+#include "ossl_peer.h"
 #include "verify_peer.h"
 #include "check_main.h"
 
@@ -29,6 +31,7 @@ struct srv {
     int polls, check_after;     /* pollRep to send before the cert */
     OSSL_CMP_MSG *held;
     int silent;                 /* no answer at all */
+    int refuse_certconf;        /* answer certConf with an error */
     int (*mutate)(P11CMP_MSG *rsp);
     int n_types[P11CMP_PKIBODY_TYPE_MAX + 1];
     char certconf[256], error[256], subject[256];
@@ -133,6 +136,8 @@ static int srv_certConf(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
     struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
 
     (void)req, (void)rid, (void)certHash;
+    if (s->refuse_certconf)
+        return 0;
     if (si == NULL)
         strcpy(s->certconf, "accepted");
     else
@@ -616,6 +621,66 @@ START_TEST(genm_itavs)
 }
 END_TEST
 
+/* the confirmWaitTime of the last IP the client received, if any */
+static ASN1_GENERALIZEDTIME *ip_wait;
+
+static int see_confirm_wait(P11CMP_MSG *rsp)
+{
+    STACK_OF(P11CMP_ITAV) *gi =
+        P11CMP_HDR_get0_geninfo_ITAVs(P11CMP_MSG_get0_header(rsp));
+    const P11CMP_ITAV *itav;
+    int i;
+
+    for (i = 0; i < sk_P11CMP_ITAV_num(gi); i++) {
+        itav = sk_P11CMP_ITAV_value(gi, i);
+        if (P11CMP_MSG_get_bodytype(rsp) == P11CMP_PKIBODY_IP
+            && OBJ_obj2nid(P11CMP_ITAV_get0_type(itav))
+               == NID_id_it_confirmWaitTime
+            && ASN1_TYPE_get(P11CMP_ITAV_get0_value(itav))
+               == V_ASN1_GENERALIZEDTIME) {
+            ASN1_GENERALIZEDTIME_free(ip_wait);
+            ip_wait = ASN1_STRING_dup(
+                P11CMP_ITAV_get0_value(itav)->value.generalizedtime);
+        }
+    }
+    return 1;
+}
+
+/*
+ * A server announcing confirmWaitTime (RFC 4210 5.1.1.2): the client
+ * reads it from the IP and confirms at once. When the time has passed the
+ * certConf still goes out; a server that then refuses it with an error
+ * message ends the enrollment with P11CMP_R_RECEIVED_ERROR, no newCert.
+ */
+START_TEST(confirm_wait_time)
+{
+    OSSL_CMP_CTX *sc = OSSL_CMP_SRV_CTX_get0_cmp_ctx(S.sctx);
+    ASN1_GENERALIZEDTIME *when = NULL;
+
+    S.mutate = see_confirm_wait;
+    ck_assert(ossl_peer_push_confirm_wait(sc, 300, &when));
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    ck_assert_str_eq(S.certconf, "PKIStatus: accepted");
+    ck_assert_ptr_nonnull(ip_wait);
+    ck_assert_int_eq(ASN1_STRING_cmp(ip_wait, when), 0);
+    /* past: the server gave up waiting and refuses the certConf */
+    ck_assert(OSSL_CMP_CTX_reset_geninfo_ITAVs(sc));
+    ck_assert(ossl_peer_push_confirm_wait(sc, -60, &when));
+    S.refuse_certconf = 1;
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_RECEIVED_ERROR));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 2);
+    ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
+    ck_assert_int_eq(ASN1_STRING_cmp(ip_wait, when), 0);
+    ASN1_GENERALIZEDTIME_free(when);
+    ASN1_GENERALIZEDTIME_free(ip_wait);
+    ip_wait = NULL;
+}
+END_TEST
+
 START_TEST(default_certconf_cb_store)
 {
     X509_STORE *good = X509_STORE_new(), *bad = X509_STORE_new();
@@ -790,6 +855,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, unusable_response_error_sent);
     tcase_add_test(tc, invalid_response_error_sent);
     tcase_add_test(tc, genm_itavs);
+    tcase_add_test(tc, confirm_wait_time);
     tcase_add_test(tc, default_certconf_cb_store);
     tcase_add_test(tc, certconf_cb_like_openssl);
     tcase_add_test(tc, no_answer_and_arguments);

@@ -3,6 +3,7 @@
  * in-process peers of the tests (asn1_peer.c, verify_peer.c) share.
  */
 #include <string.h>
+#include <time.h>
 
 #include "ossl_peer.h"
 
@@ -117,4 +118,33 @@ int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
         ok = set_pbm(ctx, ref, secret);
     X509_NAME_free(subject);
     return ok;
+}
+
+/*
+ * OpenSSL's ITAV holds the value of an infoType it knows in a union
+ * member of that type, so the GeneralizedTime itself goes in where the
+ * prototype says ASN1_TYPE (as OpenSSL does for implicitConfirm).
+ */
+int ossl_peer_push_confirm_wait(OSSL_CMP_CTX *ctx, long secs,
+                                ASN1_GENERALIZEDTIME **when)
+{
+    ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_adj(NULL, time(NULL),
+                                                       0, secs);
+    OSSL_CMP_ITAV *itav = NULL;
+
+    ASN1_GENERALIZEDTIME_free(*when);
+    *when = ASN1_STRING_dup(t);
+    if (t == NULL || *when == NULL)
+        goto err;
+    itav = OSSL_CMP_ITAV_create(OBJ_nid2obj(NID_id_it_confirmWaitTime),
+                                (ASN1_TYPE *)t);
+    if (itav == NULL)
+        goto err;
+    t = NULL;
+    if (OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav))
+        return 1;
+ err:
+    OSSL_CMP_ITAV_free(itav);
+    ASN1_GENERALIZEDTIME_free(t);
+    return 0;
 }

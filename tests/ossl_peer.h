@@ -42,4 +42,13 @@ int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
                           void *arg, EVP_PKEY *new_key, const char *ref,
                           const char *secret);
 
+/*
+ * Pushes the ITAV confirmWaitTime (RFC 4210 5.1.1.2), secs from now, to
+ * the generalInfo ITAVs of ctx (a server's: it then goes into every
+ * message the server sends); *when (freed first) gets a copy of the time.
+ * 1 on success.
+ */
+int ossl_peer_push_confirm_wait(OSSL_CMP_CTX *ctx, long secs,
+                                ASN1_GENERALIZEDTIME **when);
+
 #endif

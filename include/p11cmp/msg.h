@@ -73,6 +73,8 @@ int i2d_P11CMP_PKIHEADER(const P11CMP_PKIHEADER *hdr, unsigned char **out);
 ASN1_OCTET_STRING *P11CMP_HDR_get0_transactionID(const P11CMP_PKIHEADER
                                                  *hdr);
 ASN1_OCTET_STRING *P11CMP_HDR_get0_recipNonce(const P11CMP_PKIHEADER *hdr);
+STACK_OF(P11CMP_ITAV) *P11CMP_HDR_get0_geninfo_ITAVs(const P11CMP_PKIHEADER
+                                                     *hdr);
 
 /* PKIStatusInfo */
 P11CMP_PKISI *P11CMP_PKISI_new(void);
