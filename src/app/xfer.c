@@ -166,16 +166,16 @@ P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
 {
     struct app *a = P11CMP_CTX_get_transfer_cb_arg(ctx);
     P11CMP_MSG *own = NULL, *rsp = NULL;
+    const P11CMP_MSG *sent;
     int from_file = 0;
 
     if (a == NULL || !save_msg(a, &a->reqout, O_REQOUT, req)
         || !request_from_file(a, ctx, &own))
         return NULL;
-    if (P11CMP_MSG_get_bodytype(own != NULL ? own : req)
-        == P11CMP_PKIBODY_POLLREQ)
+    sent = own != NULL ? own : req;
+    if (P11CMP_MSG_get_bodytype(sent) == P11CMP_PKIBODY_POLLREQ)
         a->polls++;
-    if ((rsp = exchange(a, ctx, own != NULL ? own : req, &from_file))
-        == NULL)
+    if ((rsp = exchange(a, ctx, sent, &from_file)) == NULL)
         goto end;
     progress_received(a, P11CMP_MSG_get_bodytype(rsp));
     if (((own != NULL || from_file) && !adopt_ids(ctx, rsp))
