@@ -4,7 +4,9 @@
  * the token (RSA PKCS#1 v1.5 as CKM_RSA_PKCS, anything OpenSSL pads itself
  * such as PSS as CKM_RSA_X_509, ECDSA as CKM_ECDSA). The private key never
  * leaves the token. Built on libcrypto's RSA_METHOD / EC_KEY_METHOD, which
- * OpenSSL 3.0 still routes EVP_DigestSign through for such keys.
+ * OpenSSL 3.0 still routes EVP_DigestSign through for such keys; EdDSA
+ * keys (Ed25519, Ed448; CKM_EDDSA) have no such method and are made by
+ * p11cmp's built-in provider (p11_prov.c) around the same TOKEN_KEY.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "config.h"
@@ -18,8 +20,9 @@
 
 #include "p11_local.h"
 
-/* What a token-backed key remembers; hangs off the RSA / EC_KEY. */
-typedef struct {
+/* What a token-backed key remembers; hangs off the RSA / EC_KEY (or is
+ * the provider key's P11CMP_P11_KEY). */
+typedef struct p11cmp_p11_key_st {
     P11CMP_P11_TOKEN *tok;
     CK_OBJECT_HANDLE h;
     CK_KEY_TYPE type;
@@ -340,24 +343,92 @@ static EC_KEY *ec_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
     return ec;
 }
 
+/*
+ * The EdDSA curve CKA_EC_PARAMS names (RFC 8410 OID, or PKCS#11 3.0's
+ * PrintableString curve name) as EVP_PKEY_ED25519 / ED448; else NID_undef.
+ */
+static int eddsa_curve(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &p, len);
+    ASN1_PRINTABLESTRING *name = NULL;
+    int nid = NID_undef;
+
+    if (obj != NULL && p == der + len)
+        nid = OBJ_obj2nid(obj);
+    ASN1_OBJECT_free(obj);
+    p = der;
+    if (nid == NID_undef
+        && (name = d2i_ASN1_PRINTABLESTRING(NULL, &p, len)) != NULL
+        && p == der + len)
+        nid = strcmp((char *)name->data, "edwards25519") == 0 ? NID_ED25519
+            : strcmp((char *)name->data, "edwards448") == 0 ? NID_ED448
+            : NID_undef;
+    ASN1_PRINTABLESTRING_free(name);
+    return nid == NID_ED25519 || nid == NID_ED448 ? nid : NID_undef;
+}
+
 static EVP_PKEY *eddsa_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
 {
-    unsigned char *pt = NULL;
-    size_t ptlen = 0;
+    unsigned char *par = NULL, *pt = NULL;
+    size_t parlen = 0, ptlen = 0;
     ASN1_OCTET_STRING *os = NULL;
     EVP_PKEY *pk = NULL;
+    int nid;
 
-    if (!p11cmp_p11_get_attr(tok, h, CKA_EC_POINT, &pt, &ptlen))
-        return NULL;
-    if ((os = ec_point_octets(pt, ptlen)) != NULL && os->length == 32)
-        pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, os->data,
-                                         32);
-    if (pk == NULL)
+    if (!p11cmp_p11_get_attr(tok, h, CKA_EC_PARAMS, &par, &parlen)
+        || !p11cmp_p11_get_attr(tok, h, CKA_EC_POINT, &pt, &ptlen))
+        goto end;
+    if ((nid = eddsa_curve(par, parlen)) == NID_undef) {
+        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
+                          "EdDSA curve not supported (Ed25519 and Ed448 "
+                          "are); uri=%s", p11cmp_p11_token_uri(tok));
+        goto end;
+    }
+    if ((os = ec_point_octets(pt, ptlen)) == NULL
+        || (pk = EVP_PKEY_new_raw_public_key(nid, NULL, os->data,
+                                             os->length)) == NULL)
         p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
                           "EdDSA point not understood; uri=%s",
                           p11cmp_p11_token_uri(tok));
+ end:
     ASN1_OCTET_STRING_free(os);
+    OPENSSL_free(par);
     OPENSSL_free(pt);
+    return pk;
+}
+
+/* 1 if tok's module can sign with CKM_EDDSA; else 0 and an error. */
+static int eddsa_can_sign(P11CMP_P11_TOKEN *tok)
+{
+    CK_MECHANISM_INFO info;
+    CK_RV rv;
+
+    P11CMP_P11_RETRY(tok, rv,
+                     P11CMP_P11_CALL(tok, rv, C_GetMechanismInfo, tok->slot,
+                                     CKM_EDDSA, &info));
+    if (rv == CKR_OK && (info.flags & CKF_SIGN) != 0)
+        return 1;
+    if (rv == CKR_OK || rv == CKR_MECHANISM_INVALID)
+        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
+                          "EdDSA key, but the module cannot sign with "
+                          "CKM_EDDSA; uri=%s", p11cmp_p11_token_uri(tok));
+    else
+        p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "CKM_EDDSA");
+    return 0;
+}
+
+/* The EdDSA key for k with public key pub (via p11_prov.c); frees k if
+ * that fails. */
+static EVP_PKEY *eddsa_pkey_new(TOKEN_KEY *k, const EVP_PKEY *pub)
+{
+    EVP_PKEY *pk;
+
+    if (!eddsa_can_sign(k->tok)
+        || (pk = p11cmp_p11_prov_pkey_new(pub, k)) == NULL) {
+        token_key_free(k);
+        return NULL;
+    }
     return pk;
 }
 
@@ -433,14 +504,13 @@ EVP_PKEY *p11cmp_p11_pkey_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
     if (!meth_ready() || (pub = p11cmp_p11_pubkey_read(tok, h, &type))
         == NULL)
         return NULL;
-    if (type != CKK_RSA && type != CKK_EC) {
-        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
-                          "EdDSA token keys cannot sign through EVP in "
-                          "this version; uri=%s", p11cmp_p11_token_uri(tok));
-        goto err;
-    }
     if ((k = token_key_new(tok, h, type)) == NULL)
         goto err;
+    if (type == CKK_EC_EDWARDS) {
+        pk = eddsa_pkey_new(k, pub);
+        EVP_PKEY_free(pub);
+        return pk;
+    }
     /*
      * The method must be in place before the key is assigned to an
      * EVP_PKEY: only then does libcrypto treat it as a foreign key and
@@ -502,6 +572,8 @@ static TOKEN_KEY *token_key_of(const EVP_PKEY *pkey)
         if (ec != NULL && EC_KEY_get_method(ec) == ec_meth)
             return EC_KEY_get_ex_data(ec, ec_idx);
         break;
+    default:
+        return p11cmp_p11_prov_key_of(pkey);
     }
     return NULL;
 }
@@ -553,4 +625,16 @@ int p11cmp_p11_pkey_set0_txn(EVP_PKEY *pkey, P11CMP_P11_TXN *txn)
     }
     k->txn = txn;
     return 1;
+}
+
+int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
+                        const unsigned char *in, size_t inlen,
+                        unsigned char *out, CK_ULONG *outlen)
+{
+    return token_sign(k, mech, in, inlen, out, outlen);
+}
+
+void p11cmp_p11_key_free(P11CMP_P11_KEY *k)
+{
+    token_key_free(k);
 }

@@ -1,9 +1,10 @@
 /*
  * pkcs11/p11_keygen.c - key-pair generation on the token (RSA 2048-4096,
- * EC P-256/P-384/P-521, Ed25519 where the module has it) with the
- * attributes that keep the private key inside: token, private, sensitive,
- * never extractable, sign only. CKA_ID and CKA_LABEL are shared by both
- * halves; both are recorded in the transaction's undo list.
+ * EC P-256/P-384/P-521, Ed25519 and Ed448 where the module has them)
+ * with the attributes that keep the private key inside: token, private,
+ * sensitive, never extractable, sign only. CKA_ID and CKA_LABEL are
+ * shared by both halves; both are recorded in the transaction's undo
+ * list.
  */
 #include "config.h"
 
@@ -46,11 +47,16 @@ int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type,
         *type = CKK_EC_EDWARDS;
         *bits_or_nid = NID_ED25519;
         return 1;
+    } else if (strcasecmp(alg, "ED448") == 0
+               || strcasecmp(alg, "EC:edwards448") == 0) {
+        *type = CKK_EC_EDWARDS;
+        *bits_or_nid = NID_ED448;
+        return 1;
     }
  bad:
     p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
                       "algorithm \"%s\" (use RSA:2048|3072|4096, "
-                      "EC:P-256|P-384|P-521 or ED25519)",
+                      "EC:P-256|P-384|P-521, ED25519 or ED448)",
                       alg != NULL ? alg : "(null)");
     return 0;
 }
@@ -159,12 +165,6 @@ int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
     memset(&g, 0, sizeof(g));
     if (!p11cmp_p11_alg_parse(alg, &g.type, &g.arg))
         return 0;
-    if (pkey != NULL && g.type == CKK_EC_EDWARDS) {
-        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE,
-                          "EdDSA token keys cannot sign through EVP in "
-                          "this version; uri=%s", p11cmp_p11_token_uri(tok));
-        return 0;
-    }
     if (id == NULL) {
         if (RAND_bytes(rid, sizeof(rid)) <= 0) {
             p11cmp_raise(P11CMP_R_RANDOM_FAILURE);

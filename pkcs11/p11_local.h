@@ -46,6 +46,7 @@ typedef struct p11cmp_p11_uri_st P11CMP_P11_URI;
 typedef struct p11cmp_p11_module_st P11CMP_P11_MODULE;
 typedef struct p11cmp_p11_token_st P11CMP_P11_TOKEN;
 typedef struct p11cmp_p11_txn_st P11CMP_P11_TXN;
+typedef struct p11cmp_p11_key_st P11CMP_P11_KEY;
 
 /* Environment variable holding a PIN when no other source is given. */
 #define P11CMP_P11_PIN_ENV "P11CMP_PIN"
@@ -298,9 +299,11 @@ int p11cmp_p11_delete(P11CMP_P11_TOKEN *tok, const unsigned char *id,
 
 /* from p11_evp.c */
 /*
- * A token-backed EVP_PKEY for the private key object h (RSA or EC): its
- * signatures are made by C_Sign on the token. Holds a reference to tok.
- * P11CMP_R_UNSUPPORTED_KEY_TYPE for other key types.
+ * A token-backed EVP_PKEY for the private key object h (RSA, EC, or EdDSA
+ * on Ed25519 / Ed448 through p11_prov.c): its signatures are made by
+ * C_Sign on the token. Holds a reference to tok.
+ * P11CMP_R_UNSUPPORTED_KEY_TYPE for other key types and curves, and for
+ * EdDSA keys on a module without CKM_EDDSA.
  */
 EVP_PKEY *p11cmp_p11_pkey_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
 /* 1 if pkey is token-backed (made by p11cmp_p11_pkey_new). */
@@ -327,6 +330,29 @@ EVP_PKEY *p11cmp_p11_pubkey_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
                                  CK_KEY_TYPE *type);
 /* Frees the method tables (process exit). */
 void p11cmp_p11_evp_cleanup(void);
+/*
+ * The token signs in (inlen bytes) with mechanism mech (no parameters) as
+ * key k: the signature into out, whose size is *outlen, and its length
+ * into *outlen. 1, or 0 with P11CMP_R_PKCS11_ERROR.
+ */
+int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
+                        const unsigned char *in, size_t inlen,
+                        unsigned char *out, CK_ULONG *outlen);
+/* Frees a token key (what a token-backed EVP_PKEY holds); NULL is fine. */
+void p11cmp_p11_key_free(P11CMP_P11_KEY *k);
+
+/* from p11_prov.c */
+/*
+ * A token-backed EdDSA EVP_PKEY made by p11cmp's built-in provider (loaded
+ * into the default library context on first use): the public key is that
+ * of pub (ED25519 or ED448), signatures are made by k, which the new key
+ * takes (on success only). NULL and an error otherwise.
+ */
+EVP_PKEY *p11cmp_p11_prov_pkey_new(const EVP_PKEY *pub, P11CMP_P11_KEY *k);
+/* The token key of a key from p11cmp_p11_prov_pkey_new (get0), or NULL. */
+P11CMP_P11_KEY *p11cmp_p11_prov_key_of(const EVP_PKEY *pkey);
+/* Unloads the provider (process exit). */
+void p11cmp_p11_prov_cleanup(void);
 
 /* from p11_key.c */
 /*
@@ -342,8 +368,8 @@ EVP_PKEY *p11cmp_p11_key_find(P11CMP_P11_TOKEN *tok,
 /* from p11_keygen.c */
 /*
  * Parses "RSA:2048" / "RSA:3072" / "RSA:4096" / "EC:P-256" / "EC:P-384" /
- * "EC:P-521" / "ED25519" (case-insensitive; "EC:prime256v1" and friends
- * too) into a key type and size or curve NID; 1 on success.
+ * "EC:P-521" / "ED25519" / "ED448" (case-insensitive; "EC:prime256v1" and
+ * friends too) into a key type and size or curve NID; 1 on success.
  */
 int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type, int *bits_or_nid);
 /*
@@ -352,8 +378,7 @@ int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type, int *bits_or_nid);
  * CKA_LABEL (may be NULL) on both halves and CKA_ID id (idlen bytes), or a
  * random 20-byte id when id is NULL, or the SHA-1 of the public key with
  * P11CMP_P11_ID_FROM_PUBKEY. Both objects are recorded in txn's undo list.
- * If pkey is not NULL it receives the token-backed private key (for EdDSA
- * keys that is refused up front with P11CMP_R_UNSUPPORTED_KEY_TYPE).
+ * If pkey is not NULL it receives the token-backed private key.
  */
 int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
                           const char *label, const unsigned char *id,

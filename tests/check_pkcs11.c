@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
@@ -36,6 +37,13 @@ static int err_is(int reason, const char *text)
     return r;
 }
 
+/* The digest to sign with key: none for EdDSA, else SHA-256. */
+static const EVP_MD *md_for(const EVP_PKEY *key)
+{
+    return EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448")
+        ? NULL : EVP_sha256();
+}
+
 /* Signs "message" with key and verifies it with pub; 1 if it verifies. */
 static int sign_verify(EVP_PKEY *key, EVP_PKEY *pub, int pss)
 {
@@ -46,14 +54,14 @@ static int sign_verify(EVP_PKEY *key, EVP_PKEY *pub, int pss)
     EVP_PKEY_CTX *pc = NULL;
     int ok;
 
-    ok = EVP_DigestSignInit(c, &pc, EVP_sha256(), NULL, key) == 1
+    ok = EVP_DigestSignInit(c, &pc, md_for(key), NULL, key) == 1
         && (!pss || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING))
         && EVP_DigestSign(c, sig, &len, msg, sizeof(msg)) == 1;
     EVP_MD_CTX_free(c);
     if (!ok)
         return 0;
     c = EVP_MD_CTX_new();
-    ok = EVP_DigestVerifyInit(c, &pc, EVP_sha256(), NULL, pub) == 1
+    ok = EVP_DigestVerifyInit(c, &pc, md_for(pub), NULL, pub) == 1
         && (!pss || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING))
         && EVP_DigestVerify(c, sig, len, msg, sizeof(msg)) == 1;
     EVP_MD_CTX_free(c);
@@ -339,6 +347,10 @@ START_TEST(keygen_p384) { keygen_check("EC:P-384", "p384", 0); }
 END_TEST
 START_TEST(keygen_p521) { keygen_check("EC:P-521", "p521", 0); }
 END_TEST
+START_TEST(keygen_ed25519) { keygen_check("ED25519", "ed25519", 0); }
+END_TEST
+START_TEST(keygen_ed448) { keygen_check("ED448", "ed448", 0); }
+END_TEST
 
 START_TEST(keygen_id_from_pubkey)
 {
@@ -369,50 +381,6 @@ START_TEST(keygen_id_from_pubkey)
 }
 END_TEST
 
-START_TEST(eddsa_keys)
-{
-    P11CMP_P11_TOKEN *tok;
-    P11CMP_P11_TXN *txn;
-    EVP_PKEY *key = NULL, *pub;
-    CK_OBJECT_HANDLE h;
-    CK_ULONG n = 0;
-    P11CMP_P11_URI *u;
-    char *before;
-
-    tok = p11cmp_p11_token_open(URI("t-ed", ""), NULL, P11CMP_P11_RW);
-    ck_assert_ptr_nonnull(tok);
-    txn = p11cmp_p11_txn_new(tok);
-    before = p11_fixture_list("t-ed");
-    /* asked for an EVP_PKEY: refused before anything is generated */
-    ck_assert_int_eq(p11cmp_p11_txn_keygen(txn, "ED25519", "ed", NULL, 0, 0,
-                                           &key), 0);
-    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "EdDSA"));
-    {
-        char *after = p11_fixture_list("t-ed");
-
-        ck_assert_str_eq(before, after);
-        free(after);
-    }
-    /* the pair itself can be generated; using it is refused clearly */
-    ck_assert_int_eq(p11cmp_p11_txn_keygen(txn, "ED25519", "ed", NULL, 0, 0,
-                                           NULL), 1);
-    ck_assert(p11cmp_p11_txn_commit(txn));
-    u = p11cmp_p11_uri_parse("pkcs11:object=ed;type=private");
-    ck_assert(p11cmp_p11_find_uri(tok, u, (CK_ULONG)-1, &h, 1, &n));
-    ck_assert_int_eq(n, 1);
-    ck_assert_ptr_null(p11cmp_p11_key_find(tok, u));
-    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "EdDSA"));
-    pub = p11cmp_p11_pubkey_read(tok, h, NULL);
-    ck_assert_ptr_nonnull(pub);
-    ck_assert_int_eq(EVP_PKEY_get_base_id(pub), EVP_PKEY_ED25519);
-    EVP_PKEY_free(pub);
-    p11cmp_p11_uri_free(u);
-    p11cmp_p11_txn_free(txn);
-    p11cmp_p11_token_free(tok);
-    free(before);
-}
-END_TEST
-
 /* A certificate for key, signed by signer (self-signed if key). */
 static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
                        long serial)
@@ -429,10 +397,107 @@ static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
     X509_gmtime_adj(X509_getm_notBefore(c), 0);
     X509_gmtime_adj(X509_getm_notAfter(c), 86400);
     X509_set_pubkey(c, key);
-    ck_assert_int_gt(X509_sign(c, signer, EVP_sha256()), 0);
+    ck_assert_int_gt(X509_sign(c, signer, md_for(signer)), 0);
     X509_NAME_free(nm);
     return c;
 }
+
+/*
+ * A token Ed25519 key (made by the built-in provider) compares with
+ * software keys and certificates, signs X.509 structures, is found by URI,
+ * and never exports its private half; software Ed25519 keys made after it
+ * still come from the default provider.
+ */
+START_TEST(eddsa_keys)
+{
+    EVP_PKEY *key, *loaded, *pub, *soft;
+    X509 *cert, *other;
+    unsigned char *der = NULL;
+
+    key = P11CMP_PKCS11_generate_key(URI("t-ed", ";object=ed"), "ED25519",
+                                     NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    ck_assert(P11CMP_PKCS11_is_token_key(key));
+    ck_assert(EVP_PKEY_is_a(key, "ED25519"));
+    ck_assert_int_eq(EVP_PKEY_get_base_id(key), EVP_PKEY_ED25519);
+    ck_assert_int_eq(EVP_PKEY_get_size(key), 64);
+    ck_assert_int_eq(EVP_PKEY_get_security_bits(key), 128);
+    pub = public_copy(key);
+    ck_assert_int_eq(EVP_PKEY_eq(key, pub), 1);
+    ck_assert_int_eq(EVP_PKEY_eq(pub, key), 1);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+    loaded = P11CMP_PKCS11_load_key(URI("t-ed", ";object=ed;type=private"),
+                                    NULL);
+    ck_assert_ptr_nonnull(loaded);
+    ck_assert_int_eq(EVP_PKEY_eq(loaded, key), 1);
+    /* a certificate signed by the token matches the key, not another */
+    cert = make_cert(key, key, "ed", 9);
+    ck_assert_int_eq(X509_verify(cert, pub), 1);
+    ck_assert_int_eq(X509_check_private_key(cert, loaded), 1);
+    soft = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    ck_assert_ptr_nonnull(soft);
+    ck_assert(!P11CMP_PKCS11_is_token_key(soft));
+    ck_assert_str_eq(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(soft)),
+                     "default");
+    ck_assert_int_eq(sign_verify(soft, soft, 0), 1);
+    ck_assert_int_eq(EVP_PKEY_eq(soft, loaded), 0);
+    ck_assert_int_eq(X509_check_private_key(cert, soft), 0);
+    other = make_cert(soft, soft, "soft", 10);
+    ck_assert_int_eq(X509_check_private_key(other, loaded), 0);
+    ERR_clear_error();
+    /* the private half is never exported, not even to a copy */
+    ck_assert_int_le(i2d_PrivateKey(loaded, &der), 0);
+    ck_assert_ptr_null(EVP_PKEY_dup(loaded));
+    ERR_clear_error();
+    /* after all those comparisons the token still signs */
+    ck_assert_int_eq(sign_verify(loaded, pub, 0), 1);
+    X509_free(cert);
+    X509_free(other);
+    EVP_PKEY_free(soft);
+    EVP_PKEY_free(loaded);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
+/* An EdDSA key on a curve other than Ed25519 / Ed448 is refused clearly. */
+START_TEST(eddsa_unsupported_curve)
+{
+    static CK_BBOOL yes = CK_TRUE;
+    static unsigned char x25519[] = {0x06, 0x03, 0x2b, 0x65, 0x6e};
+    static CK_OBJECT_CLASS pubc = CKO_PUBLIC_KEY, privc = CKO_PRIVATE_KEY;
+    static CK_KEY_TYPE kt = CKK_EC_EDWARDS;
+    unsigned char point[34] = {0x04, 0x20, 9}, value[32] = {1};
+    CK_ATTRIBUTE common[] = {
+        {CKA_CLASS, &pubc, sizeof(pubc)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
+        {CKA_TOKEN, &yes, 1}, {CKA_ID, "\x0e", 1}, {CKA_LABEL, "x25519", 6},
+        {CKA_EC_PARAMS, x25519, sizeof(x25519)},
+        {CKA_EC_POINT, point, sizeof(point)}
+    };
+    P11CMP_P11_TOKEN *tok;
+    CK_OBJECT_HANDLE h;
+    char *before, *after;
+
+    tok = p11cmp_p11_token_open(URI("t-ed", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert(p11cmp_p11_create(tok, common, 7, &h));
+    common[0].pValue = &privc;
+    common[6].type = CKA_VALUE;
+    common[6].pValue = value;
+    common[6].ulValueLen = sizeof(value);
+    ck_assert(p11cmp_p11_create(tok, common, 7, &h));
+    before = p11_fixture_list("t-ed");
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("t-ed",
+                                                  ";object=x25519"), NULL));
+    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE,
+                     "EdDSA curve not supported"));
+    after = p11_fixture_list("t-ed");
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    p11cmp_p11_token_free(tok);
+}
+END_TEST
 
 START_TEST(cert_objects)
 {
@@ -743,16 +808,20 @@ START_TEST(pin_per_token)
 }
 END_TEST
 
-/* Keys made by another tool (pkcs11-tool) load by id= and sign. */
+/*
+ * Keys made by another tool (pkcs11-tool) load by id= and sign; its
+ * Ed25519 key names the curve by PrintableString, not by OID.
+ */
 START_TEST(foreign_keys)
 {
-    static const char *const types[] = {"rsa:2048", "EC:secp384r1"};
-    static const char *const ids[] = {"0a", "0b"};
+    static const char *const types[] = {"rsa:2048", "EC:secp384r1",
+                                        "EC:edwards25519"};
+    static const char *const ids[] = {"0a", "0b", "0c"};
     char extra[32];
     EVP_PKEY *key, *pub;
     int i;
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
         ck_assert_int_eq(p11_fixture_run(
             "pkcs11-tool --module '%s' --token-label t-foreign --login "
             "--pin %s --keypairgen --key-type %s --id %s --label other "
@@ -766,10 +835,10 @@ START_TEST(foreign_keys)
         EVP_PKEY_free(pub);
         EVP_PKEY_free(key);
     }
-    /* same label twice: by label alone it is ambiguous */
+    /* one label on all three: by label alone it is ambiguous */
     ck_assert_ptr_null(P11CMP_PKCS11_load_key(URI("t-foreign",
                                                   ";object=other"), NULL));
-    ck_assert(err_is(P11CMP_R_AMBIGUOUS_KEY, "2 private keys match"));
+    ck_assert(err_is(P11CMP_R_AMBIGUOUS_KEY, "3 private keys match"));
 }
 END_TEST
 
@@ -791,7 +860,10 @@ int main(void)
     tcase_add_test(tc, keygen_p384);
     tcase_add_test(tc, keygen_p521);
     tcase_add_test(tc, keygen_id_from_pubkey);
+    tcase_add_test(tc, keygen_ed25519);
+    tcase_add_test(tc, keygen_ed448);
     tcase_add_test(tc, eddsa_keys);
+    tcase_add_test(tc, eddsa_unsupported_curve);
     tcase_add_test(tc, cert_objects);
     tcase_add_test(tc, txn_rollback);
     tcase_add_test(tc, fork_safety);

@@ -4,7 +4,8 @@
  * the public store function, failed at each PKCS#11 call in turn, leave
  * the token exactly as before and name the CKR_ code; a lost session
  * (CKR_SESSION_HANDLE_INVALID and friends, once) is recovered; a child
- * after fork initialises the module again before using it.
+ * after fork initialises the module again before using it; a module
+ * without EdDSA mechanisms refuses Ed25519 keys clearly.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -22,10 +23,12 @@
 #include "p11_fixture.h"
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
-                                     "s-relogin", "s-fork", NULL};
+                                     "s-relogin", "s-fork", "s-noed",
+                                     NULL};
 static void (*shim_fail_at)(unsigned long, CK_RV);
 static void (*shim_fail_fn)(const char *, CK_RV);
 static unsigned long (*shim_calls)(void);
+static void (*shim_hide_mech)(CK_MECHANISM_TYPE);
 
 #define SHIM_URI(label, extra) \
     p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
@@ -47,6 +50,7 @@ static void shim_attach(void)
     *(void **)&shim_fail_at = dlsym(dl, "p11shim_fail_at");
     *(void **)&shim_fail_fn = dlsym(dl, "p11shim_fail_fn");
     *(void **)&shim_calls = dlsym(dl, "p11shim_calls");
+    *(void **)&shim_hide_mech = dlsym(dl, "p11shim_hide_mech");
     ck_assert_ptr_nonnull(shim_calls);
     dlclose(dl); /* p11cmp's registry keeps it loaded */
 }
@@ -365,6 +369,46 @@ START_TEST(fork_reinitialises_lazily)
 }
 END_TEST
 
+/*
+ * A module that cannot sign with CKM_EDDSA: its Ed25519 key is refused
+ * when loaded, not at the first signature; one that cannot generate
+ * EdDSA keys refuses and the token stays as it was.
+ */
+START_TEST(module_without_eddsa)
+{
+    EVP_PKEY *key;
+    char *before, *after;
+
+    key = P11CMP_PKCS11_generate_key(URI_PLAIN("s-noed", ";object=ed"),
+                                     "ED25519", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    EVP_PKEY_free(key);
+    shim_attach();
+    shim_hide_mech(CKM_EDDSA);
+    ck_assert_ptr_null(P11CMP_PKCS11_load_key(SHIM_URI("s-noed",
+                                                       ";object=ed"), NULL));
+    ck_assert(p11_fixture_has_error(P11CMP_R_UNSUPPORTED_KEY_TYPE,
+                                    "cannot sign with CKM_EDDSA"));
+    shim_hide_mech(CKM_EC_EDWARDS_KEY_PAIR_GEN);
+    before = p11_fixture_list("s-noed");
+    ck_assert_ptr_null(P11CMP_PKCS11_generate_key(SHIM_URI("s-noed",
+                                                           ";object=ed2"),
+                                                  "ED25519", NULL, NULL,
+                                                  0));
+    ck_assert(p11_fixture_has_error(P11CMP_R_UNSUPPORTED_KEY_TYPE,
+                                    "C_GenerateKeyPair: "
+                                    "CKR_MECHANISM_INVALID"));
+    after = p11_fixture_list("s-noed");
+    ck_assert_str_eq(before, after);
+    shim_hide_mech((CK_ULONG)-1);
+    key = P11CMP_PKCS11_load_key(SHIM_URI("s-noed", ";object=ed"), NULL);
+    ck_assert_ptr_nonnull(key);
+    EVP_PKEY_free(key);
+    free(before);
+    free(after);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
@@ -376,6 +420,7 @@ int main(void)
     tcase_add_test(tc, session_recovery);
     tcase_add_test(tc, relogin_keeps_handles);
     tcase_add_test(tc, fork_reinitialises_lazily);
+    tcase_add_test(tc, module_without_eddsa);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

@@ -5,7 +5,9 @@
  * (1-based) returns P11SHIM_FAIL_RV (a CKR_ name or number) instead of
  * being forwarded; with P11SHIM_REPORT=FILE the count is written to FILE
  * at C_Finalize. Tests in the same process steer it through
- * p11shim_fail_at() and p11shim_calls().
+ * p11shim_fail_at() and p11shim_calls(), and with p11shim_hide_mech()
+ * make it a module without a mechanism (C_GetMechanismInfo, C_SignInit
+ * and C_GenerateKeyPair answer CKR_MECHANISM_INVALID for it).
  * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
  * in a child process (after fork) until the child calls C_Initialize.
  */
@@ -33,11 +35,19 @@ static unsigned long calls, fail_at;
 static CK_RV fail_rv = CKR_DEVICE_ERROR;
 static char fail_fn[64];
 static pid_t init_pid; /* the process that called C_Initialize */
+static CK_MECHANISM_TYPE hidden = (CK_MECHANISM_TYPE)-1;
 
 /* Control from a test in the same process (found with dlsym). */
 void p11shim_fail_at(unsigned long n, CK_RV rv);
 void p11shim_fail_fn(const char *name, CK_RV rv);
 unsigned long p11shim_calls(void);
+void p11shim_hide_mech(CK_MECHANISM_TYPE mech);
+
+/* From now on the module has no mechanism mech; (CK_ULONG)-1: all again */
+void p11shim_hide_mech(CK_MECHANISM_TYPE mech)
+{
+    hidden = mech;
+}
 
 /* The next call of function name (e.g. "C_Sign") fails with rv, once. */
 void p11shim_fail_fn(const char *name, CK_RV rv)
@@ -77,13 +87,18 @@ static int fail_now(const char *name)
     return ++calls == fail_at;
 }
 
-#define WRAP(name, params, args) \
+#define WRAP(name, params, args) WRAP_MECH(name, params, args, (CK_ULONG)-2)
+
+/* the same for a function using mechanism mech, which may be hidden */
+#define WRAP_MECH(name, params, args, mech) \
     static CK_RV w_##name params \
     { \
         if (fail_now(#name)) \
             return fail_rv; \
         if (init_pid != getpid()) \
             return CKR_CRYPTOKI_NOT_INITIALIZED; \
+        if ((mech) == hidden) \
+            return CKR_MECHANISM_INVALID; \
         return real->name args; \
     }
 
@@ -139,15 +154,17 @@ WRAP(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n),
 WRAP(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *o, CK_ULONG m,
                      CK_ULONG *n), (h, o, m, n))
 WRAP(C_FindObjectsFinal, (CK_SESSION_HANDLE h), (h))
-WRAP(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM *m, CK_OBJECT_HANDLE k),
-     (h, m, k))
+WRAP_MECH(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
+                      CK_OBJECT_HANDLE k), (h, m, k), m->mechanism)
 WRAP(C_Sign, (CK_SESSION_HANDLE h, CK_BYTE *d, CK_ULONG dl, CK_BYTE *s,
               CK_ULONG *sl), (h, d, dl, s, sl))
-WRAP(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
-                         CK_ATTRIBUTE *pt, CK_ULONG pn, CK_ATTRIBUTE *kt,
-                         CK_ULONG kn, CK_OBJECT_HANDLE *pub,
-                         CK_OBJECT_HANDLE *priv),
-     (h, m, pt, pn, kt, kn, pub, priv))
+WRAP_MECH(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
+                              CK_ATTRIBUTE *pt, CK_ULONG pn,
+                              CK_ATTRIBUTE *kt, CK_ULONG kn,
+                              CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv),
+          (h, m, pt, pn, kt, kn, pub, priv), m->mechanism)
+WRAP_MECH(C_GetMechanismInfo, (CK_SLOT_ID s, CK_MECHANISM_TYPE t,
+                               CK_MECHANISM_INFO *i), (s, t, i), t)
 
 static int load_real(void)
 {
@@ -190,6 +207,7 @@ static int load_real(void)
     shim.C_SignInit = w_C_SignInit;
     shim.C_Sign = w_C_Sign;
     shim.C_GenerateKeyPair = w_C_GenerateKeyPair;
+    shim.C_GetMechanismInfo = w_C_GetMechanismInfo;
     return 1;
 }
 
