@@ -6,7 +6,8 @@
  * only, so EVP_PKEY_eq, X509_check_private_key, X509_PUBKEY_set and
  * libssl's key checks work; the private key is never exported. Its
  * signature algorithms (named P11CMP-ED25519 / P11CMP-ED448, so that no
- * other key ever gets them) make the token sign with CKM_EDDSA.
+ * other key ever gets them) make the token sign with CKM_EDDSA, and
+ * verify in software.
  *
  * It lives in a library context of its own (with the default provider
  * for encoding public keys): libcrypto 3.0 caches the key management it
@@ -62,6 +63,8 @@ typedef struct {
 typedef struct {
     KEY *key;
 } SIGCTX;
+
+static OSSL_LIB_CTX *libctx; /* ours; see the top of the file */
 
 static const ALG *alg_of(int nid)
 {
@@ -247,13 +250,9 @@ static void *sig_dupctx(void *vctx)
     return OPENSSL_memdup(vctx, sizeof(SIGCTX));
 }
 
-static int sig_init(void *vctx, const char *mdname, void *vkey,
-                    const OSSL_PARAM params[])
+/* Starts a signature (with a token key) or a verification (any key). */
+static int sig_start(SIGCTX *ctx, const char *mdname, KEY *key, int sign)
 {
-    SIGCTX *ctx = vctx;
-    KEY *key = vkey;
-
-    (void)params;
     if (mdname != NULL && mdname[0] != '\0') {
         p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM,
                           "EdDSA with digest %s", mdname);
@@ -261,11 +260,52 @@ static int sig_init(void *vctx, const char *mdname, void *vkey,
     }
     if (key != NULL)
         ctx->key = key;
-    if (ctx->key == NULL || ctx->key->k == NULL) {
+    if (ctx->key == NULL || (sign ? ctx->key->k == NULL
+                                  : !ctx->key->have_pub)) {
         p11cmp_raise_data(P11CMP_R_MISSING_KEY, "not a token EdDSA key");
         return 0;
     }
     return 1;
+}
+
+static int sig_init(void *vctx, const char *mdname, void *vkey,
+                    const OSSL_PARAM params[])
+{
+    (void)params;
+    return sig_start(vctx, mdname, vkey, 1);
+}
+
+static int sig_verify_init(void *vctx, const char *mdname, void *vkey,
+                           const OSSL_PARAM params[])
+{
+    (void)params;
+    return sig_start(vctx, mdname, vkey, 0);
+}
+
+/*
+ * Verification needs no token: the default provider does it with the
+ * public key. (A certificate made for a token key keeps that key as its
+ * public key, so such a certificate's signatures come here.)
+ */
+static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen,
+                      const unsigned char *tbs, size_t tbslen)
+{
+    SIGCTX *ctx = vctx;
+    const char *dflt_props = "provider=default";
+    EVP_PKEY *pub;
+    EVP_MD_CTX *md = NULL;
+    int ok;
+
+    pub = EVP_PKEY_new_raw_public_key_ex(libctx, ctx->key->alg->name,
+                                         dflt_props, ctx->key->pub,
+                                         ctx->key->alg->publen);
+    ok = pub != NULL && (md = EVP_MD_CTX_new()) != NULL
+        && EVP_DigestVerifyInit_ex(md, NULL, NULL, libctx, dflt_props, pub,
+                                   NULL) == 1
+        && EVP_DigestVerify(md, sig, siglen, tbs, tbslen) == 1;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pub);
+    return ok;
 }
 
 static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen,
@@ -352,6 +392,8 @@ static const OSSL_DISPATCH signature[] = {
     FN(OSSL_FUNC_SIGNATURE_DUPCTX, sig_dupctx),
     FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, sig_init),
     FN(OSSL_FUNC_SIGNATURE_DIGEST_SIGN, sig_sign),
+    FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, sig_verify_init),
+    FN(OSSL_FUNC_SIGNATURE_DIGEST_VERIFY, sig_verify),
     FN(OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, sig_get_ctx_params),
     FN(OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, sig_gettable_ctx_params),
     {0, NULL}
@@ -393,7 +435,6 @@ static int prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 }
 
 static CRYPTO_ONCE prov_once = CRYPTO_ONCE_STATIC_INIT;
-static OSSL_LIB_CTX *libctx;
 static OSSL_PROVIDER *prov, *dflt;
 
 /* Our own library context: ours, and the default provider's encoders

@@ -2,7 +2,8 @@
  * tests/check_msg_token.c - request building and protection with keys on
  * a SoftHSM2 token: the token signs the POPO and the message protection
  * through EVP like a software key, and OpenSSL verifies both (RSA
- * PKCS#1 v1.5 and ECDSA P-256/P-384).
+ * PKCS#1 v1.5, ECDSA P-256/P-384, and Ed25519/Ed448 through p11cmp's
+ * built-in provider).
  */
 #include <check.h>
 #include <stdio.h>
@@ -18,10 +19,11 @@
 static const char *const labels[] = { "build", NULL };
 
 static const char *const token_algs[] = { "RSA:2048", "EC:P-256",
-                                          "EC:P-384" };
+                                          "EC:P-384", "ED25519", "ED448" };
 static const int want_sig[] = { NID_sha256WithRSAEncryption,
                                 NID_ecdsa_with_SHA256,
-                                NID_ecdsa_with_SHA256 };
+                                NID_ecdsa_with_SHA256, NID_ED25519,
+                                NID_ED448 };
 
 START_TEST(token_key_signs_popo_and_protection)
 {

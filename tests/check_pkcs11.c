@@ -444,6 +444,9 @@ START_TEST(eddsa_keys)
     ck_assert_int_eq(X509_check_private_key(cert, soft), 0);
     other = make_cert(soft, soft, "soft", 10);
     ck_assert_int_eq(X509_check_private_key(other, loaded), 0);
+    /* the token key object verifies too (in software) */
+    ck_assert_int_eq(X509_verify(cert, loaded), 1);
+    ck_assert_int_le(X509_verify(other, loaded), 0);
     ERR_clear_error();
     /* the private half is never exported, not even to a copy */
     ck_assert_int_le(i2d_PrivateKey(loaded, &der), 0);
