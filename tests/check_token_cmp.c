@@ -8,7 +8,9 @@
  * each signature (CKA_ALWAYS_AUTHENTICATE), and a PKCS#11 failure
  * injected at every call of an IR and of a KUR through the shim module
  * (tests/shim): each must leave the token exactly as before; and TLS
- * client authentication with the token key to an HTTPS front end.
+ * client authentication with the token key to an HTTPS front end. The
+ * same with Ed25519 token keys (IR with POPO by the token, CR and KUR
+ * protected by it, TLS).
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -28,6 +30,7 @@
 
 static const char *const labels[] = {
     "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", "e-rr", "e-auth",
+    "e-ed",
     NULL
 };
 
@@ -92,17 +95,21 @@ static P11CMP_CTX *client(int pbm, const char *cn)
 
 #define listed(token, label) p11_fixture_count_label((token), (label))
 
-/* IR with a key generated on token under label; the new cert (up-ref'd) */
-static X509 *enroll(const char *token, const char *label)
+/*
+ * IR with an alg key generated on token under label (POPO by the token);
+ * the new cert (up-ref'd), certifying that key.
+ */
+static X509 *enroll(const char *token, const char *label, const char *alg)
 {
     P11CMP_CTX *ctx = client(1, label);
     X509 *cert;
 
-    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI(token, ""), "EC:P-256",
-                                          label));
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI(token, ""), alg, label));
     cert = P11CMP_exec_IR_ses(ctx);
-    ck_assert_msg(cert != NULL, "IR failed");
+    ck_assert_msg(cert != NULL, "IR with %s failed", alg);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    ck_assert_int_eq(EVP_PKEY_eq(P11CMP_CTX_get0_newPkey(ctx, 1),
+                                 X509_get0_pubkey(cert)), 1);
     X509_up_ref(cert);
     P11CMP_CTX_free(ctx);
     return cert;
@@ -200,7 +207,7 @@ START_TEST(cr_signed_by_token_key)
     X509 *first, *second;
 
     ca_start(NULL, NULL);
-    first = enroll("e-sig", "sig");
+    first = enroll("e-sig", "sig", "EC:P-256");
     /* client key and certificate from the token by URI, no PBM */
     ctx = client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-sig",
@@ -228,7 +235,7 @@ START_TEST(kur_rotation_then_rr)
     BIGNUM *bn;
 
     ca_start(NULL, NULL);
-    old = enroll("e-kur", "rot");
+    old = enroll("e-kur", "rot", "EC:P-256");
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
     /* KUR signed by the old token key, new key generated on the token */
     ctx = client(0, NULL);
@@ -273,7 +280,7 @@ START_TEST(rr_removes_revoked_pair)
     X509 *cert;
 
     ca_start(NULL, NULL);
-    cert = enroll("e-rr", "gone");
+    cert = enroll("e-rr", "gone", "EC:P-256");
     ck_assert_int_eq(listed("e-rr", "gone"), 3);
     /* revoke it, signed by its own key, and remove cert and key pair */
     ctx = client(0, NULL);
@@ -543,7 +550,7 @@ START_TEST(kur_fails_cleanly_at_every_call)
     ca_start(NULL, NULL);
     shim_attach();
     for (k = 1; k <= 500; k++) {
-        old = enroll("e-fault", "kr");
+        old = enroll("e-fault", "kr", "EC:P-256");
         ck_assert_ptr_nonnull(before = p11_fixture_list("e-fault"));
         ok = kur_through_shim(k, &used, &cert);
         ERR_clear_error();
@@ -577,6 +584,58 @@ START_TEST(kur_fails_cleanly_at_every_call)
             "old objects\n", k - 1, failed, succeeded - 1);
     ck_assert_int_lt(k, 500);
     ck_assert_int_gt(failed, 10);
+    ca_stop();
+}
+END_TEST
+
+/*
+ * Ed25519 on the token all the way: an IR with a key generated there
+ * (POPO signed by the token, the certificate stored next to it), a CR
+ * protected by that key, and a KUR protected by it with a new Ed25519
+ * key; the CA verifies each signature.
+ */
+START_TEST(ed25519_ir_cr_kur)
+{
+    P11CMP_CTX *ctx;
+    X509 *first, *second, *renewed;
+
+    ca_start(NULL, NULL);
+    first = enroll("e-ed", "ed", "ED25519");
+    ck_assert(EVP_PKEY_is_a(X509_get0_pubkey(first), "ED25519"));
+    ck_assert(token_cert_is("e-ed", "ed", first));
+    ck_assert_int_eq(listed("e-ed", "ed"), 3);
+    /* CR protected by the token key, its certificate from the token */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
+                                                ";object=ed;type=private")));
+    ck_assert(EVP_PKEY_is_a(P11CMP_CTX_get0_newPkey(ctx, 0), "ED25519"));
+    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-ed",
+                                                ";object=ed;type=cert")));
+    ck_assert_ptr_nonnull(second = P11CMP_exec_CR_ses(ctx));
+    X509_up_ref(second);
+    P11CMP_CTX_free(ctx);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(first),
+                                 X509_get0_pubkey(second)), 1);
+    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(listed("e-ed", "ed"), 4);
+    /* KUR protected by it, a new Ed25519 key generated on the token */
+    ctx = client(0, NULL);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
+                                                ";object=ed;type=private")));
+    ck_assert(P11CMP_CTX_set1_cert(ctx, second));
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-ed", ""), "ED25519",
+                                          "ed"));
+    ck_assert_ptr_nonnull(renewed = P11CMP_exec_KUR_ses(ctx));
+    ck_assert_int_eq(EVP_PKEY_eq(P11CMP_CTX_get0_newPkey(ctx, 1),
+                                 X509_get0_pubkey(renewed)), 1);
+    ck_assert_int_ne(EVP_PKEY_eq(X509_get0_pubkey(first),
+                                 X509_get0_pubkey(renewed)), 1);
+    ck_assert_int_eq(testca_log_count(&ca, "kur: renewing serial"), 1);
+    ck_assert(token_cert_is("e-ed", "ed", renewed));
+    ck_assert_int_eq(listed("e-ed", "ed"), 3);
+    P11CMP_CTX_free(ctx);
+    X509_free(first);
+    X509_free(second);
     ca_stop();
 }
 END_TEST
@@ -656,53 +715,62 @@ static SSL_CTX *tls_client(X509 *srv, EVP_PKEY *key, X509 *cert)
 }
 
 /*
- * A CR over HTTPS via front, CMP-signed by the token key, its certificate
- * read from the token (cert NULL) or cert; 1 if issued.
+ * A CR over HTTPS via front, CMP-signed by the token key under label, its
+ * certificate read from the token (cert NULL) or cert; 1 if issued.
  */
-static int cr_over_tls(const PROXY *front, SSL_CTX *tls, X509 *cert)
+static int cr_over_tls(const PROXY *front, SSL_CTX *tls, const char *label,
+                       X509 *cert)
 {
+    char key[64], crt[64];
     P11CMP_CTX *ctx = client(0, NULL);
     int ok;
 
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front->port));
     ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, tls));
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-tls",
-                                                ";object=tls;type=private")));
+    snprintf(key, sizeof(key), ";object=%s;type=private", label);
+    snprintf(crt, sizeof(crt), ";object=%s;type=cert", label);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-tls", key)));
     if (cert != NULL)
         ck_assert(P11CMP_CTX_set1_cert(ctx, cert));
     else
-        ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-tls",
-                                                    ";object=tls;type=cert")));
+        ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-tls", crt)));
     ok = P11CMP_exec_CR_ses(ctx) != NULL;
     P11CMP_CTX_free(ctx);
     return ok;
 }
 
+/* TLS client keys on the token, and their labels there */
+static const char *const tls_algs[] = { "EC:P-256", "ED25519" };
+static const char *const tls_labels[] = { "tls", "tls-ed" };
+
 START_TEST(tls_client_auth_with_token_key)
 {
+    const char *label = tls_labels[_i];
+    char extra[64];
     SSL_CTX *server, *tls;
     EVP_PKEY *key;
     X509 *srv, *cert;
     PROXY front;
 
     ca_start(NULL, NULL);
-    cert = enroll("e-tls", "tls");
+    cert = enroll("e-tls", label, tls_algs[_i]);
     server = front_ctx(&srv);
     ck_assert(proxy_start(&front, ca.port, server));
-    key = P11CMP_PKCS11_load_key(URI("e-tls", ";object=tls;type=private"),
-                                 NULL);
+    snprintf(extra, sizeof(extra), ";object=%s;type=private", label);
+    key = P11CMP_PKCS11_load_key(URI("e-tls", extra), NULL);
     ck_assert(P11CMP_PKCS11_is_token_key(key));
     /* the TLS handshake is signed by the token key */
     tls = tls_client(srv, key, cert);
-    ck_assert_msg(cr_over_tls(&front, tls, NULL), "CR over TLS failed");
+    ck_assert_msg(cr_over_tls(&front, tls, label, NULL),
+                  "CR over TLS with %s failed", tls_algs[_i]);
     ck_assert_ptr_nonnull(tls_peer);
     ck_assert_int_eq(X509_cmp(tls_peer, cert), 0);
     ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
     SSL_CTX_free(tls);
     /* without a client certificate the front end refuses */
     tls = tls_client(srv, NULL, NULL);
-    ck_assert(!cr_over_tls(&front, tls, cert));
+    ck_assert(!cr_over_tls(&front, tls, label, cert));
     ck_assert(p11_fixture_has_error(P11CMP_R_TRANSFER_ERROR, NULL));
     ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
     SSL_CTX_free(tls);
@@ -736,7 +804,9 @@ int main(void)
     tcase_add_test(tc, always_authenticate_key);
     tcase_add_test(tc, ir_fails_cleanly_at_every_call);
     tcase_add_test(tc, kur_fails_cleanly_at_every_call);
-    tcase_add_test(tc, tls_client_auth_with_token_key);
+    tcase_add_loop_test(tc, tls_client_auth_with_token_key, 0,
+                        (int)(sizeof(tls_algs) / sizeof(tls_algs[0])));
+    tcase_add_test(tc, ed25519_ir_cr_kur);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
