@@ -68,6 +68,19 @@ static int sign_verify(EVP_PKEY *key, EVP_PKEY *pub, int pss)
     return ok;
 }
 
+/* 1 if key signs through EVP in library context lc with query propq. */
+static int sign_in(EVP_PKEY *key, OSSL_LIB_CTX *lc, const char *propq)
+{
+    unsigned char sig[128];
+    size_t len = sizeof(sig);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = EVP_DigestSignInit_ex(c, NULL, NULL, lc, propq, key, NULL) == 1
+        && EVP_DigestSign(c, sig, &len, (const unsigned char *)"m", 1) == 1;
+
+    EVP_MD_CTX_free(c);
+    return ok;
+}
+
 /* A software copy of the public half of key. */
 static EVP_PKEY *public_copy(EVP_PKEY *key)
 {
@@ -413,6 +426,7 @@ START_TEST(eddsa_keys)
     EVP_PKEY *key, *loaded, *pub, *soft;
     X509 *cert, *other;
     unsigned char *der = NULL;
+    OSSL_LIB_CTX *lc;
 
     key = P11CMP_PKCS11_generate_key(URI("t-ed", ";object=ed"), "ED25519",
                                      NULL, NULL, 0);
@@ -454,6 +468,12 @@ START_TEST(eddsa_keys)
     ERR_clear_error();
     /* after all those comparisons the token still signs */
     ck_assert_int_eq(sign_verify(loaded, pub, 0), 1);
+    /* also for another library context, unless a query excludes ours */
+    ck_assert_ptr_nonnull(lc = OSSL_LIB_CTX_new());
+    ck_assert(sign_in(loaded, lc, NULL));
+    ck_assert(!sign_in(loaded, NULL, "provider=default"));
+    ERR_clear_error();
+    OSSL_LIB_CTX_free(lc);
     X509_free(cert);
     X509_free(other);
     EVP_PKEY_free(soft);
