@@ -3,7 +3,8 @@
 # Python relay on 127.0.0.1, bounded by a timeout) in front of the test
 # CA; -tls_used with -tls_trusted and host checking, an https:// server,
 # a wrong -tls_host (transport error, exit 3), and TLS client
-# authentication with a key on the SoftHSM2 token (-tls_key pkcs11:...).
+# authentication with a key on the SoftHSM2 token (-tls_key pkcs11:...),
+# an EC key and an Ed25519 key (generated and enrolled by p11cmp).
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 command -v python3 > /dev/null || skip_test "python3 is needed for the TLS relay"
@@ -100,6 +101,25 @@ expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -module "$M" -tls_keypass "file:$WORK/pin" -subject /CN=tls-auth
 grep -q '^client: tls client$' "$WORK/front.log" \
     || fail "the relay saw no client cert: $(cat "$WORK/front.log")"
+# the same with an Ed25519 key p11cmp generates on the token (IR, POPO by
+# the token); the TLS CA certifies its public key for the relay
+TOKED="pkcs11:token=clitls;object=tlsed;type=private?module-path=$M"
+expect 0 -cmd ir -ref tls -secret pass:tls-secret -path pkix/ \
+    -server "127.0.0.1:$TESTCA_PORT" -newkey "$TOKED" -newkeygen ED25519 \
+    -newkeypass "file:$WORK/pin" -subject /CN=ed -certout "$WORK/ed.pem"
+openssl x509 -in "$WORK/ed.pem" -noout -pubkey > "$WORK/ed.pub"
+openssl pkey -pubin -in "$WORK/ed.pub" -noout -text > "$WORK/ed.txt"
+grep -q '^ED25519 ' "$WORK/ed.txt" || fail "the enrolled key is not Ed25519"
+openssl req -new -key "$WORK/front.key" -subj "/CN=tls ed" 2>/dev/null \
+    | openssl x509 -req -CA "$WORK/tlsca.pem" -CAkey "$WORK/tlsca.key" \
+        -CAcreateserial -days 1 -force_pubkey "$WORK/ed.pub" \
+        -out "$WORK/cled.pem" 2>/dev/null || fail "Ed25519 client cert"
+: > "$WORK/front.log"
+expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/tlsca.pem" -tls_cert "$WORK/cled.pem" \
+    -tls_key "$TOKED" -tls_keypass "file:$WORK/pin" -subject /CN=tls-ed
+grep -q '^client: tls ed$' "$WORK/front.log" \
+    || fail "the relay saw no Ed25519 client cert: $(cat "$WORK/front.log")"
 py_stop
 testca_stop
 echo "cli_tls: $n runs passed"
