@@ -354,6 +354,9 @@ START_TEST(fork_reinitialises_lazily)
         ok = ok && again != NULL && sign_verify(again);
         EVP_PKEY_free(again);
         EVP_PKEY_free(prov); /* not rolled back: the parent's */
+        EVP_PKEY_free(key);
+        p11cmp_p11_token_free(tok);
+        P11CMP_PKCS11_cleanup();
         _exit(ok ? 0 : 1);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
