@@ -483,6 +483,32 @@ START_TEST(eddsa_keys)
 }
 END_TEST
 
+/*
+ * An Ed25519 key that wants the PIN for every signature (made by
+ * pkcs11-tool --always-auth) signs: the provider's signatures take the
+ * same path, context-specific login included, as RSA and EC ones.
+ */
+START_TEST(eddsa_always_authenticate)
+{
+    EVP_PKEY *key, *pub;
+
+    ck_assert_int_eq(p11_fixture_run(
+        "pkcs11-tool --module '%s' --token-label t-ed --login --pin %s "
+        "--keypairgen --key-type EC:edwards25519 --id 0d --label edauth "
+        "--always-auth >/dev/null 2>&1", p11_fixture_module(),
+        P11_FIXTURE_PIN), 0);
+    ck_assert_int_eq(p11_fixture_count("t-ed", "Access:     always "
+                                       "authenticate", 0), 1);
+    key = P11CMP_PKCS11_load_key(URI("t-ed", ";object=edauth"), NULL);
+    ck_assert_ptr_nonnull(key);
+    pub = public_copy(key);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
 /* An EdDSA key on a curve other than Ed25519 / Ed448 is refused clearly. */
 START_TEST(eddsa_unsupported_curve)
 {
@@ -887,6 +913,7 @@ int main(void)
     tcase_add_test(tc, keygen_ed448);
     tcase_add_test(tc, eddsa_keys);
     tcase_add_test(tc, eddsa_unsupported_curve);
+    tcase_add_test(tc, eddsa_always_authenticate);
     tcase_add_test(tc, cert_objects);
     tcase_add_test(tc, txn_rollback);
     tcase_add_test(tc, fork_safety);
