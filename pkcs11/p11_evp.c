@@ -57,6 +57,40 @@ static void ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 }
 
 /*
+ * A copy of a token key's RSA / EC_KEY (EVP_PKEY_dup(), also made when an
+ * X509_PUBKEY or X509_REQ holding the key is copied) gets a TOKEN_KEY of
+ * its own on the same token handle, so that each copy frees only its own;
+ * a provisional key pair's transaction stays with the original. 1 or 0.
+ */
+static int ex_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from,
+                  void **from_d, int idx, long argl, void *argp)
+{
+    TOKEN_KEY *src = *from_d, *k;
+
+    (void)to, (void)from, (void)idx, (void)argl, (void)argp;
+    if (src == NULL)
+        return 1;
+    *from_d = NULL;
+    if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL)
+        return 0;
+    k->h = src->h;
+    k->type = src->type;
+    k->always_auth = src->always_auth;
+    k->idlen = src->idlen;
+    if ((src->id != NULL
+         && (k->id = OPENSSL_memdup(src->id, src->idlen)) == NULL)
+        || (src->label != NULL
+            && (k->label = OPENSSL_strdup(src->label)) == NULL)
+        || !p11cmp_p11_token_up_ref(src->tok)) {
+        token_key_free(k);
+        return 0;
+    }
+    k->tok = src->tok;
+    *from_d = k;
+    return 1;
+}
+
+/*
  * Looks k's private key up again by its CKA_ID (logging in again first):
  * modules such as SoftHSM2 drop the handles of private objects when the
  * token is logged out (all sessions lost, or another application's
@@ -194,8 +228,8 @@ static void meth_init(void)
                 unsigned int *, const BIGNUM *, const BIGNUM *, EC_KEY *);
     int (*setup)(EC_KEY *, BN_CTX *, BIGNUM **, BIGNUM **);
 
-    rsa_idx = RSA_get_ex_new_index(0, NULL, NULL, NULL, ex_free);
-    ec_idx = EC_KEY_get_ex_new_index(0, NULL, NULL, NULL, ex_free);
+    rsa_idx = RSA_get_ex_new_index(0, NULL, NULL, ex_dup, ex_free);
+    ec_idx = EC_KEY_get_ex_new_index(0, NULL, NULL, ex_dup, ex_free);
     rsa_meth = RSA_meth_dup(RSA_PKCS1_OpenSSL());
     if (rsa_meth != NULL) {
         RSA_meth_set1_name(rsa_meth, "p11cmp token RSA");

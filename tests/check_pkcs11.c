@@ -24,7 +24,7 @@
 
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
-    "t-foreign", "t-pin1", "t-pin2", NULL
+    "t-foreign", "t-pin1", "t-pin2", "t-dup", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -891,6 +891,38 @@ START_TEST(foreign_keys)
 }
 END_TEST
 
+/*
+ * Copies of an EC token key (EVP_PKEY_dup(), and the one inside a copied
+ * PKCS#10 request holding the key) sign on the token and outlive the
+ * original; each copy frees only what is its own. (OpenSSL 3.0 copies no
+ * RSA key with a foreign RSA_METHOD at all.)
+ */
+START_TEST(token_key_copies)
+{
+    EVP_PKEY *key, *dup, *pub;
+    X509_REQ *req, *copy;
+
+    key = P11CMP_PKCS11_generate_key(URI("t-dup", ";object=dup"),
+                                     "EC:P-256", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    pub = public_copy(key);
+    ck_assert_ptr_nonnull(dup = EVP_PKEY_dup(key));
+    ck_assert(P11CMP_PKCS11_is_token_key(dup));
+    ck_assert_ptr_nonnull(req = X509_REQ_new());
+    ck_assert(X509_REQ_set_pubkey(req, key));
+    ck_assert_int_gt(X509_REQ_sign(req, key, EVP_sha256()), 0);
+    ck_assert_ptr_nonnull(copy = X509_REQ_dup(req));
+    X509_REQ_free(req);
+    EVP_PKEY_free(key);
+    ck_assert_int_eq(sign_verify(dup, pub, 0), 1);
+    ck_assert_int_eq(X509_REQ_verify(copy, pub), 1);
+    X509_REQ_free(copy);
+    EVP_PKEY_free(dup);
+    EVP_PKEY_free(pub);
+    ck_assert_int_eq(p11_fixture_count_label("t-dup", "dup"), 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11");
@@ -920,6 +952,7 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     tcase_add_test(tc, pin_per_token);
+    tcase_add_test(tc, token_key_copies);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }
