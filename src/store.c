@@ -151,16 +151,18 @@ static int relabel_old(P11CMP_P11_TXN *txn, const OLD_PAIR *old,
 }
 
 /*
- * KUR without KEEP_OLD, after the commit: deletes the old certificate
- * objects and, if the old key is not the new one, every key and
- * certificate object with the old CKA_ID. 1 if all went.
+ * KUR without KEEP_OLD, after the commit: deletes, if the old key is not
+ * the new one, every key and certificate object with the old CKA_ID (the
+ * first old certificate object is one of them, see find_old_pair()), and
+ * the other old certificate objects one by one: each object is deleted
+ * once, so 0 means that something is left. 1 if all went.
  */
 static int delete_old(P11CMP_P11_TOKEN *tok, const OLD_PAIR *old)
 {
     CK_ULONG i;
     int res = 1, n = 0;
 
-    for (i = 0; i < old->ncerts; i++)
+    for (i = old->id != NULL ? 1 : 0; i < old->ncerts; i++)
         if (!p11cmp_p11_destroy(tok, old->certs[i]))
             res = 0;
     if (old->id != NULL
@@ -326,10 +328,10 @@ int p11cmp_store_revoked(P11CMP_CTX *ctx)
     if (ctx->store_remove_revoked == 0 || ctx->oldCert == NULL
         || (tok = revoked_token(ctx)) == NULL)
         return 1;
-    if (!token_writable(tok)
-        || !p11cmp_p11_cert_objects(tok, ctx->oldCert, objs,
-                                    P11CMP_P11_MAX_OBJECTS, &n))
-        return 0;
+    res = token_writable(tok)
+        && p11cmp_p11_cert_objects(tok, ctx->oldCert, objs,
+                                   P11CMP_P11_MAX_OBJECTS, &n);
+    /* the certificate objects first, then the key objects */
     for (i = 0; i < n && res; i++) {
         if (ctx->store_remove_revoked == 2 && id == NULL
             && !p11cmp_p11_get_attr(tok, objs[i], CKA_ID, &id, &idlen))
