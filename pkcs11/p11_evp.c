@@ -517,13 +517,21 @@ static TOKEN_KEY *token_key_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
         return NULL;
     }
     k->label = (char *)label;
-    /* a module that does not know the attribute has no such keys */
+    k->tok = tok;
+    /* a module that does not know the attribute has no such keys; any
+     * other failure (the device) fails the key */
     ERR_set_mark();
     if (!p11cmp_p11_get_bool(tok, h, CKA_ALWAYS_AUTHENTICATE,
-                             &k->always_auth))
+                             &k->always_auth)) {
+        if (tok->last_fn != NULL && tok->last_rv
+            != CKR_ATTRIBUTE_TYPE_INVALID) {
+            (void)ERR_clear_last_mark();
+            token_key_free(k);
+            return NULL;
+        }
         k->always_auth = 0;
+    }
     (void)ERR_pop_to_mark();
-    k->tok = tok;
     k->h = h;
     k->type = type;
     return k;
