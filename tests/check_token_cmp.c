@@ -5,130 +5,32 @@
  * KUR protected by a token key whose certificate is read from the token,
  * KUR rotation and RR of the old certificate, RR removing the revoked
  * pair, a rejected IR, a key that wants a context-specific login before
- * each signature (CKA_ALWAYS_AUTHENTICATE), and a PKCS#11 failure
- * injected at every call of an IR and of a KUR through the shim module
- * (tests/shim): each must leave the token exactly as before; and TLS
- * client authentication with the token key to an HTTPS front end. The
- * same with Ed25519 token keys (IR with POPO by the token, CR and KUR
- * protected by it, TLS).
+ * each signature (CKA_ALWAYS_AUTHENTICATE), and TLS client authentication
+ * with the token key to an HTTPS front end. The same with Ed25519 token
+ * keys (IR with POPO by the token, CR and KUR protected by it, TLS).
+ * Failures injected into these transactions: check_token_faults.c.
  */
 #include <check.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "p11_local.h"
 #include "p11_fixture.h"
-#include "http_servers.h"
+#include "token_ca.h"
 
 static const char *const labels[] = {
-    "e-ir", "e-sig", "e-kur", "e-rej", "e-fault", "e-tls", "e-rr", "e-auth",
+    "e-ir", "e-sig", "e-kur", "e-rej", "e-tls", "e-rr", "e-auth",
     "e-ed",
     NULL
 };
 
-#define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
-#define SHIM_URI(label, extra) \
-    p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
-
-static TESTCA ca;
-static X509 *ca_cert;
-
-/* Starts the test CA (PBM secret "secret", ref "ref") with more args. */
-static void ca_start(const char *a1, const char *a2)
-{
-    char certout[512];
-    FILE *f;
-
-    snprintf(certout, sizeof(certout), "%s/ca.%ld.pem", p11_fixture_dir(),
-             (long)getpid());
-    ck_assert(testca_start(&ca, "--ref", "ref", "--secret", "pass:secret",
-                           "--cacertout", certout, a1, a2, (char *)NULL));
-    ck_assert_ptr_nonnull(f = fopen(certout, "r"));
-    ck_assert_ptr_nonnull(ca_cert = PEM_read_X509(f, NULL, NULL, NULL));
-    fclose(f);
-}
-
-static void ca_stop(void)
-{
-    testca_stop(&ca);
-    X509_free(ca_cert);
-    ca_cert = NULL;
-}
-
-/* A client for the test CA trusting its CA certificate; PBM if pbm. */
-static P11CMP_CTX *client(int pbm, const char *cn)
-{
-    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
-    X509_STORE *ts = X509_STORE_new();
-    X509_NAME *nm = X509_NAME_new();
-
-    ck_assert_ptr_nonnull(ctx);
-    ck_assert(P11CMP_CTX_set1_server(ctx, "127.0.0.1"));
-    ck_assert(P11CMP_CTX_set_serverPort(ctx, ca.port));
-    ck_assert(P11CMP_CTX_set1_serverPath(ctx, "pkix/"));
-    ck_assert(X509_STORE_add_cert(ts, ca_cert));
-    ck_assert(P11CMP_CTX_set0_trustedStore(ctx, ts));
-    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_LOG_VERBOSITY,
-                                    P11CMP_LOG_ERR));
-    if (pbm) {
-        ck_assert(P11CMP_CTX_set1_referenceValue(ctx,
-                                                 (unsigned char *)"ref", 3));
-        ck_assert(P11CMP_CTX_set1_secretValue(ctx,
-                                              (unsigned char *)"secret", 6));
-    }
-    if (cn != NULL) {
-        X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)cn, -1, -1, 0);
-        ck_assert(P11CMP_CTX_set1_subjectName(ctx, nm));
-    }
-    X509_NAME_free(nm);
-    return ctx;
-}
-
 #define listed(token, label) p11_fixture_count_label((token), (label))
-
-/*
- * IR with an alg key generated on token under label (POPO by the token);
- * the new cert (up-ref'd), certifying that key.
- */
-static X509 *enroll(const char *token, const char *label, const char *alg)
-{
-    P11CMP_CTX *ctx = client(1, label);
-    X509 *cert;
-
-    ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI(token, ""), alg, label));
-    cert = P11CMP_exec_IR_ses(ctx);
-    ck_assert_msg(cert != NULL, "IR with %s failed", alg);
-    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
-    ck_assert_int_eq(EVP_PKEY_eq(P11CMP_CTX_get0_newPkey(ctx, 1),
-                                 X509_get0_pubkey(cert)), 1);
-    X509_up_ref(cert);
-    P11CMP_CTX_free(ctx);
-    return cert;
-}
-
-/* 1 if the token's one certificate under label is cert. */
-static int token_cert_is(const char *token, const char *label, X509 *cert)
-{
-    char extra[96];
-    X509 *c;
-    int eq;
-
-    snprintf(extra, sizeof(extra), ";object=%s;type=cert", label);
-    if ((c = P11CMP_PKCS11_load_cert(URI(token, extra), NULL)) == NULL)
-        return 0;
-    eq = X509_cmp(c, cert) == 0;
-    X509_free(c);
-    return eq;
-}
 
 START_TEST(ir_key_generated_on_token)
 {
@@ -146,8 +48,8 @@ START_TEST(ir_key_generated_on_token)
     char *list, out[512];
     STACK_OF(X509) *capubs;
 
-    ca_start("--send-capubs", NULL);
-    ctx = client(1, "ir-key");
+    token_ca_start("--send-capubs", NULL);
+    ctx = token_ca_client(1, "ir-key");
     ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-ir", ""), "EC:P-256",
                                           "ir-key"));
     ck_assert_ptr_nonnull(cert = P11CMP_exec_IR_ses(ctx));
@@ -165,12 +67,12 @@ START_TEST(ir_key_generated_on_token)
         ck_assert(p11cmp_p11_find(tok, t, 3, h, 4, &n));
     }
     ck_assert_int_eq(n, 1);
-    ck_assert(token_cert_is("e-ir", "ir-key", cert));
+    ck_assert(token_ca_cert_is("e-ir", "ir-key", cert));
     ck_assert_int_eq(listed("e-ir", "ir-key"), 3); /* priv, pub, cert */
     /* caPubs: the CA certificate, as authority certificate */
     capubs = P11CMP_CTX_get1_caPubs(ctx);
     ck_assert_int_eq(sk_X509_num(capubs), 1);
-    ck_assert_int_eq(X509_cmp(sk_X509_value(capubs, 0), ca_cert), 0);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(capubs, 0), token_ca_cert), 0);
     sk_X509_pop_free(capubs, X509_free);
     list = p11_fixture_list("e-ir");
     ck_assert_ptr_nonnull(list);
@@ -197,7 +99,7 @@ START_TEST(ir_key_generated_on_token)
                           p11_fixture_module(), P11_FIXTURE_PIN, out);
     ck_assert_int_ne(access(out, F_OK), 0);
     P11CMP_CTX_free(ctx);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -206,10 +108,10 @@ START_TEST(cr_signed_by_token_key)
     P11CMP_CTX *ctx;
     X509 *first, *second;
 
-    ca_start(NULL, NULL);
-    first = enroll("e-sig", "sig", "EC:P-256");
+    token_ca_start(NULL, NULL);
+    first = token_ca_enroll("e-sig", "sig", "EC:P-256");
     /* client key and certificate from the token by URI, no PBM */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-sig",
                                                 ";object=sig;type=private")));
     ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-sig",
@@ -218,12 +120,12 @@ START_TEST(cr_signed_by_token_key)
     ck_assert_int_eq(X509_cmp(first, second) != 0, 1);
     ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(first),
                                  X509_get0_pubkey(second)), 1);
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     /* the second cert is stored next to the same key */
     ck_assert_int_eq(listed("e-sig", "sig"), 4);
     P11CMP_CTX_free(ctx);
     X509_free(first);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -234,11 +136,11 @@ START_TEST(kur_rotation_then_rr)
     char *serial, line[128];
     BIGNUM *bn;
 
-    ca_start(NULL, NULL);
-    old = enroll("e-kur", "rot", "EC:P-256");
+    token_ca_start(NULL, NULL);
+    old = token_ca_enroll("e-kur", "rot", "EC:P-256");
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
     /* KUR signed by the old token key, new key generated on the token */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
                                                 ";object=rot;type=private")));
     ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
@@ -248,12 +150,12 @@ START_TEST(kur_rotation_then_rr)
     ck_assert_ptr_nonnull(cert = P11CMP_exec_KUR_ses(ctx));
     X509_up_ref(cert);
     P11CMP_CTX_free(ctx);
-    ck_assert_int_eq(testca_log_count(&ca, "kur: renewing serial"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, "kur: renewing serial"), 1);
     /* exactly one key pair and certificate under the label: the new */
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
-    ck_assert(token_cert_is("e-kur", "rot", cert));
+    ck_assert(token_ca_cert_is("e-kur", "rot", cert));
     /* revoke the old certificate, signed by the new token key */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
                                                 ";object=rot;type=private")));
     ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
@@ -264,13 +166,13 @@ START_TEST(kur_rotation_then_rr)
     bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(old), NULL);
     serial = BN_bn2hex(bn);
     snprintf(line, sizeof(line), "revoked serial %s", serial);
-    ck_assert_int_eq(testca_log_count(&ca, line), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, line), 1);
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
     OPENSSL_free(serial);
     BN_free(bn);
     X509_free(old);
     X509_free(cert);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -279,11 +181,11 @@ START_TEST(rr_removes_revoked_pair)
     P11CMP_CTX *ctx;
     X509 *cert;
 
-    ca_start(NULL, NULL);
-    cert = enroll("e-rr", "gone", "EC:P-256");
+    token_ca_start(NULL, NULL);
+    cert = token_ca_enroll("e-rr", "gone", "EC:P-256");
     ck_assert_int_eq(listed("e-rr", "gone"), 3);
     /* revoke it, signed by its own key, and remove cert and key pair */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-rr",
                                                 ";object=gone;type=private")));
     ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-rr",
@@ -291,11 +193,11 @@ START_TEST(rr_removes_revoked_pair)
     ck_assert(P11CMP_CTX_set1_oldCert(ctx, cert));
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_REMOVE_REVOKED, 2));
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
-    ck_assert_int_eq(testca_log_count(&ca, "revoked serial"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, "revoked serial"), 1);
     ck_assert_int_eq(listed("e-rr", "gone"), 0);
     P11CMP_CTX_free(ctx);
     X509_free(cert);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -304,10 +206,10 @@ START_TEST(rejected_ir_leaves_token)
     char *before, *after;
     P11CMP_CTX *ctx;
 
-    ca_start("--reject", "badPOP");
+    token_ca_start("--reject", "badPOP");
     before = p11_fixture_list("e-rej");
     ck_assert_ptr_nonnull(before);
-    ctx = client(1, "rej");
+    ctx = token_ca_client(1, "rej");
     ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-rej", ""), "EC:P-256",
                                           "rej"));
     ck_assert_int_eq(listed("e-rej", "rej"), 2); /* provisional pair */
@@ -323,7 +225,7 @@ START_TEST(rejected_ir_leaves_token)
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -359,7 +261,7 @@ static const char *auth_uri(const char *type)
  */
 static X509 *auth_cr(const char *pin_then, X509 *cert)
 {
-    P11CMP_CTX *ctx = client(0, NULL);
+    P11CMP_CTX *ctx = token_ca_client(0, NULL);
 
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, auth_uri("private")));
     ck_assert(cert != NULL ? P11CMP_CTX_set1_cert(ctx, cert)
@@ -383,7 +285,7 @@ START_TEST(always_authenticate_key)
     X509 *second;
     char *before, *after;
 
-    ca_start(NULL, NULL);
+    token_ca_start(NULL, NULL);
     ck_assert_int_eq(p11_fixture_run(
         "pkcs11-tool --module '%s' --token-label e-auth --login --pin %s "
         "--keypairgen --key-type EC:prime256v1 --id 0c --label auth "
@@ -391,13 +293,13 @@ START_TEST(always_authenticate_key)
         P11_FIXTURE_PIN), 0);
     ck_assert_int_eq(p11_fixture_count("e-auth", "Access:     always "
                                        "authenticate", 0), 1);
-    ctx = client(1, "auth");
+    ctx = token_ca_client(1, "auth");
     ck_assert(P11CMP_CTX_set1_newPkey_uri(ctx, auth_uri("private")));
     ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
     ck_assert_int_eq(listed("e-auth", "auth"), 3); /* stored next to it */
     P11CMP_CTX_free(ctx);
     ck_assert_ptr_nonnull(second = auth_cr(P11_FIXTURE_PIN, NULL));
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     ck_assert_int_eq(listed("e-auth", "auth"), 4);
     /* the PIN source now gives a wrong PIN: nothing is sent or stored */
     before = p11_fixture_list("e-auth");
@@ -405,186 +307,13 @@ START_TEST(always_authenticate_key)
     ck_assert(p11_fixture_has_error(P11CMP_R_LOGIN_FAILED,
                                     "C_Login: CKR_PIN_INCORRECT"));
     ck_assert(!p11_fixture_has_error(0, "9999"));
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     after = p11_fixture_list("e-auth");
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
     X509_free(second);
-    ca_stop();
-}
-END_TEST
-
-static void (*shim_fail_at)(unsigned long, CK_RV);
-static unsigned long (*shim_calls)(void);
-
-/* Loads the shim through p11cmp once and finds its control functions. */
-static void shim_attach(void)
-{
-    P11CMP_P11_TOKEN *tok;
-    void *dl;
-
-    tok = p11cmp_p11_token_open(SHIM_URI("e-fault", ""), NULL, 0);
-    ck_assert_ptr_nonnull(tok);
-    p11cmp_p11_token_free(tok);
-    dl = dlopen(p11_fixture_shim(), RTLD_NOW | RTLD_NOLOAD);
-    ck_assert_ptr_nonnull(dl);
-    *(void **)&shim_fail_at = dlsym(dl, "p11shim_fail_at");
-    *(void **)&shim_calls = dlsym(dl, "p11shim_calls");
-    ck_assert_ptr_nonnull(shim_calls);
-    ck_assert_ptr_nonnull(shim_fail_at);
-    dlclose(dl); /* p11cmp's registry keeps it loaded */
-}
-
-/* One IR with a key generated through the shim; 1 if it succeeded. */
-static int ir_through_shim(void)
-{
-    P11CMP_CTX *ctx = client(1, "flt");
-    int ok;
-
-    ok = P11CMP_CTX_generate_newPkey(ctx, SHIM_URI("e-fault", ""),
-                                     "EC:P-256", "flt")
-        && P11CMP_exec_IR_ses(ctx) != NULL;
-    P11CMP_CTX_free(ctx);
-    return ok;
-}
-
-/* Removes what a successful run stored: key pair, cert, CA cert. */
-static void undo_ir(void)
-{
-    int n = -1;
-
-    ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault", ";object=flt"),
-                                           NULL, &n));
-    ck_assert_int_eq(n, 3);
-    ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault",
-                                               ";object=p11cmp%20test%20CA"),
-                                           NULL, &n));
-    ck_assert_int_eq(n, 1);
-}
-
-START_TEST(ir_fails_cleanly_at_every_call)
-{
-    char *before, *after;
-    unsigned long base, used = 0, k;
-    int ok, failed = 0, succeeded = 0;
-
-    ca_start("--send-capubs", NULL); /* the CA cert is stored too */
-    shim_attach();
-    before = p11_fixture_list("e-fault");
-    ck_assert_ptr_nonnull(before);
-    for (k = 1; k <= 500; k++) {
-        base = shim_calls();
-        shim_fail_at(base + k, CKR_DEVICE_ERROR);
-        ok = ir_through_shim();
-        used = shim_calls() - base;
-        shim_fail_at(0, CKR_DEVICE_ERROR);
-        if (used < k) { /* no call failed: the end of the loop */
-            ck_assert_msg(ok, "IR without an injected failure failed");
-            undo_ir();
-            break;
-        }
-        if (ok) {
-            succeeded++; /* a failure that does not matter (CloseSession) */
-            undo_ir();
-        } else {
-            ck_assert_msg(p11_fixture_has_error(0, "CKR_DEVICE_ERROR"),
-                          "call %lu: CKR not named", k);
-            failed++;
-        }
-        ERR_clear_error();
-        after = p11_fixture_list("e-fault");
-        ck_assert_msg(after != NULL && strcmp(before, after) == 0,
-                      "call %lu failing left the token changed:\n%s", k,
-                      after);
-        free(after);
-    }
-    fprintf(stderr, "IR on a token: %lu PKCS#11 calls; a failure of %d "
-            "failed the IR cleanly, of %d did not matter\n", k - 1, failed,
-            succeeded);
-    ck_assert_int_lt(k, 500);
-    ck_assert_int_gt(failed, 10);
-    free(before);
-    ca_stop();
-}
-END_TEST
-
-/*
- * One KUR through the shim of the pair "kr" (client key and cert by URI),
- * a new key generated for it, with call k of the KUR failing; *used gets
- * the number of calls made from key generation on. 1 if it succeeded.
- */
-static int kur_through_shim(unsigned long k, unsigned long *used,
-                            X509 **newcert)
-{
-    P11CMP_CTX *ctx = client(0, NULL);
-    unsigned long base;
-    X509 *cert = NULL;
-    int ok;
-
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, SHIM_URI("e-fault",
-                                       ";object=kr;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, SHIM_URI("e-fault",
-                                       ";object=kr;type=cert")));
-    base = shim_calls();
-    shim_fail_at(base + k, CKR_DEVICE_ERROR);
-    ok = P11CMP_CTX_generate_newPkey(ctx, SHIM_URI("e-fault", ""),
-                                     "EC:P-256", "kr")
-        && (cert = P11CMP_exec_KUR_ses(ctx)) != NULL;
-    *used = shim_calls() - base;
-    shim_fail_at(0, CKR_DEVICE_ERROR);
-    if (ok)
-        X509_up_ref(cert);
-    *newcert = cert;
-    P11CMP_CTX_free(ctx);
-    return ok;
-}
-
-START_TEST(kur_fails_cleanly_at_every_call)
-{
-    char *before, *after;
-    unsigned long used = 0, k;
-    int ok, failed = 0, succeeded = 0, n;
-    X509 *old, *cert;
-
-    ca_start(NULL, NULL);
-    shim_attach();
-    for (k = 1; k <= 500; k++) {
-        old = enroll("e-fault", "kr", "EC:P-256");
-        ck_assert_ptr_nonnull(before = p11_fixture_list("e-fault"));
-        ok = kur_through_shim(k, &used, &cert);
-        ERR_clear_error();
-        after = p11_fixture_list("e-fault");
-        ck_assert_ptr_nonnull(after);
-        if (!ok) {
-            /* failed before the new pair was committed: all as before */
-            ck_assert_msg(strcmp(before, after) == 0,
-                          "call %lu failing left the token changed", k);
-            failed++;
-        } else {
-            /* the new pair is there; old objects may be left over only
-             * if deleting them after the commit failed */
-            ck_assert(token_cert_is("e-fault", "kr", cert) || used >= k);
-            n = listed("e-fault", "kr");
-            ck_assert_msg(n == 3 || (used >= k && n > 3),
-                          "call %lu: %d objects under the label", k, n);
-            succeeded++;
-        }
-        X509_free(cert);
-        X509_free(old);
-        free(before);
-        free(after);
-        ck_assert(P11CMP_PKCS11_delete_objects(URI("e-fault", ";object=kr"),
-                                               NULL, NULL));
-        if (used < k)
-            break;
-    }
-    fprintf(stderr, "KUR on a token: %lu PKCS#11 calls; a failure of %d "
-            "failed the KUR cleanly, of %d did not matter or only left "
-            "old objects\n", k - 1, failed, succeeded - 1);
-    ck_assert_int_lt(k, 500);
-    ck_assert_int_gt(failed, 10);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -599,13 +328,13 @@ START_TEST(ed25519_ir_cr_kur)
     P11CMP_CTX *ctx;
     X509 *first, *second, *renewed;
 
-    ca_start(NULL, NULL);
-    first = enroll("e-ed", "ed", "ED25519");
+    token_ca_start(NULL, NULL);
+    first = token_ca_enroll("e-ed", "ed", "ED25519");
     ck_assert(EVP_PKEY_is_a(X509_get0_pubkey(first), "ED25519"));
-    ck_assert(token_cert_is("e-ed", "ed", first));
+    ck_assert(token_ca_cert_is("e-ed", "ed", first));
     ck_assert_int_eq(listed("e-ed", "ed"), 3);
     /* CR protected by the token key, its certificate from the token */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
                                                 ";object=ed;type=private")));
     ck_assert(EVP_PKEY_is_a(P11CMP_CTX_get0_newPkey(ctx, 0), "ED25519"));
@@ -616,10 +345,10 @@ START_TEST(ed25519_ir_cr_kur)
     P11CMP_CTX_free(ctx);
     ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(first),
                                  X509_get0_pubkey(second)), 1);
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     ck_assert_int_eq(listed("e-ed", "ed"), 4);
     /* KUR protected by it, a new Ed25519 key generated on the token */
-    ctx = client(0, NULL);
+    ctx = token_ca_client(0, NULL);
     ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
                                                 ";object=ed;type=private")));
     ck_assert(P11CMP_CTX_set1_cert(ctx, second));
@@ -630,13 +359,13 @@ START_TEST(ed25519_ir_cr_kur)
                                  X509_get0_pubkey(renewed)), 1);
     ck_assert_int_ne(EVP_PKEY_eq(X509_get0_pubkey(first),
                                  X509_get0_pubkey(renewed)), 1);
-    ck_assert_int_eq(testca_log_count(&ca, "kur: renewing serial"), 1);
-    ck_assert(token_cert_is("e-ed", "ed", renewed));
+    ck_assert_int_eq(testca_log_count(&token_ca, "kur: renewing serial"), 1);
+    ck_assert(token_ca_cert_is("e-ed", "ed", renewed));
     ck_assert_int_eq(listed("e-ed", "ed"), 3);
     P11CMP_CTX_free(ctx);
     X509_free(first);
     X509_free(second);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -672,7 +401,8 @@ static SSL_CTX *front_ctx(X509 **srv)
     ck_assert(X509_sign(cert, key, EVP_sha256()) > 0);
     ck_assert(SSL_CTX_use_certificate(sctx, cert));
     ck_assert(SSL_CTX_use_PrivateKey(sctx, key));
-    ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), ca_cert));
+    ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx),
+                                  token_ca_cert));
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER
                        | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, front_verify);
     EVP_PKEY_free(key);
@@ -722,7 +452,7 @@ static int cr_over_tls(const PROXY *front, SSL_CTX *tls, const char *label,
                        X509 *cert)
 {
     char key[64], crt[64];
-    P11CMP_CTX *ctx = client(0, NULL);
+    P11CMP_CTX *ctx = token_ca_client(0, NULL);
     int ok;
 
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front->port));
@@ -753,10 +483,10 @@ START_TEST(tls_client_auth_with_token_key)
     X509 *srv, *cert;
     PROXY front;
 
-    ca_start(NULL, NULL);
-    cert = enroll("e-tls", label, tls_algs[_i]);
+    token_ca_start(NULL, NULL);
+    cert = token_ca_enroll("e-tls", label, tls_algs[_i]);
     server = front_ctx(&srv);
-    ck_assert(proxy_start(&front, ca.port, server));
+    ck_assert(proxy_start(&front, token_ca.port, server));
     snprintf(extra, sizeof(extra), ";object=%s;type=private", label);
     key = P11CMP_PKCS11_load_key(URI("e-tls", extra), NULL);
     ck_assert(P11CMP_PKCS11_is_token_key(key));
@@ -766,13 +496,13 @@ START_TEST(tls_client_auth_with_token_key)
                   "CR over TLS with %s failed", tls_algs[_i]);
     ck_assert_ptr_nonnull(tls_peer);
     ck_assert_int_eq(X509_cmp(tls_peer, cert), 0);
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     SSL_CTX_free(tls);
     /* without a client certificate the front end refuses */
     tls = tls_client(srv, NULL, NULL);
     ck_assert(!cr_over_tls(&front, tls, label, cert));
     ck_assert(p11_fixture_has_error(P11CMP_R_TRANSFER_ERROR, NULL));
-    ck_assert_int_eq(testca_log_count(&ca, ": cr\n"), 1);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     SSL_CTX_free(tls);
     proxy_stop(&front);
     SSL_CTX_free(server);
@@ -780,7 +510,7 @@ START_TEST(tls_client_auth_with_token_key)
     X509_free(srv);
     X509_free(cert);
     EVP_PKEY_free(key);
-    ca_stop();
+    token_ca_stop();
 }
 END_TEST
 
@@ -788,13 +518,7 @@ int main(void)
 {
     Suite *s = suite_create("token_cmp");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
-    if (!p11_fixture_setup(labels)) {
-        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
-        return 1;
-    }
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, ir_key_generated_on_token);
     tcase_add_test(tc, cr_signed_by_token_key);
@@ -802,17 +526,9 @@ int main(void)
     tcase_add_test(tc, rr_removes_revoked_pair);
     tcase_add_test(tc, rejected_ir_leaves_token);
     tcase_add_test(tc, always_authenticate_key);
-    tcase_add_test(tc, ir_fails_cleanly_at_every_call);
-    tcase_add_test(tc, kur_fails_cleanly_at_every_call);
     tcase_add_loop_test(tc, tls_client_auth_with_token_key, 0,
                         (int)(sizeof(tls_algs) / sizeof(tls_algs[0])));
     tcase_add_test(tc, ed25519_ir_cr_kur);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    P11CMP_PKCS11_cleanup();
-    p11_fixture_teardown();
-    return failed == 0 ? 0 : 1;
+    return p11_fixture_main(labels, s);
 }

@@ -3,9 +3,10 @@
  * forwards every call to a real module (P11SHIM_REAL_MODULE, default
  * $SOFTHSM2_MODULE) and counts the calls; call number P11SHIM_FAIL_AT
  * (1-based) returns P11SHIM_FAIL_RV (a CKR_ name or number) instead of
- * being forwarded; with P11SHIM_REPORT=FILE the count is written to FILE
- * at C_Finalize. Tests in the same process steer it through
- * p11shim_fail_at() and p11shim_calls(), and with p11shim_hide_mech()
+ * being forwarded, and so do the P11SHIM_FAIL_COUNT - 1 calls after it
+ * (default 1: that call only); with P11SHIM_REPORT=FILE the count is
+ * written to FILE at C_Finalize. Tests in the same process steer it
+ * through the p11shim_ functions below, and with p11shim_hide_mech()
  * make it a module without a mechanism (C_GetMechanismInfo, C_SignInit
  * and C_GenerateKeyPair answer CKR_MECHANISM_INVALID for it).
  * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
@@ -31,16 +32,20 @@ static const struct ckr_name ckr_names[] = {
 
 static CK_FUNCTION_LIST *real;
 static CK_FUNCTION_LIST shim;
-static unsigned long calls, fail_at;
+static unsigned long calls, fail_at, fail_count = 1, fn_hits, failed;
 static CK_RV fail_rv = CKR_DEVICE_ERROR;
 static char fail_fn[64];
+static const char *last_failed = "";
 static pid_t init_pid; /* the process that called C_Initialize */
 static CK_MECHANISM_TYPE hidden = (CK_MECHANISM_TYPE)-1;
 
 /* Control from a test in the same process (found with dlsym). */
 void p11shim_fail_at(unsigned long n, CK_RV rv);
 void p11shim_fail_fn(const char *name, CK_RV rv);
+void p11shim_fail_count(unsigned long count);
 unsigned long p11shim_calls(void);
+unsigned long p11shim_failed(void);
+const char *p11shim_last_failed(void);
 void p11shim_hide_mech(CK_MECHANISM_TYPE mech);
 
 /* From now on the module has no mechanism mech; (CK_ULONG)-1: all again */
@@ -54,17 +59,43 @@ void p11shim_fail_fn(const char *name, CK_RV rv)
 {
     strncpy(fail_fn, name, sizeof(fail_fn) - 1);
     fail_rv = rv;
+    fail_count = 1;
+    fn_hits = 0;
 }
 
+/* Call number n (counted since the module was loaded; 0: none) fails. */
 void p11shim_fail_at(unsigned long n, CK_RV rv)
 {
     fail_at = n;
     fail_rv = rv;
+    fail_count = 1;
 }
 
+/*
+ * Widens the failure just armed: the count calls from call n on (any
+ * function) fail, or the next count calls of function name.
+ */
+void p11shim_fail_count(unsigned long count)
+{
+    fail_count = count;
+}
+
+/* Calls made so far. */
 unsigned long p11shim_calls(void)
 {
     return calls;
+}
+
+/* Calls failed on purpose so far. */
+unsigned long p11shim_failed(void)
+{
+    return failed;
+}
+
+/* The function of the last call failed on purpose ("" if none). */
+const char *p11shim_last_failed(void)
+{
+    return last_failed;
 }
 
 static CK_RV parse_rv(const char *s)
@@ -77,14 +108,20 @@ static CK_RV parse_rv(const char *s)
     return strtoul(s, NULL, 0);
 }
 
+/* 1 if this call of name (a string literal) is to fail; counts it. */
 static int fail_now(const char *name)
 {
+    ++calls;
     if (fail_fn[0] != '\0' && strcmp(fail_fn, name) == 0) {
-        fail_fn[0] = '\0';
-        ++calls;
-        return 1;
+        if (++fn_hits >= fail_count)
+            fail_fn[0] = '\0';
+    } else if (fail_at == 0 || calls < fail_at
+               || calls - fail_at >= fail_count) {
+        return 0;
     }
-    return ++calls == fail_at;
+    failed++;
+    last_failed = name;
+    return 1;
 }
 
 #define WRAP(name, params, args) WRAP_MECH(name, params, args, (CK_ULONG)-2)
@@ -186,6 +223,8 @@ static int load_real(void)
         fail_at = strtoul(s, NULL, 10);
     if ((s = getenv("P11SHIM_FAIL_RV")) != NULL)
         fail_rv = parse_rv(s);
+    if ((s = getenv("P11SHIM_FAIL_COUNT")) != NULL)
+        fail_count = strtoul(s, NULL, 10);
     shim = *real; /* what is not wrapped goes straight through */
     shim.C_Initialize = w_C_Initialize;
     shim.C_Finalize = w_C_Finalize;
