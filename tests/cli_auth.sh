@@ -2,7 +2,8 @@
 # tests/cli_auth.sh - p11cmp(1) options of server and client
 # authentication and their effect on what is sent and accepted, with the
 # test CA behind a two-level PKI (root CA, sub CA, response signer):
-# -untrusted, -otherpass (PKCS#12 files of the certificate options),
+# -untrusted, -otherpass (PKCS#12 files of -trusted, -untrusted,
+# -srvcert, -out_trusted and -extracerts),
 # -keypass and -keyform P12 for a PKCS#12 key, -own_trusted,
 # -extracerts, -ignore_keyusage, -digest, -mac, -issuer, -recipient and
 # -san_nodefault. The requests are looked at in their -reqout files.
@@ -72,6 +73,11 @@ has err "cannot load -trusted from $W/root.p12"
 expect 1 -cmd genm $SIG $P12S -otherpass pass:wrong
 has err "cannot load -trusted from $W/root.p12"
 expect 2 -cmd genm $SIG $P12S -otherpass env:P11CMP_TEST_UNSET_VAR
+has err 'P11CMP_TEST_UNSET_VAR is not set'
+expect 0 -cmd cr $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
+    -subject /CN=p12out -out_trusted "$W/root.p12" -extracerts "$W/sub.p12"
+expect 5 -cmd cr $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
+    -subject /CN=p12out -out_trusted "$W/sub.p12"
 # -keypass opens a PKCS#12 file of -key and -cert (any -keyform or P12)
 openssl pkcs12 -export -inkey "$W/new.key" -in "$W/cl.pem" \
     -out "$W/cl.p12" -passout pass:key-pw 2>/dev/null || fail "pkcs12 cl"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/cli_tls.sh - p11cmp(1) over HTTPS: a TLS front end (a small
 # Python relay on 127.0.0.1, bounded by a timeout) in front of the test
-# CA; -tls_used with -tls_trusted and host checking, an https:// server,
-# a wrong -tls_host (transport error, exit 3), and TLS client
+# CA; -tls_used with -tls_trusted (also a PKCS#12 file with -otherpass)
+# and host checking, an https:// server, a wrong -tls_host (transport
+# error, exit 3), and TLS client
 # authentication with a key on the SoftHSM2 token (-tls_key pkcs11:...),
 # an EC key and an Ed25519 key (generated and enrolled by p11cmp).
 . "$top_srcdir/tests/fixture.sh"
@@ -87,6 +88,14 @@ expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
 grep -q '^enrolled: subject=/CN=over-tls' "$WORK/out" || fail "no result"
 expect 0 $IR -server "https://127.0.0.1:$TLS_PORT" \
     -tls_trusted "$WORK/tlsca.pem" -tls_host front.test -subject /CN=https
+# -tls_trusted from a PKCS#12 file opened with -otherpass
+openssl pkcs12 -export -nokeys -in "$WORK/tlsca.pem" -out "$WORK/tlsca.p12" \
+    -passout pass:tls-other 2>/dev/null || fail "pkcs12"
+expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used -subject /CN=p12 \
+    -tls_trusted "$WORK/tlsca.p12" -otherpass pass:tls-other
+expect 1 $IR -server "127.0.0.1:$TLS_PORT" -tls_used -subject /CN=p12 \
+    -tls_trusted "$WORK/tlsca.p12"
+has err "cannot load -tls_trusted from $WORK/tlsca.p12"
 # the server's cert is not for this name: no connection
 expect 3 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -tls_trusted "$WORK/tlsca.pem" -tls_host wrong.test -subject /CN=x
