@@ -580,8 +580,12 @@ static int run_load(const TXN *t)
     int ok;
 
     ck_assert_ptr_nonnull(ctx);
-    ok = P11CMP_CTX_set1_pkey_uri(ctx, pair_uri(t, "private"))
-        && P11CMP_CTX_set1_cert_uri(ctx, pair_uri(t, "cert"))
+    if (!P11CMP_CTX_set1_pkey_uri(ctx, pair_uri(t, "private"))) {
+        ck_assert_ptr_null(P11CMP_CTX_get0_newPkey(ctx, 1)); /* none set */
+        P11CMP_CTX_free(ctx);
+        return 0;
+    }
+    ok = P11CMP_CTX_set1_cert_uri(ctx, pair_uri(t, "cert"))
         && P11CMP_CTX_set1_oldCert_uri(ctx, pair_uri(t, "cert"))
         && P11CMP_CTX_set1_newPkey_uri(ctx, pair_uri(t, "private"));
     ck_assert(!ok || EVP_PKEY_eq(P11CMP_CTX_get0_newPkey(ctx, 1),

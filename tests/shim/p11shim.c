@@ -3,12 +3,12 @@
  * forwards every call to a real module (P11SHIM_REAL_MODULE, default
  * $SOFTHSM2_MODULE) and counts the calls; call number P11SHIM_FAIL_AT
  * (1-based) returns P11SHIM_FAIL_RV (a CKR_ name or number) instead of
- * being forwarded, and so do the P11SHIM_FAIL_COUNT - 1 calls after it
- * (default 1: that call only); with P11SHIM_REPORT=FILE the count is
- * written to FILE at C_Finalize. Tests in the same process steer it
- * through the p11shim_ functions below, and with p11shim_hide_mech()
- * make it a module without a mechanism (C_GetMechanismInfo, C_SignInit
- * and C_GenerateKeyPair answer CKR_MECHANISM_INVALID for it).
+ * being forwarded; with P11SHIM_REPORT=FILE the count is written to FILE
+ * at C_Finalize. Tests in the same process steer it through the p11shim_
+ * functions below (failing one call or a run of calls, by number or by
+ * function name), and with p11shim_hide_mech() make it a module without
+ * a mechanism (C_GetMechanismInfo, C_SignInit and C_GenerateKeyPair
+ * answer CKR_MECHANISM_INVALID for it).
  * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
  * in a child process (after fork) until the child calls C_Initialize.
  */
@@ -223,8 +223,6 @@ static int load_real(void)
         fail_at = strtoul(s, NULL, 10);
     if ((s = getenv("P11SHIM_FAIL_RV")) != NULL)
         fail_rv = parse_rv(s);
-    if ((s = getenv("P11SHIM_FAIL_COUNT")) != NULL)
-        fail_count = strtoul(s, NULL, 10);
     shim = *real; /* what is not wrapped goes straight through */
     shim.C_Initialize = w_C_Initialize;
     shim.C_Finalize = w_C_Finalize;
