@@ -190,7 +190,7 @@ struct txn_st {
     const char *name;
     const char *token;            /* the token it works on */
     const char *label;            /* the key pair it works with */
-    int type;                     /* request type of run_signed() */
+    int type;                     /* its request type, e.g. P11CMP_CR */
     void (*prepare)(const TXN *); /* before each run; NULL: nothing */
     int (*run)(const TXN *);      /* through the shim; 1 if it succeeded */
     void (*check_ok)(const TXN *);  /* checks (and undoes) a success */
@@ -220,11 +220,12 @@ static void expect_unchanged(const TXN *t, const char *before)
 static void failed_run(const TXN *t, unsigned long window,
                        const char *before)
 {
-    /* several failed calls (window): the first is named, maybe not last */
+    /* several failed calls (window): the code is named, maybe not for
+     * the last of them */
     ck_assert_msg(errs_name(window > 1 ? "" : injected_fn, injected_rv),
-                  "%s call %lu (%s, "
-                  "%s) failed without naming it:%s", t->name, run_no,
-                  injected_fn, p11cmp_p11_ckr_name(injected_rv), errs);
+                  "%s call %lu (%s, %s) failed without naming it:%s",
+                  t->name, run_no, injected_fn,
+                  p11cmp_p11_ckr_name(injected_rv), errs);
     if (t->check_failed != NULL)
         t->check_failed(t, before);
     else
