@@ -149,17 +149,6 @@ static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *srv_ctx,
                                    "revoked");
 }
 
-static int srv_genm(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                    const STACK_OF(OSSL_CMP_ITAV) *in,
-                    STACK_OF(OSSL_CMP_ITAV) **out)
-{
-    (void)srv_ctx;
-    (void)req;
-    *out = sk_OSSL_CMP_ITAV_deep_copy(in, OSSL_CMP_ITAV_dup,
-                                      OSSL_CMP_ITAV_free);
-    return *out != NULL;
-}
-
 static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
                        int certReqId, OSSL_CMP_MSG **certReq,
                        int64_t *check_after)
@@ -190,8 +179,8 @@ static int init_server(struct session *s, struct peer_pki *pki, int sig)
     if (sig)
         prot.secret = NULL;
     s->st.pki = pki;
-    s->srv = ossl_peer_srv_new(&s->st, srv_cert_request, srv_rr, srv_genm,
-                               srv_pollReq, &prot);
+    s->srv = ossl_peer_srv_new(&s->st, srv_cert_request, srv_rr,
+                               ossl_peer_genm_echo, srv_pollReq, &prot);
     return s->srv != NULL;
 }
 

@@ -108,16 +108,6 @@ static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *sctx,
                                    "rr");
 }
 
-static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
-                    const STACK_OF(OSSL_CMP_ITAV) *in,
-                    STACK_OF(OSSL_CMP_ITAV) **out)
-{
-    (void)sctx, (void)req;
-    *out = sk_OSSL_CMP_ITAV_deep_copy(in, OSSL_CMP_ITAV_dup,
-                                      OSSL_CMP_ITAV_free);
-    return *out != NULL;
-}
-
 static void srv_error(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
                       const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
                       const OSSL_CMP_PKIFREETEXT *details)
@@ -218,8 +208,8 @@ static void setup(void)
     S.fail_bit = -1;
     ck_assert_ptr_nonnull(S.sctx = OSSL_CMP_SRV_CTX_new(NULL, NULL));
     ck_assert(OSSL_CMP_SRV_CTX_init(S.sctx, &S, srv_cert_request, srv_rr,
-                                    srv_genm, srv_error, srv_certConf,
-                                    srv_pollReq));
+                                    ossl_peer_genm_echo, srv_error,
+                                    srv_certConf, srv_pollReq));
     sc = OSSL_CMP_SRV_CTX_get0_cmp_ctx(S.sctx);
     ck_assert(OSSL_CMP_CTX_set_option(sc, OSSL_CMP_OPT_LOG_VERBOSITY,
                                       OSSL_CMP_LOG_CRIT));

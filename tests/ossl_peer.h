@@ -24,7 +24,8 @@ struct ossl_peer_prot {
 
 /*
  * A new server with custom context st and the given callbacks (error and
- * certConf messages are accepted as they are), quiet, protected as prot
+ * certConf messages are accepted as they are; a request whose callback
+ * is NULL is answered with an error message), quiet, protected as prot
  * says with trust in its trusted store; NULL on error.
  */
 OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
@@ -41,6 +42,11 @@ OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
 int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
                           void *arg, EVP_PKEY *new_key, const char *ref,
                           const char *secret);
+
+/* a genm callback: answers with copies of the ITAVs received */
+int ossl_peer_genm_echo(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
+                        const STACK_OF(OSSL_CMP_ITAV) *in,
+                        STACK_OF(OSSL_CMP_ITAV) **out);
 
 /*
  * Pushes the ITAV confirmWaitTime (RFC 4210 5.1.1.2), secs from now, to

@@ -191,41 +191,8 @@ static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
     return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, "ok");
 }
 
-static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *srv_ctx,
-                              const OSSL_CMP_MSG *req,
-                              const X509_NAME *issuer,
-                              const ASN1_INTEGER *serial)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)issuer;
-    (void)serial;
-    return NULL;
-}
-
-static int srv_genm(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                    const STACK_OF(OSSL_CMP_ITAV) *in,
-                    STACK_OF(OSSL_CMP_ITAV) **out)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)in;
-    (void)out;
-    return 0;
-}
-
-static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
-                       int rid, OSSL_CMP_MSG **certReq, int64_t *after)
-{
-    (void)srv_ctx;
-    (void)req;
-    (void)rid;
-    *certReq = NULL;
-    *after = 0;
-    return 0;
-}
-
-/* the OpenSSL server: PBM, or signing with srv_key and srv */
+/* the OpenSSL server: PBM, or signing with srv_key and srv; the sessions
+ * send IR and certConf only, so it has no callbacks for other requests */
 static int init_server(struct run *r, const struct vp_pki *pki, int sig)
 {
     struct ossl_peer_prot prot = { VP_REF, VP_SECRET, pki->root, pki->srv,
@@ -234,8 +201,8 @@ static int init_server(struct run *r, const struct vp_pki *pki, int sig)
     if (sig)
         prot.secret = NULL;
     r->st.pki = pki;
-    r->srv = ossl_peer_srv_new(&r->st, srv_cert_request, srv_rr, srv_genm,
-                               srv_pollReq, &prot);
+    r->srv = ossl_peer_srv_new(&r->st, srv_cert_request, NULL, NULL, NULL,
+                               &prot);
     return r->srv != NULL;
 }
 
