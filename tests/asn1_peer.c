@@ -232,23 +232,18 @@ static int push_geninfo(OSSL_CMP_CTX *ctx)
 {
     ASN1_TYPE *val = ASN1_TYPE_new();
     ASN1_UTF8STRING *str = ASN1_UTF8STRING_new();
-    OSSL_CMP_ITAV *itav = NULL;
+    int ok = val != NULL && str != NULL && ASN1_STRING_set(str, "info", 4);
 
-    if (val == NULL || str == NULL || !ASN1_STRING_set(str, "info", 4))
-        goto err;
-    ASN1_TYPE_set(val, V_ASN1_UTF8STRING, str);
-    str = NULL;
-    itav = OSSL_CMP_ITAV_create(OBJ_txt2obj("1.3.6.1.4.1.99999.2", 1), val);
-    if (itav == NULL)
-        goto err;
-    val = NULL;
-    if (OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav))
-        return 1;
- err:
-    OSSL_CMP_ITAV_free(itav);
+    if (ok) {
+        ASN1_TYPE_set(val, V_ASN1_UTF8STRING, str);
+        str = NULL;
+        ok = ossl_peer_push0_geninfo(ctx,
+                                     OBJ_txt2obj("1.3.6.1.4.1.99999.2", 1),
+                                     &val);
+    }
     ASN1_TYPE_free(val);
     ASN1_UTF8STRING_free(str);
-    return 0;
+    return ok;
 }
 
 /* an enrollment of type req_type that must give a certificate */

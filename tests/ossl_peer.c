@@ -131,6 +131,20 @@ int ossl_peer_genm_echo(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
     return *out != NULL;
 }
 
+int ossl_peer_push0_geninfo(OSSL_CMP_CTX *ctx, ASN1_OBJECT *type,
+                            ASN1_TYPE **val)
+{
+    OSSL_CMP_ITAV *itav = OSSL_CMP_ITAV_create(type, *val);
+
+    if (itav == NULL)
+        return 0;
+    *val = NULL;
+    if (OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav))
+        return 1;
+    OSSL_CMP_ITAV_free(itav);
+    return 0;
+}
+
 /*
  * OpenSSL's ITAV holds the value of an infoType it knows in a union
  * member of that type, so the GeneralizedTime itself goes in where the
@@ -141,21 +155,15 @@ int ossl_peer_push_confirm_wait(OSSL_CMP_CTX *ctx, long secs,
 {
     ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_adj(NULL, time(NULL),
                                                        0, secs);
-    OSSL_CMP_ITAV *itav = NULL;
+    ASN1_TYPE *val = (ASN1_TYPE *)t;
+    int ok;
 
     ASN1_GENERALIZEDTIME_free(*when);
     *when = ASN1_STRING_dup(t);
-    if (t == NULL || *when == NULL)
-        goto err;
-    itav = OSSL_CMP_ITAV_create(OBJ_nid2obj(NID_id_it_confirmWaitTime),
-                                (ASN1_TYPE *)t);
-    if (itav == NULL)
-        goto err;
-    t = NULL;
-    if (OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav))
-        return 1;
- err:
-    OSSL_CMP_ITAV_free(itav);
-    ASN1_GENERALIZEDTIME_free(t);
-    return 0;
+    ok = t != NULL && *when != NULL
+        && ossl_peer_push0_geninfo(ctx,
+                                   OBJ_nid2obj(NID_id_it_confirmWaitTime),
+                                   &val);
+    ASN1_GENERALIZEDTIME_free((ASN1_GENERALIZEDTIME *)val);
+    return ok;
 }

@@ -49,6 +49,14 @@ int ossl_peer_genm_echo(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
                         STACK_OF(OSSL_CMP_ITAV) **out);
 
 /*
+ * Pushes the ITAV (type, *val) to the generalInfo ITAVs of ctx. Once the
+ * ITAV is made it owns type and *val (*val is then NULL, also if the push
+ * fails); else the caller still owns both. 1 on success.
+ */
+int ossl_peer_push0_geninfo(OSSL_CMP_CTX *ctx, ASN1_OBJECT *type,
+                            ASN1_TYPE **val);
+
+/*
  * Pushes the ITAV confirmWaitTime (RFC 4210 5.1.1.2), secs from now, to
  * the generalInfo ITAVs of ctx (a server's: it then goes into every
  * message the server sends); *when (freed first) gets a copy of the time.
