@@ -173,32 +173,24 @@ static int srv_pollReq(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,
 /* server side: PBM (sig == 0) or signature by the CA (sig != 0) */
 static int init_server(struct session *s, struct peer_pki *pki, int sig)
 {
-    struct ossl_peer_prot prot = { PEER_REF, PEER_SECRET, pki->ca_cert,
-                                   pki->ca_cert, pki->ca_key };
+    struct ossl_peer_prot prot = { PEER_REF, sig ? NULL : PEER_SECRET,
+                                   pki->ca_cert, pki->ca_cert, pki->ca_key };
 
-    if (sig)
-        prot.secret = NULL;
     s->st.pki = pki;
     s->srv = ossl_peer_srv_new(&s->st, srv_cert_request, srv_rr,
                                ossl_peer_genm_echo, srv_pollReq, &prot);
     return s->srv != NULL;
 }
 
-/* client side, protected like the server of the session */
+/* client side, protected like the server of the session, which it pins */
 static OSSL_CMP_CTX *new_client(struct session *s, struct peer_pki *pki,
                                 int sig)
 {
-    OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-    int ok;
+    struct ossl_peer_prot prot = { PEER_REF, sig ? NULL : PEER_SECRET,
+                                   NULL, pki->ee_cert, pki->ee_key };
+    OSSL_CMP_CTX *ctx = ossl_peer_client_new(transfer, s, pki->ee_key, &prot);
 
-    ok = ctx != NULL
-        && ossl_peer_client_init(ctx, transfer, s, pki->ee_key, PEER_REF,
-                                 sig ? NULL : PEER_SECRET);
-    if (ok && sig)
-        ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee_cert)
-            && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)
-            && OSSL_CMP_CTX_set1_srvCert(ctx, pki->ca_cert);
-    if (ok)
+    if (ctx == NULL || !sig || OSSL_CMP_CTX_set1_srvCert(ctx, pki->ca_cert))
         return ctx;
     OSSL_CMP_CTX_free(ctx);
     return NULL;

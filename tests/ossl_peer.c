@@ -58,19 +58,21 @@ static int set_pbm(OSSL_CMP_CTX *ctx, const char *ref, const char *secret)
                                          strlen(secret));
 }
 
-static int srv_protect(OSSL_CMP_CTX *sctx, const struct ossl_peer_prot *p)
+/* PBM, or signatures with trust (if any) in the trusted store */
+static int protect(OSSL_CMP_CTX *ctx, const struct ossl_peer_prot *p)
 {
     X509_STORE *ts;
 
     if (p->secret != NULL)
-        return set_pbm(sctx, p->ref, p->secret);
-    if ((ts = ossl_peer_store_of(p->trust)) == NULL
-            || !OSSL_CMP_CTX_set0_trustedStore(sctx, ts)) {
+        return set_pbm(ctx, p->ref, p->secret);
+    if (p->trust != NULL
+            && ((ts = ossl_peer_store_of(p->trust)) == NULL
+                || !OSSL_CMP_CTX_set0_trustedStore(ctx, ts))) {
         X509_STORE_free(ts);
         return 0;
     }
-    return OSSL_CMP_CTX_set1_cert(sctx, p->cert)
-        && OSSL_CMP_CTX_set1_pkey(sctx, p->key);
+    return OSSL_CMP_CTX_set1_cert(ctx, p->cert)
+        && OSSL_CMP_CTX_set1_pkey(ctx, p->key);
 }
 
 OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
@@ -90,21 +92,22 @@ OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
     sctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(srv);
     (void)OSSL_CMP_CTX_set_option(sctx, OSSL_CMP_OPT_LOG_VERBOSITY,
                                   OSSL_CMP_LOG_CRIT);
-    if (srv_protect(sctx, prot))
+    if (protect(sctx, prot))
         return srv;
  err:
     OSSL_CMP_SRV_CTX_free(srv);
     return NULL;
 }
 
-int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
-                          void *arg, EVP_PKEY *new_key, const char *ref,
-                          const char *secret)
+OSSL_CMP_CTX *ossl_peer_client_new(OSSL_CMP_transfer_cb_t transfer,
+                                   void *arg, EVP_PKEY *new_key,
+                                   const struct ossl_peer_prot *prot)
 {
+    OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
     X509_NAME *subject = X509_NAME_new();
     int ok;
 
-    ok = subject != NULL
+    ok = ctx != NULL && subject != NULL
         && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
                                       (const unsigned char *)"ee", -1, -1, 0)
         && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_LOG_VERBOSITY,
@@ -113,11 +116,13 @@ int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
         && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, arg)
         && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
         && EVP_PKEY_up_ref(new_key)
-        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key);
-    if (ok && secret != NULL)
-        ok = set_pbm(ctx, ref, secret);
+        && OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key)
+        && protect(ctx, prot);
     X509_NAME_free(subject);
-    return ok;
+    if (ok)
+        return ctx;
+    OSSL_CMP_CTX_free(ctx);
+    return NULL;
 }
 
 int ossl_peer_genm_echo(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,

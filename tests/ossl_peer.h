@@ -15,7 +15,7 @@ STACK_OF(X509) *ossl_peer_one_cert(X509 *cert);
 X509_STORE *ossl_peer_store_of(X509 *cert);
 
 /* how a session is protected: PBM with ref and secret if secret != NULL,
- * else signatures with cert and key, trusting trust */
+ * else signatures with cert and key, trusting trust (if not NULL) */
 struct ossl_peer_prot {
     const char *ref, *secret;
     X509 *trust, *cert;
@@ -35,13 +35,13 @@ OSSL_CMP_SRV_CTX *ossl_peer_srv_new(void *st,
                                     OSSL_CMP_SRV_pollReq_cb_t poll,
                                     const struct ossl_peer_prot *prot);
 /*
- * Sets up client ctx: quiet, transfer(arg) as transfer callback, subject
- * "CN=ee", a new reference to new_key as newPkey, and for PBM (secret !=
- * NULL) ref and secret. 1 on success.
+ * A new client: quiet, transfer(arg) as transfer callback, subject
+ * "CN=ee", a new reference to new_key as newPkey, protected as prot says
+ * (trust in its trusted store). NULL on error.
  */
-int ossl_peer_client_init(OSSL_CMP_CTX *ctx, OSSL_CMP_transfer_cb_t transfer,
-                          void *arg, EVP_PKEY *new_key, const char *ref,
-                          const char *secret);
+OSSL_CMP_CTX *ossl_peer_client_new(OSSL_CMP_transfer_cb_t transfer,
+                                   void *arg, EVP_PKEY *new_key,
+                                   const struct ossl_peer_prot *prot);
 
 /* a genm callback: answers with copies of the ITAVs received */
 int ossl_peer_genm_echo(OSSL_CMP_SRV_CTX *srv_ctx, const OSSL_CMP_MSG *req,

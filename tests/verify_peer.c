@@ -195,11 +195,9 @@ static OSSL_CMP_PKISI *srv_cert_request(OSSL_CMP_SRV_CTX *srv_ctx,
  * send IR and certConf only, so it has no callbacks for other requests */
 static int init_server(struct run *r, const struct vp_pki *pki, int sig)
 {
-    struct ossl_peer_prot prot = { VP_REF, VP_SECRET, pki->root, pki->srv,
-                                   pki->srv_key };
+    struct ossl_peer_prot prot = { VP_REF, sig ? NULL : VP_SECRET, pki->root,
+                                   pki->srv, pki->srv_key };
 
-    if (sig)
-        prot.secret = NULL;
     r->st.pki = pki;
     r->srv = ossl_peer_srv_new(&r->st, srv_cert_request, NULL, NULL, NULL,
                                &prot);
@@ -210,25 +208,10 @@ static int init_server(struct run *r, const struct vp_pki *pki, int sig)
 static OSSL_CMP_CTX *new_client(struct run *r, const struct vp_pki *pki,
                                 int sig)
 {
-    OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-    X509_STORE *ts = NULL;
-    int ok;
+    struct ossl_peer_prot prot = { VP_REF, sig ? NULL : VP_SECRET,
+                                   pki->root, pki->ee, pki->ee_key };
 
-    ok = ctx != NULL
-        && ossl_peer_client_init(ctx, transfer, r, pki->ee_key, VP_REF,
-                                 sig ? NULL : VP_SECRET);
-    if (ok && sig)
-        ok = OSSL_CMP_CTX_set1_cert(ctx, pki->ee)
-            && OSSL_CMP_CTX_set1_pkey(ctx, pki->ee_key)
-            && (ts = ossl_peer_store_of(pki->root)) != NULL
-            && OSSL_CMP_CTX_set0_trustedStore(ctx, ts);
-    if (ok && sig)
-        ts = NULL;
-    X509_STORE_free(ts);
-    if (ok)
-        return ctx;
-    OSSL_CMP_CTX_free(ctx);
-    return NULL;
+    return ossl_peer_client_new(transfer, r, pki->ee_key, &prot);
 }
 
 int vp_run(const struct vp_pki *pki, enum vp_kind kind,
