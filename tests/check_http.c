@@ -637,27 +637,6 @@ static void tls_ctxs(SSL_CTX **server, SSL_CTX **client, int trust)
     EVP_PKEY_free(key);
 }
 
-static int tls_cb_connects;
-
-/* The TLS callback of OSSL_HTTP_open(3): arg is the client SSL_CTX. */
-static BIO *tls_cb(BIO *bio, void *arg, int connect, int detail)
-{
-    BIO *next;
-
-    if (connect && detail) {
-        BIO *sbio = BIO_new_ssl((SSL_CTX *)arg, 1);
-
-        tls_cb_connects++;
-        return sbio != NULL ? BIO_push(sbio, bio) : NULL;
-    }
-    if (connect || BIO_method_type(bio) != BIO_TYPE_SSL)
-        return bio;
-    BIO_ssl_shutdown(bio);
-    next = BIO_pop(bio);
-    BIO_free(bio);
-    return next;
-}
-
 /* HTTPS through the http_cb to a TLS front end of the test CA. */
 START_TEST(test_tls)
 {
@@ -670,11 +649,11 @@ START_TEST(test_tls)
     ck_assert(proxy_start(&front, ca.port, server));
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front.port));
     ck_assert(P11CMP_CTX_set1_serverPath(ctx, "/pkix/"));
-    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_http_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
-    tls_cb_connects = 0;
+    tls_http_cb_connects = 0;
     send_genm_ok(ctx);
-    ck_assert_int_eq(tls_cb_connects, 1);
+    ck_assert_int_eq(tls_http_cb_connects, 1);
     ck_assert_int_eq(__atomic_load_n(&front.connections, __ATOMIC_SEQ_CST),
                      1);
     /* a server the client does not trust */
@@ -710,7 +689,7 @@ START_TEST(test_tls_client_cert_required)
                        | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     ck_assert(proxy_start(&front, ca.port, server));
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front.port));
-    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_http_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
     ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
     ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);

@@ -410,24 +410,6 @@ static SSL_CTX *front_ctx(X509 **srv)
     return sctx;
 }
 
-/* The TLS callback of OSSL_HTTP_open(3): arg is the client SSL_CTX. */
-static BIO *tls_cb(BIO *bio, void *arg, int connect, int detail)
-{
-    BIO *next;
-
-    if (connect && detail) {
-        BIO *sbio = BIO_new_ssl((SSL_CTX *)arg, 1);
-
-        return sbio != NULL ? BIO_push(sbio, bio) : NULL;
-    }
-    if (connect || BIO_method_type(bio) != BIO_TYPE_SSL)
-        return bio;
-    BIO_ssl_shutdown(bio);
-    next = BIO_pop(bio);
-    BIO_free(bio);
-    return next;
-}
-
 /* A client SSL_CTX trusting srv; with the token key and cert if set. */
 static SSL_CTX *tls_client(X509 *srv, EVP_PKEY *key, X509 *cert)
 {
@@ -456,7 +438,7 @@ static int cr_over_tls(const PROXY *front, SSL_CTX *tls, const char *label,
     int ok;
 
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front->port));
-    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_cb));
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_http_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, tls));
     snprintf(key, sizeof(key), ";object=%s;type=private", label);
     snprintf(crt, sizeof(crt), ";object=%s;type=cert", label);

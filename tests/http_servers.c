@@ -2,7 +2,7 @@
  * tests/http_servers.c - the servers of tests/check_http.c: the test CA
  * as a child process, a relaying loopback proxy in a thread, a listener
  * that never answers and a port that refuses. All on 127.0.0.1, all
- * bounded in time.
+ * bounded in time. Also the client's http_cb for the TLS front end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -354,4 +354,24 @@ void proxy_stop(PROXY *proxy)
     __atomic_store_n(&proxy->running, 0, __ATOMIC_SEQ_CST);
     (void)pthread_join(proxy->thread, NULL);
     close(proxy->lfd);
+}
+
+int tls_http_cb_connects;
+
+BIO *tls_http_cb(BIO *bio, void *arg, int connect, int detail)
+{
+    BIO *next;
+
+    if (connect && detail) {
+        BIO *sbio = BIO_new_ssl((SSL_CTX *)arg, 1);
+
+        tls_http_cb_connects++;
+        return sbio != NULL ? BIO_push(sbio, bio) : NULL;
+    }
+    if (connect || BIO_method_type(bio) != BIO_TYPE_SSL)
+        return bio;
+    BIO_ssl_shutdown(bio);
+    next = BIO_pop(bio);
+    BIO_free(bio);
+    return next;
 }

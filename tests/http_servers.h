@@ -2,7 +2,7 @@
  * tests/http_servers.h - the servers of tests/check_http.c: the test CA
  * (tests/testca/testca) run as a child process, and small loopback
  * servers in a thread (a relaying HTTP proxy, a listener that never
- * answers).
+ * answers), and the client side of a TLS front end.
  */
 #ifndef P11CMP_TESTS_HTTP_SERVERS_H
 #define P11CMP_TESTS_HTTP_SERVERS_H
@@ -62,5 +62,13 @@ void proxy_stop(PROXY *proxy);
 int silent_listener(int *port);
 /* A port on 127.0.0.1 where nothing listens (connect is refused). */
 int refused_port(void);
+
+/*
+ * The http_cb (OSSL_HTTP_open(3)) of a client talking to a TLS front end:
+ * arg is the client SSL_CTX; TLS goes on when the connection is made and
+ * is shut down at its end. Counts the TLS connections it makes.
+ */
+BIO *tls_http_cb(BIO *bio, void *arg, int connect, int detail);
+extern int tls_http_cb_connects;
 
 #endif /* P11CMP_TESTS_HTTP_SERVERS_H */
