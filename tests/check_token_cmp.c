@@ -103,6 +103,26 @@ START_TEST(ir_key_generated_on_token)
 }
 END_TEST
 
+/*
+ * A client of the test CA signing with the token key of the pair label
+ * on token, with cert as its certificate or (NULL) the pair's one.
+ */
+static P11CMP_CTX *token_signer(const char *token, const char *label,
+                                X509 *cert)
+{
+    P11CMP_CTX *ctx = token_ca_client(0, NULL);
+    char key[64], crt[64];
+
+    snprintf(key, sizeof(key), ";object=%s;type=private", label);
+    snprintf(crt, sizeof(crt), ";object=%s;type=cert", label);
+    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI(token, key)));
+    if (cert != NULL)
+        ck_assert(P11CMP_CTX_set1_cert(ctx, cert));
+    else
+        ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI(token, crt)));
+    return ctx;
+}
+
 START_TEST(cr_signed_by_token_key)
 {
     P11CMP_CTX *ctx;
@@ -111,11 +131,7 @@ START_TEST(cr_signed_by_token_key)
     token_ca_start(NULL, NULL);
     first = token_ca_enroll("e-sig", "sig", "EC:P-256");
     /* client key and certificate from the token by URI, no PBM */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-sig",
-                                                ";object=sig;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-sig",
-                                                ";object=sig;type=cert")));
+    ctx = token_signer("e-sig", "sig", NULL);
     ck_assert_ptr_nonnull(second = P11CMP_exec_CR_ses(ctx));
     ck_assert_int_eq(X509_cmp(first, second) != 0, 1);
     ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(first),
@@ -140,11 +156,7 @@ START_TEST(kur_rotation_then_rr)
     old = token_ca_enroll("e-kur", "rot", "EC:P-256");
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
     /* KUR signed by the old token key, new key generated on the token */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
-                                                ";object=rot;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
-                                                ";object=rot;type=cert")));
+    ctx = token_signer("e-kur", "rot", NULL);
     ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-kur", ""), "EC:P-256",
                                           "rot"));
     ck_assert_ptr_nonnull(cert = P11CMP_exec_KUR_ses(ctx));
@@ -155,11 +167,7 @@ START_TEST(kur_rotation_then_rr)
     ck_assert_int_eq(listed("e-kur", "rot"), 3);
     ck_assert(token_ca_cert_is("e-kur", "rot", cert));
     /* revoke the old certificate, signed by the new token key */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-kur",
-                                                ";object=rot;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-kur",
-                                                ";object=rot;type=cert")));
+    ctx = token_signer("e-kur", "rot", NULL);
     ck_assert(P11CMP_CTX_set1_oldCert(ctx, old));
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
     P11CMP_CTX_free(ctx);
@@ -185,11 +193,7 @@ START_TEST(rr_removes_revoked_pair)
     cert = token_ca_enroll("e-rr", "gone", "EC:P-256");
     ck_assert_int_eq(listed("e-rr", "gone"), 3);
     /* revoke it, signed by its own key, and remove cert and key pair */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-rr",
-                                                ";object=gone;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-rr",
-                                                ";object=gone;type=cert")));
+    ctx = token_signer("e-rr", "gone", NULL);
     ck_assert(P11CMP_CTX_set1_oldCert(ctx, cert));
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_REMOVE_REVOKED, 2));
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
@@ -334,12 +338,8 @@ START_TEST(ed25519_ir_cr_kur)
     ck_assert(token_ca_cert_is("e-ed", "ed", first));
     ck_assert_int_eq(listed("e-ed", "ed"), 3);
     /* CR protected by the token key, its certificate from the token */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
-                                                ";object=ed;type=private")));
+    ctx = token_signer("e-ed", "ed", NULL);
     ck_assert(EVP_PKEY_is_a(P11CMP_CTX_get0_newPkey(ctx, 0), "ED25519"));
-    ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-ed",
-                                                ";object=ed;type=cert")));
     ck_assert_ptr_nonnull(second = P11CMP_exec_CR_ses(ctx));
     X509_up_ref(second);
     P11CMP_CTX_free(ctx);
@@ -348,10 +348,7 @@ START_TEST(ed25519_ir_cr_kur)
     ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
     ck_assert_int_eq(listed("e-ed", "ed"), 4);
     /* KUR protected by it, a new Ed25519 key generated on the token */
-    ctx = token_ca_client(0, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-ed",
-                                                ";object=ed;type=private")));
-    ck_assert(P11CMP_CTX_set1_cert(ctx, second));
+    ctx = token_signer("e-ed", "ed", second);
     ck_assert(P11CMP_CTX_generate_newPkey(ctx, URI("e-ed", ""), "ED25519",
                                           "ed"));
     ck_assert_ptr_nonnull(renewed = P11CMP_exec_KUR_ses(ctx));
@@ -433,20 +430,12 @@ static SSL_CTX *tls_client(X509 *srv, EVP_PKEY *key, X509 *cert)
 static int cr_over_tls(const PROXY *front, SSL_CTX *tls, const char *label,
                        X509 *cert)
 {
-    char key[64], crt[64];
-    P11CMP_CTX *ctx = token_ca_client(0, NULL);
+    P11CMP_CTX *ctx = token_signer("e-tls", label, cert);
     int ok;
 
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front->port));
     ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_http_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, tls));
-    snprintf(key, sizeof(key), ";object=%s;type=private", label);
-    snprintf(crt, sizeof(crt), ";object=%s;type=cert", label);
-    ck_assert(P11CMP_CTX_set1_pkey_uri(ctx, URI("e-tls", key)));
-    if (cert != NULL)
-        ck_assert(P11CMP_CTX_set1_cert(ctx, cert));
-    else
-        ck_assert(P11CMP_CTX_set1_cert_uri(ctx, URI("e-tls", crt)));
     ok = P11CMP_exec_CR_ses(ctx) != NULL;
     P11CMP_CTX_free(ctx);
     return ok;
