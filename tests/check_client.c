@@ -362,14 +362,22 @@ START_TEST(try_certreq_polls)
 }
 END_TEST
 
+/* a certreq of type that the server answers with waiting (and polls) */
+static void start_waiting(int type)
+{
+    int after;
+
+    S.polls = 3;
+    ck_assert_int_eq(P11CMP_try_certreq(ctx, type, NULL, &after), -1);
+}
+
 START_TEST(try_certreq_abort)
 {
     int after = -1;
 
     ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, &after), 0);
     ck_assert_int_eq(reason_of_last(), P11CMP_R_NO_PENDING_REQUEST);
-    S.polls = 3;
-    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_CR, NULL, &after), -1);
+    start_waiting(P11CMP_CR);
     ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 1);
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
     ck_assert_ptr_nonnull(strstr(S.error, "rejection; <no failure info>"));
@@ -382,10 +390,7 @@ END_TEST
 /* a new transaction leaves a pending request behind, with a new ID */
 START_TEST(exec_while_pending)
 {
-    int after;
-
-    S.polls = 3;
-    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), -1);
+    start_waiting(P11CMP_IR);
     S.polls = 0;
     OSSL_CMP_MSG_free(S.held);
     S.held = NULL;
@@ -404,8 +409,7 @@ START_TEST(failed_poll_ends_request)
 {
     int after;
 
-    S.polls = 3;
-    ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), -1);
+    start_waiting(P11CMP_IR);
     S.silent = 1;
     ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), 0);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_trans);
