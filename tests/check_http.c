@@ -113,6 +113,13 @@ static void start_ca(const char *extra)
                                "pass:" SECRET, extra, (char *)NULL));
 }
 
+/* The test CA again, with the extra argument */
+static void restart_ca(const char *extra)
+{
+    testca_stop(&ca);
+    start_ca(extra);
+}
+
 static void setup(void)
 {
     genm = openssl_genm();
@@ -136,6 +143,13 @@ static P11CMP_CTX *ctx_for(int port)
     ck_assert(P11CMP_CTX_set_serverPort(ctx, port));
     ck_assert(P11CMP_CTX_set1_proxy(ctx, ""));
     return ctx;
+}
+
+/* A transfer of genm over ctx fails with reason (left on the stack). */
+static void transfer_fails(P11CMP_CTX *ctx, int reason)
+{
+    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    ck_assert_int_eq(last_reason(), reason);
 }
 
 /* Sends genm over ctx and checks that a GENP with the same
@@ -215,12 +229,10 @@ START_TEST(test_keepalive_2_server_closes)
 {
     P11CMP_CTX *ctx;
 
-    testca_stop(&ca);
-    start_ca("--max-requests=1");
+    restart_ca("--max-requests=1");
     ctx = ctx_for(ca.port);
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_KEEP_ALIVE, 2));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ck_assert_int_eq(ERR_GET_LIB(ERR_peek_error()), ERR_LIB_HTTP);
     ck_assert_int_eq(ERR_GET_REASON(ERR_peek_error()),
                      HTTP_R_SERVER_CANCELED_CONNECTION);
@@ -235,8 +247,7 @@ START_TEST(test_keepalive_1_server_closes)
 {
     P11CMP_CTX *ctx;
 
-    testca_stop(&ca);
-    start_ca("--max-requests=1");
+    restart_ca("--max-requests=1");
     ctx = ctx_for(ca.port);
     send_genm_ok(ctx);
     ck_assert_ptr_null(ctx->http_ctx);
@@ -271,8 +282,7 @@ START_TEST(test_keepalive_server_dropped_idle)
     sigset_t set;
     int i;
 
-    testca_stop(&ca);
-    start_ca("--io-timeout=1");
+    restart_ca("--io-timeout=1");
     ctx = ctx_for(ca.port);
     send_genm_ok(ctx);
     ck_assert_ptr_nonnull(ctx->http_ctx);
@@ -287,8 +297,7 @@ START_TEST(test_keepalive_server_dropped_idle)
         nanosleep(&nap, NULL);
     ck_assert_int_eq(testca_log_count(&ca, "closing idle"), 2);
     ctx->http_fd = -1;
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ERR_clear_error();
     ck_assert(sigpending(&set) == 0);
     ck_assert_int_eq(sigismember(&set, SIGPIPE), 0);
@@ -308,9 +317,8 @@ static void assert_times_out(P11CMP_CTX *ctx, int reason)
 {
     double t0 = now_s(), elapsed;
 
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
+    transfer_fails(ctx, reason);
     elapsed = now_s() - t0;
-    ck_assert_int_eq(last_reason(), reason);
     ck_assert_double_ge(elapsed, 1.0);
     ck_assert_double_lt(elapsed, 3.5 * slowness());
 }
@@ -356,8 +364,7 @@ START_TEST(test_total_timeout_passed)
 
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_TOTAL_TIMEOUT, 5));
     ctx->end_time = time(NULL) - 1;
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TOTAL_TIMEOUT);
+    transfer_fails(ctx, P11CMP_R_TOTAL_TIMEOUT);
     ERR_clear_error();
     ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 0);
     /* reinit drops the deadline */
@@ -373,8 +380,7 @@ START_TEST(test_response_too_large)
     P11CMP_CTX *ctx = ctx_for(ca.port);
 
     ctx->max_resp_len = 100;
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_RESPONSE_TOO_LARGE);
+    transfer_fails(ctx, P11CMP_R_RESPONSE_TOO_LARGE);
     ck_assert_ptr_null(ctx->http_ctx);
     ERR_clear_error();
     ctx->max_resp_len = 1024 * 1024;
@@ -411,8 +417,7 @@ START_TEST(test_missing_server)
 {
     P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
 
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_MISSING_SERVER);
+    transfer_fails(ctx, P11CMP_R_MISSING_SERVER);
     ERR_clear_error();
     ck_assert_ptr_null(p11cmp_ctx_transfer(NULL, genm));
     ck_assert_int_eq(last_reason(), P11CMP_R_NULL_ARGUMENT);
@@ -430,8 +435,7 @@ START_TEST(test_server_url_forms)
     P11CMP_CTX *ctx;
     char server[128];
 
-    testca_stop(&ca);
-    start_ca("--path=/pkix/");
+    restart_ca("--path=/pkix/");
     ctx = ctx_for(0);
     (void)snprintf(server, sizeof(server), "127.0.0.1:%d/pkix/", ca.port);
     ck_assert(P11CMP_CTX_set1_server(ctx, server));
@@ -442,8 +446,7 @@ START_TEST(test_server_url_forms)
     ck_assert(P11CMP_CTX_set1_serverPath(ctx, "pkix/")); /* path wins */
     send_genm_ok(ctx);
     ck_assert(P11CMP_CTX_set1_serverPath(ctx, "/wrong/"));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ERR_clear_error();
     P11CMP_CTX_free(ctx);
 }
@@ -587,8 +590,7 @@ START_TEST(test_tls_without_http_cb)
     int arg = 1;
 
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, &arg));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ERR_clear_error();
     ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 0);
     P11CMP_CTX_free(ctx);
@@ -661,8 +663,7 @@ START_TEST(test_tls)
     tls_ctxs(&other, &client, 0);
     SSL_CTX_free(other);
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     (void)snprintf(url, sizeof(url), "server=https://127.0.0.1:%d/pkix/",
                    front.port);
     ck_assert_int_eq(strncmp(last_data(), url, strlen(url)), 0);
@@ -691,8 +692,7 @@ START_TEST(test_tls_client_cert_required)
     ck_assert(P11CMP_CTX_set_serverPort(ctx, front.port));
     ck_assert(P11CMP_CTX_set_http_cb(ctx, tls_http_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, client));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     (void)snprintf(url, sizeof(url), "server=https://127.0.0.1:%d/",
                    front.port);
     ck_assert_int_eq(strncmp(last_data(), url, strlen(url)), 0);
@@ -713,15 +713,13 @@ START_TEST(test_default_ports)
     const char *want = "server=http://127.0.0.1:80/";
 
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_MSG_TIMEOUT, 1));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ck_assert_int_eq(strncmp(last_data(), want, strlen(want)), 0);
     ERR_clear_error();
     want = "server=https://127.0.0.1:443/";
     ck_assert(P11CMP_CTX_set_http_cb(ctx, count_cb));
     ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, ctx));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ck_assert_int_eq(strncmp(last_data(), want, strlen(want)), 0);
     ERR_clear_error();
     P11CMP_CTX_free(ctx);
@@ -760,15 +758,13 @@ START_TEST(test_transfer_cb)
     ck_assert_int_eq(transfer_calls, 1);
     P11CMP_MSG_free(rsp);
     ck_assert(P11CMP_CTX_set_transfer_cb(ctx, fail_transfer));
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
+    transfer_fails(ctx, P11CMP_R_TRANSFER_ERROR);
     ck_assert_int_eq(transfer_calls, 2);
     ERR_clear_error();
     /* TOTAL_TIMEOUT applies to the callback too */
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_TOTAL_TIMEOUT, 5));
     ctx->end_time = time(NULL) - 1;
-    ck_assert_ptr_null(p11cmp_ctx_transfer(ctx, genm));
-    ck_assert_int_eq(last_reason(), P11CMP_R_TOTAL_TIMEOUT);
+    transfer_fails(ctx, P11CMP_R_TOTAL_TIMEOUT);
     ck_assert_int_eq(transfer_calls, 2);
     ERR_clear_error();
     ck_assert_int_eq(testca_log_count(&ca, ACCEPTED), 0);
