@@ -350,19 +350,24 @@ START_TEST(keygen_rsa2048)
 }
 END_TEST
 
-START_TEST(keygen_rsa3072) { keygen_check("RSA:3072", "rsa3072", 1); }
-END_TEST
-START_TEST(keygen_rsa4096) { keygen_check("RSA:4096", "rsa4096", 0); }
-END_TEST
-START_TEST(keygen_p256) { keygen_check("EC:P-256", "p256", 0); }
-END_TEST
-START_TEST(keygen_p384) { keygen_check("EC:P-384", "p384", 0); }
-END_TEST
-START_TEST(keygen_p521) { keygen_check("EC:P-521", "p521", 0); }
-END_TEST
-START_TEST(keygen_ed25519) { keygen_check("ED25519", "ed25519", 0); }
-END_TEST
-START_TEST(keygen_ed448) { keygen_check("ED448", "ed448", 0); }
+/* the other key types generated on the token, each its own test */
+static const struct {
+    const char *alg, *label;
+    int pss;
+} keygens[] = {
+    { "RSA:3072", "rsa3072", 1 },
+    { "RSA:4096", "rsa4096", 0 },
+    { "EC:P-256", "p256", 0 },
+    { "EC:P-384", "p384", 0 },
+    { "EC:P-521", "p521", 0 },
+    { "ED25519", "ed25519", 0 },
+    { "ED448", "ed448", 0 },
+};
+
+START_TEST(keygen_types)
+{
+    keygen_check(keygens[_i].alg, keygens[_i].label, keygens[_i].pss);
+}
 END_TEST
 
 START_TEST(keygen_id_from_pubkey)
@@ -935,14 +940,9 @@ int main(void)
     tcase_add_test(tc, pin_sources);
     tcase_add_test(tc, lookup_errors);
     tcase_add_test(tc, keygen_rsa2048);
-    tcase_add_test(tc, keygen_rsa3072);
-    tcase_add_test(tc, keygen_rsa4096);
-    tcase_add_test(tc, keygen_p256);
-    tcase_add_test(tc, keygen_p384);
-    tcase_add_test(tc, keygen_p521);
+    tcase_add_loop_test(tc, keygen_types, 0,
+                        (int)(sizeof(keygens) / sizeof(keygens[0])));
     tcase_add_test(tc, keygen_id_from_pubkey);
-    tcase_add_test(tc, keygen_ed25519);
-    tcase_add_test(tc, keygen_ed448);
     tcase_add_test(tc, eddsa_keys);
     tcase_add_test(tc, eddsa_unsupported_curve);
     tcase_add_test(tc, eddsa_always_authenticate);
