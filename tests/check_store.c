@@ -299,14 +299,23 @@ START_TEST(kur_old_key_without_cert_on_token)
 }
 END_TEST
 
+/* The context of a revocation of old, signed by its key oldkey. */
+static P11CMP_CTX *rr_ctx(EVP_PKEY *oldkey, X509 *old)
+{
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert(P11CMP_CTX_set1_pkey(ctx, oldkey));
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, old));
+    return ctx;
+}
+
 START_TEST(rr_removes_revoked)
 {
     EVP_PKEY *oldkey;
     X509 *old = first_pair("st-rr", &oldkey);
-    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    P11CMP_CTX *ctx = rr_ctx(oldkey, old);
 
-    ck_assert(P11CMP_CTX_set1_pkey(ctx, oldkey));
-    ck_assert(P11CMP_CTX_set1_oldCert(ctx, old));
     ck_assert_int_eq(p11cmp_store_revoked(ctx), 1); /* default: keep */
     ck_assert_int_eq(listed("st-rr", "rot"), 3);
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_REMOVE_REVOKED, 1));
@@ -323,9 +332,7 @@ START_TEST(rr_removes_revoked)
     ck_assert(P11CMP_PKCS11_delete_objects(URI("st-rr", ";object=rot"),
                                            NULL, NULL));
     old = first_pair("st-rr", &oldkey);
-    ctx = P11CMP_CTX_new(NULL, NULL);
-    ck_assert(P11CMP_CTX_set1_pkey(ctx, oldkey));
-    ck_assert(P11CMP_CTX_set1_oldCert(ctx, old));
+    ctx = rr_ctx(oldkey, old);
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_REMOVE_REVOKED, 2));
     ck_assert_int_eq(p11cmp_store_revoked(ctx), 1);
     ck_assert_int_eq(listed("st-rr", "rot"), 0);
