@@ -11,18 +11,17 @@
  * Exit status 0 if the transaction succeeded, 1 if it failed, 2 on
  * usage or setup errors.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <p11cmp/p11cmp.h>
+
+#include "http_servers.h"
 
 struct opts {
     const char *server, *path, *cmd, *ref, *secret, *cert, *key;
@@ -186,31 +185,14 @@ static int reject_cb(P11CMP_CTX *ctx, X509 *cert, int fail_info,
     return fail_info | (1 << bit);
 }
 
-/* a listening socket on 127.0.0.1 that never answers; sets *port */
-static int silent_server(int *port)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
-        || listen(fd, 4) != 0
-        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        die("silent server");
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 static void setup_server(P11CMP_CTX *ctx, const struct opts *o, int *fd)
 {
     char buf[64];
     int port;
 
     if (o->silent) {
-        *fd = silent_server(&port);
+        if ((*fd = silent_listener(&port)) < 0)
+            die("silent server");
         snprintf(buf, sizeof(buf), "127.0.0.1:%d", port);
         if (!P11CMP_CTX_set1_server(ctx, buf))
             die("server");
