@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "build_fixture.h"
+#include "last_reason.h"
 
 struct fx_pki fx;
 
@@ -40,11 +41,8 @@ const char *fx_alg_name(int alg)
 
 int fx_reason(void)
 {
-    unsigned long e = ERR_peek_last_error();
-    int r = -1;
+    int r = last_reason();
 
-    if (e != 0 && ERR_GET_LIB(e) == P11CMP_ERR_get_lib())
-        r = ERR_GET_REASON(e);
     ERR_clear_error();
     return r;
 }

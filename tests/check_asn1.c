@@ -25,16 +25,6 @@ struct peer_msgs peer;
 struct peer_pki pki;
 int peer_ok;
 
-/* the reason of the last error if it is p11cmp's, else -1 */
-int last_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    if (e == 0 || ERR_GET_LIB(e) != P11CMP_ERR_get_lib())
-        return -1;
-    return ERR_GET_REASON(e);
-}
-
 /* the first recorded message of session with bodytype, or NULL */
 const struct peer_msg *find_msg(const char *session, int bodytype)
 {

@@ -10,12 +10,12 @@
 
 #include "asn1_peer.h"
 #include "local.h"
+#include "last_reason.h"
 
 extern struct peer_msgs peer;
 extern struct peer_pki pki;
 extern int peer_ok;
 
-int last_reason(void);
 const struct peer_msg *find_msg(const char *session, int bodytype);
 P11CMP_MSG *decode(const struct peer_msg *m);
 P11CMP_MSG *peer_decoded(const char *session, int bodytype);

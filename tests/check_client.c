@@ -20,6 +20,7 @@
 #include "ossl_peer.h"
 #include "verify_peer.h"
 #include "check_main.h"
+#include "last_reason.h"
 
 #define MAX_TIDS 16
 
@@ -42,13 +43,6 @@ struct srv {
 static struct vp_pki pki;
 static struct srv S;
 static P11CMP_CTX *ctx;
-
-static int reason_of_last(void)
-{
-    unsigned long e = ERR_peek_last_error();
-
-    return ERR_GET_LIB(e) == P11CMP_ERR_get_lib() ? ERR_GET_REASON(e) : 0;
-}
 
 /* 1 if reason is anywhere on the ERR stack */
 static int has_reason(int reason)
@@ -282,7 +276,7 @@ START_TEST(pubkey_mismatch_rejected_by_certconf)
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
     ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
                      1 << P11CMP_PKIFAILUREINFO_incorrectData);
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_CERTIFICATE_NOT_ACCEPTED);
+    ck_assert_int_eq(last_reason(), P11CMP_R_CERTIFICATE_NOT_ACCEPTED);
     ck_assert_ptr_nonnull(strstr(S.certconf, "rejection"));
     ck_assert_ptr_nonnull(strstr(S.certconf, "incorrectData"));
 }
@@ -295,7 +289,7 @@ START_TEST(rejection_by_server)
     S.status = OSSL_CMP_PKISTATUS_rejection;
     S.fail_bit = OSSL_CMP_PKIFAILUREINFO_badPOP;
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_REQUEST_REJECTED_BY_SERVER);
+    ck_assert_int_eq(last_reason(), P11CMP_R_REQUEST_REJECTED_BY_SERVER);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
     ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
                      1 << P11CMP_PKIFAILUREINFO_badPOP);
@@ -312,7 +306,7 @@ START_TEST(error_message_from_server)
 {
     S.status = -1; /* the server's callback fails: error message */
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_RECEIVED_ERROR);
+    ck_assert_int_eq(last_reason(), P11CMP_R_RECEIVED_ERROR);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
 }
 END_TEST
@@ -376,7 +370,7 @@ START_TEST(try_certreq_abort)
     int after = -1;
 
     ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, &after), 0);
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_NO_PENDING_REQUEST);
+    ck_assert_int_eq(last_reason(), P11CMP_R_NO_PENDING_REQUEST);
     start_waiting(P11CMP_CR);
     ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 1);
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
@@ -414,7 +408,7 @@ START_TEST(failed_poll_ends_request)
     ck_assert_int_eq(P11CMP_try_certreq(ctx, P11CMP_IR, NULL, &after), 0);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_trans);
     ck_assert_int_eq(P11CMP_try_certreq(ctx, -1, NULL, NULL), 0);
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_NO_PENDING_REQUEST);
+    ck_assert_int_eq(last_reason(), P11CMP_R_NO_PENDING_REQUEST);
 }
 END_TEST
 
@@ -489,7 +483,7 @@ START_TEST(rr_outcomes)
     int status;
 
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 0);
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_MISSING_REFERENCE_CERT);
+    ck_assert_int_eq(last_reason(), P11CMP_R_MISSING_REFERENCE_CERT);
     ck_assert(P11CMP_CTX_set1_oldCert(ctx, pki.ee));
     for (status = 0; status <= 6; status++) {
         S.status = status;
@@ -498,7 +492,7 @@ START_TEST(rr_outcomes)
         ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), ok[status]);
         ck_assert_int_eq(P11CMP_CTX_get_status(ctx), status);
         if (!ok[status])
-            ck_assert_int_eq(reason_of_last(), why[status]);
+            ck_assert_int_eq(last_reason(), why[status]);
     }
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_RR], 7);
 }
@@ -524,7 +518,7 @@ START_TEST(rr_wrong_certid)
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
     S.mutate = other_certid;
     ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 0);
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_WRONG_CERTID_IN_RP);
+    ck_assert_int_eq(last_reason(), P11CMP_R_WRONG_CERTID_IN_RP);
 }
 END_TEST
 
@@ -811,15 +805,15 @@ END_TEST
 START_TEST(no_answer_and_arguments)
 {
     ck_assert_ptr_null(P11CMP_exec_certreq(NULL, P11CMP_IR, NULL));
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_NULL_ARGUMENT);
+    ck_assert_int_eq(last_reason(), P11CMP_R_NULL_ARGUMENT);
     ck_assert_ptr_null(P11CMP_exec_certreq(ctx, 5, NULL));
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_INVALID_ARGUMENT);
+    ck_assert_int_eq(last_reason(), P11CMP_R_INVALID_ARGUMENT);
     ck_assert_int_eq(P11CMP_try_certreq(NULL, P11CMP_IR, NULL, NULL), 0);
     ck_assert_int_eq(P11CMP_exec_RR_ses(NULL), 0);
     ck_assert_ptr_null(P11CMP_exec_GENM_ses(NULL));
     S.silent = 1;
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
-    ck_assert_int_eq(reason_of_last(), P11CMP_R_TRANSFER_ERROR);
+    ck_assert_int_eq(last_reason(), P11CMP_R_TRANSFER_ERROR);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_trans);
     ck_assert_ptr_null(P11CMP_exec_GENM_ses(ctx));
 }
