@@ -16,14 +16,9 @@
 #include <p11cmp/p11cmp.h>
 
 #include "local.h"
+#include "build_fixture.h"
 #include "check_main.h"
 #include "last_reason.h"
-
-#define ASSERT_REASON(r)                        \
-    do {                                        \
-        ck_assert_int_eq(last_reason(), (r));   \
-        ERR_clear_error();                      \
-    } while (0)
 
 static P11CMP_CTX *new_ctx(void)
 {
@@ -41,29 +36,6 @@ static EVP_PKEY *new_key(void)
     return key;
 }
 
-static X509_NAME *new_name(const char *cn)
-{
-    X509_NAME *name = X509_NAME_new();
-
-    ck_assert_ptr_nonnull(name);
-    ck_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                         (const unsigned char *)cn, -1,
-                                         -1, 0));
-    return name;
-}
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509_EXTENSION *ext;
-
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    ck_assert_ptr_nonnull(ext);
-    ck_assert(X509_add_ext(cert, ext, -1));
-    X509_EXTENSION_free(ext);
-}
-
 /*
  * A certificate for key named cn, signed by issuer/ikey, or self-signed
  * if issuer is NULL; a CA if ca is set.
@@ -71,31 +43,8 @@ static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 static X509 *new_cert(const char *cn, EVP_PKEY *key, X509 *issuer,
                       EVP_PKEY *ikey, int ca)
 {
-    static long serial = 1;
-    X509 *cert = X509_new();
-    X509_NAME *name = new_name(cn);
-
-    ck_assert_ptr_nonnull(cert);
-    ck_assert(X509_set_version(cert, X509_VERSION_3));
-    ck_assert(ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(cert), 86400));
-    ck_assert(X509_set_subject_name(cert, name));
-    ck_assert(X509_set_issuer_name(cert, issuer != NULL
-                                   ? X509_get_subject_name(issuer) : name));
-    ck_assert(X509_set_pubkey(cert, key));
-    add_ext(cert, issuer != NULL ? issuer : cert, NID_basic_constraints,
-            ca ? "critical,CA:TRUE" : "CA:FALSE");
-    add_ext(cert, issuer != NULL ? issuer : cert, NID_key_usage,
-            ca ? "keyCertSign,cRLSign" : "digitalSignature");
-    add_ext(cert, issuer != NULL ? issuer : cert,
-            NID_subject_key_identifier, "hash");
-    add_ext(cert, issuer != NULL ? issuer : cert,
-            NID_authority_key_identifier, "keyid");
-    ck_assert_int_gt(X509_sign(cert, ikey != NULL ? ikey : key,
-                               EVP_sha256()), 0);
-    X509_NAME_free(name);
-    return cert;
+    return fx_issue(key, cn, issuer, ikey != NULL ? ikey : key, EVP_sha256(),
+                    ca, NULL);
 }
 
 static X509 *new_leaf(const char *cn)
@@ -542,7 +491,7 @@ END_TEST
 START_TEST(set1_names_and_csr_are_copies)
 {
     P11CMP_CTX *ctx = new_ctx();
-    X509_NAME *name = new_name("subject"), *same = X509_NAME_dup(name);
+    X509_NAME *name = fx_name("subject"), *same = X509_NAME_dup(name);
     X509_REQ *csr = X509_REQ_new();
     EVP_PKEY *key = new_key();
 
@@ -771,7 +720,7 @@ START_TEST(reinit_keeps_config_drops_results)
     P11CMP_PKIFREETEXT *text = sk_ASN1_UTF8STRING_new_null();
     ASN1_UTF8STRING *line = ASN1_UTF8STRING_new();
     ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-    X509_NAME *name = new_name("me");
+    X509_NAME *name = fx_name("me");
 
     ck_assert(ASN1_STRING_set(line, "rejected", -1));
     ck_assert(sk_ASN1_UTF8STRING_push(text, line));
@@ -951,7 +900,7 @@ START_TEST(null_ctx_is_an_error_everywhere)
 {
     P11CMP_CTX *n = NULL;
     X509 *cert = new_leaf("x");
-    X509_NAME *name = new_name("x");
+    X509_NAME *name = fx_name("x");
     ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
     GENERAL_NAME *gn = GENERAL_NAME_new();
     EVP_PKEY *key = new_key();
