@@ -17,10 +17,7 @@ int P11CMP_CTX_set1_pkey_uri(P11CMP_CTX *ctx, const char *uri)
     EVP_PKEY *pk;
     int res;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if ((pk = p11cmp_p11_key_load(uri, NULL)) == NULL)
         return 0;
     res = P11CMP_CTX_set1_pkey(ctx, pk);
@@ -32,10 +29,7 @@ int P11CMP_CTX_set1_newPkey_uri(P11CMP_CTX *ctx, const char *uri)
 {
     EVP_PKEY *pk;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if ((pk = p11cmp_p11_key_load(uri, NULL)) == NULL)
         return 0;
     if (P11CMP_CTX_set0_newPkey(ctx, 1, pk))
@@ -50,10 +44,7 @@ static int set1_cert_uri(P11CMP_CTX *ctx, const char *uri,
     X509 *cert;
     int res;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if ((cert = p11cmp_p11_cert_load(uri, NULL)) == NULL)
         return 0;
     res = set1(ctx, cert);
@@ -81,10 +72,7 @@ int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
     size_t idlen = 0;
     int res = 0;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if ((tok = p11cmp_p11_token_open(token_uri, NULL, P11CMP_P11_RW))
         == NULL || (txn = p11cmp_p11_txn_new(tok)) == NULL)
         goto end;

@@ -692,10 +692,7 @@ X509 *P11CMP_exec_certreq(P11CMP_CTX *ctx, int req_type,
     X509 *res = NULL;
     int rid;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if (initial_certreq(ctx, req_type, crm, &rep, &rid)
         && cert_response(ctx, 1, &rid, &rep, NULL, req_type) == 1)
         res = ctx->newCert;
@@ -724,10 +721,7 @@ int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
     P11CMP_MSG *rep = NULL;
     int rid = P11CMP_CERTREQID, res = 0;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if (ctx->status != P11CMP_PKISTATUS_waiting) {
         if (req_type < 0) {
             p11cmp_raise_data(P11CMP_R_NO_PENDING_REQUEST, "nothing to abort");
@@ -832,10 +826,7 @@ int P11CMP_exec_RR_ses(P11CMP_CTX *ctx)
     P11CMP_MSG *req = NULL, *rep = NULL;
     int res = 0;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if (!start_transaction(ctx) || (req = p11cmp_rr_new(ctx)) == NULL)
         goto end;
     (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
@@ -856,10 +847,7 @@ STACK_OF(P11CMP_ITAV) *P11CMP_exec_GENM_ses(P11CMP_CTX *ctx)
     P11CMP_MSG *req = NULL, *rep = NULL;
     STACK_OF(P11CMP_ITAV) *res = NULL;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if (!start_transaction(ctx) || (req = p11cmp_genm_new(ctx)) == NULL)
         goto end;
     (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);

@@ -31,15 +31,6 @@
 #define DEFAULT_MAX_CERTS         100
 #define DEFAULT_MAX_RESP_LEN      (1024 * 1024)
 
-/* Fails the calling accessor with ret if its ctx argument is NULL. */
-#define CHECK_CTX(ret)                              \
-    do {                                            \
-        if (ctx == NULL) {                          \
-            p11cmp_raise(P11CMP_R_NULL_ARGUMENT);   \
-            return ret;                             \
-        }                                           \
-    } while (0)
-
 /*
  * The options: where each lives in the context, its range and default.
  * A kind other than PLAIN adds a check beyond the range.

@@ -29,6 +29,15 @@ int p11cmp_err_lib(void);
     (ERR_new(), ERR_set_debug(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC), \
      ERR_set_error(p11cmp_err_lib(), (reason), __VA_ARGS__))
 
+/* Fails the calling function with ret if its ctx argument is NULL. */
+#define CHECK_CTX(ret)                              \
+    do {                                            \
+        if (ctx == NULL) {                          \
+            p11cmp_raise(P11CMP_R_NULL_ARGUMENT);   \
+            return ret;                             \
+        }                                           \
+    } while (0)
+
 
 /* from asn1.c and asn1_crmf.c */
 /*

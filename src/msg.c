@@ -80,10 +80,7 @@ P11CMP_MSG *p11cmp_msg_create(P11CMP_CTX *ctx, int bodytype)
     p11cmp_PKIBODY *body = NULL;
     void *content;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if ((content = body_content_new(bodytype)) == NULL) {
         p11cmp_raise_data(P11CMP_R_UNKNOWN_BODY_TYPE, "body type %d",
                           bodytype);
@@ -472,10 +469,7 @@ P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype)
     P11CMP_MSG *msg;
     p11cmp_CRMF_MSG *crm;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if (!is_certreq(bodytype)) {
         p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT,
                           "body type %d is no certificate request",
@@ -544,10 +538,7 @@ P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx)
     P11CMP_MSG *msg;
     p11cmp_REVDETAILS *rd;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if (ctx->oldCert == NULL) {
         p11cmp_raise_data(P11CMP_R_MISSING_REFERENCE_CERT,
                           "RR needs the cert to revoke (oldCert)");
@@ -705,10 +696,7 @@ P11CMP_MSG *p11cmp_certConf_new(P11CMP_CTX *ctx, int certReqId,
     p11cmp_CERTSTATUS *cs;
     int explicit = 0;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return NULL;
-    }
+    CHECK_CTX(NULL);
     if (cert == NULL && (cert = ctx->newCert) == NULL) {
         p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT,
                           "no certificate to confirm");

@@ -321,10 +321,7 @@ int p11cmp_store_revoked(P11CMP_CTX *ctx)
     size_t idlen = 0;
     int res = 1, keys = 0;
 
-    if (ctx == NULL) {
-        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
-        return 0;
-    }
+    CHECK_CTX(0);
     if (ctx->store_remove_revoked == 0 || ctx->oldCert == NULL
         || (tok = revoked_token(ctx)) == NULL)
         return 1;
