@@ -77,20 +77,14 @@ int main(void)
 {
     Suite *s = suite_create("msg_token");
     TCase *tc = tcase_create("token");
-    int failed;
+    int rc;
 
-    if (!p11_fixture_setup(labels)) {
-        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
-        return 1;
-    }
     fx_setup();
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, token_key_signs_popo_and_protection, 0,
                         (int)(sizeof(token_algs) / sizeof(token_algs[0])));
     suite_add_tcase(s, tc);
-    failed = check_run(s, CK_NORMAL);
+    rc = p11_fixture_main(labels, s);
     fx_teardown();
-    P11CMP_PKCS11_cleanup();
-    p11_fixture_teardown();
-    return failed == 0 ? 0 : 1;
+    return rc;
 }

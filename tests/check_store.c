@@ -362,13 +362,8 @@ int main(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
+    int rc;
 
-    if (!p11_fixture_setup(labels)) {
-        fprintf(stderr, "SoftHSM2 fixture setup failed\n");
-        return 1;
-    }
     ca_key = EVP_EC_gen("P-256");
     if (ca_key == NULL || (ca_cert = issue(ca_key, "ca", 1000)) == NULL)
         return 1;
@@ -383,13 +378,8 @@ int main(void)
     tcase_add_test(tc, rr_removes_revoked);
     tcase_add_test(tc, software_key_nothing_stored);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = p11_fixture_main(labels, s);
     X509_free(ca_cert);
     EVP_PKEY_free(ca_key);
-    P11CMP_PKCS11_cleanup();
-    p11_fixture_teardown();
-    return failed == 0 ? 0 : 1;
+    return rc;
 }
