@@ -761,8 +761,32 @@ CTX_SET1_DUP(P11CMP_CTX_set1_issuer, issuer, X509_NAME, X509_NAME_dup,
 CTX_SET1_DUP(P11CMP_CTX_set1_subjectName, subjectName, X509_NAME,
              X509_NAME_dup, X509_NAME_free)
 CTX_SET1_REF(P11CMP_CTX_set1_oldCert, oldCert, X509, cert_usable)
-CTX_SET1_DUP(P11CMP_CTX_set1_p10CSR, p10CSR, X509_REQ, X509_REQ_dup,
+#define req_dup(csr) p11cmp_X509_REQ_dup((csr), ctx->libctx, ctx->propq)
+CTX_SET1_DUP(P11CMP_CTX_set1_p10CSR, p10CSR, X509_REQ, req_dup,
              X509_REQ_free)
+
+X509_REQ *p11cmp_X509_REQ_dup(const X509_REQ *csr, OSSL_LIB_CTX *libctx,
+                              const char *propq)
+{
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    X509_REQ *copy = NULL;
+    int len = i2d_X509_REQ(csr, &der);
+
+    if (len <= 0) {
+        p11cmp_raise_data(P11CMP_R_ASN1_ENCODE_ERROR, "PKCS#10 request");
+        return NULL;
+    }
+    p = der;
+    if ((copy = X509_REQ_new_ex(libctx, propq)) == NULL
+        || d2i_X509_REQ(&copy, &p, len) == NULL) {
+        X509_REQ_free(copy);
+        copy = NULL;
+        p11cmp_raise_data(P11CMP_R_ASN1_DECODE_ERROR, "PKCS#10 request");
+    }
+    OPENSSL_free(der);
+    return copy;
+}
 
 /*
  * Takes pkey (NULL clears) as the key to certify; priv is 0 exactly if

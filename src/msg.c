@@ -485,8 +485,11 @@ P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype)
         return NULL;
     if (bodytype == P11CMP_PKIBODY_P10CR) {
         X509_REQ_free(msg->body->value.p10cr);
-        if ((msg->body->value.p10cr = X509_REQ_dup(ctx->p10CSR)) == NULL)
-            goto oom;
+        msg->body->value.p10cr = p11cmp_X509_REQ_dup(ctx->p10CSR,
+                                                     ctx->libctx,
+                                                     ctx->propq);
+        if (msg->body->value.p10cr == NULL)
+            goto err;
         return finish(ctx, msg);
     }
     if ((crm = crm_new(ctx, bodytype, P11CMP_CERTREQID)) == NULL)

@@ -26,7 +26,7 @@
 
 static const char *const labels[] = {
     "e-ir", "e-sig", "e-kur", "e-rej", "e-tls", "e-rr", "e-auth",
-    "e-ed",
+    "e-ed", "e-csr",
     NULL
 };
 
@@ -485,6 +485,67 @@ START_TEST(tls_client_auth_with_token_key)
 }
 END_TEST
 
+/* CSR and self-signed certificate subjects and token key algorithms */
+static const char *const csr_algs[] = { "RSA:2048", "EC:P-256" };
+static const char *const csr_labels[] = { "csr-rsa", "csr-ec" };
+
+/*
+ * A CSR and a self-signed certificate holding a token key (set with
+ * X509_REQ_set_pubkey / X509_set_pubkey, signed by the token): OpenSSL
+ * 3.0 cannot copy an RSA token key, so set1_p10CSR copies the CSR
+ * through its DER; the certificate setters keep references. A P10CR with
+ * that CSR then enrolls the token key.
+ */
+START_TEST(p10cr_with_csr_of_token_key)
+{
+    const char *label = csr_labels[_i];
+    EVP_PKEY *key;
+    X509_REQ *csr = X509_REQ_new();
+    X509 *self = X509_new(), *cert;
+    X509_NAME *nm = X509_NAME_new();
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    char extra[64];
+
+    snprintf(extra, sizeof(extra), ";object=%s", label);
+    key = P11CMP_PKCS11_generate_key(URI("e-csr", extra), csr_algs[_i],
+                                     NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    ck_assert(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                                         (const unsigned char *)label, -1,
+                                         -1, 0));
+    ck_assert(X509_REQ_set_subject_name(csr, nm));
+    ck_assert(X509_REQ_set_pubkey(csr, key));
+    ck_assert_int_gt(X509_REQ_sign(csr, key, EVP_sha256()), 0);
+    ck_assert(X509_set_subject_name(self, nm) && X509_set_issuer_name(self,
+                                                                      nm));
+    ck_assert(X509_gmtime_adj(X509_getm_notBefore(self), 0) != NULL);
+    ck_assert(X509_gmtime_adj(X509_getm_notAfter(self), 3600) != NULL);
+    ck_assert(X509_set_pubkey(self, key));
+    ck_assert_int_gt(X509_sign(self, key, EVP_sha256()), 0);
+    ck_assert(P11CMP_CTX_set1_p10CSR(ctx, csr));
+    ck_assert(P11CMP_CTX_set1_cert(ctx, self));
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, self));
+    ck_assert(P11CMP_CTX_set1_srvCert(ctx, self));
+    ck_assert(P11CMP_CTX_set1_pkey(ctx, key));
+    ck_assert_int_eq(EVP_PKEY_eq(P11CMP_CTX_get0_newPkey(ctx, 0), key), 1);
+    P11CMP_CTX_free(ctx);
+    token_ca_start(NULL, NULL);
+    ctx = token_ca_client(1, NULL);
+    ck_assert(P11CMP_CTX_set1_p10CSR(ctx, csr));
+    ck_assert_msg((cert = P11CMP_exec_P10CR_ses(ctx)) != NULL,
+                  "P10CR with a CSR of a %s token key", csr_algs[_i]);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_get0_pubkey(cert), key), 1);
+    ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(cert), nm), 0);
+    ck_assert_int_eq(testca_log_count(&token_ca, ": p10cr\n"), 1);
+    P11CMP_CTX_free(ctx);
+    token_ca_stop();
+    X509_NAME_free(nm);
+    X509_free(self);
+    X509_REQ_free(csr);
+    EVP_PKEY_free(key);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("token_cmp");
@@ -500,6 +561,8 @@ int main(void)
     tcase_add_loop_test(tc, tls_client_auth_with_token_key, 0,
                         (int)(sizeof(tls_algs) / sizeof(tls_algs[0])));
     tcase_add_test(tc, ed25519_ir_cr_kur);
+    tcase_add_loop_test(tc, p10cr_with_csr_of_token_key, 0,
+                        (int)(sizeof(csr_algs) / sizeof(csr_algs[0])));
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }
