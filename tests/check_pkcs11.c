@@ -28,6 +28,7 @@ static const char *const labels[] = {
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
+#define count_label(token, label) p11_fixture_count_found((token), (label))
 
 static int err_is(int reason, const char *text)
 {
@@ -399,24 +400,13 @@ START_TEST(keygen_id_from_pubkey)
 }
 END_TEST
 
-/* A certificate for key, signed by signer (self-signed if key). */
+/* A certificate for key in its own name, signed by signer. */
 static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
                        long serial)
 {
-    X509 *c = X509_new();
-    X509_NAME *nm = X509_NAME_new();
+    X509 *c = p11_fixture_cert(key, cn, serial, NULL, signer);
 
-    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-                               (const unsigned char *)cn, -1, -1, 0);
-    X509_set_version(c, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
-    X509_set_subject_name(c, nm);
-    X509_set_issuer_name(c, nm);
-    X509_gmtime_adj(X509_getm_notBefore(c), 0);
-    X509_gmtime_adj(X509_getm_notAfter(c), 86400);
-    X509_set_pubkey(c, key);
-    ck_assert_int_gt(X509_sign(c, signer, md_for(signer)), 0);
-    X509_NAME_free(nm);
+    ck_assert_ptr_nonnull(c);
     return c;
 }
 
@@ -695,20 +685,6 @@ START_TEST(fork_safety)
     EVP_PKEY_free(key);
 }
 END_TEST
-
-static int count_label(const char *token, const char *label)
-{
-    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI(token, ""), NULL,
-                                                  P11CMP_P11_LOGIN);
-    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
-    CK_OBJECT_HANDLE h[8];
-    CK_ULONG n = 0;
-
-    ck_assert_ptr_nonnull(tok);
-    ck_assert(p11cmp_p11_find(tok, &a, 1, h, 8, &n));
-    p11cmp_p11_token_free(tok);
-    return (int)n;
-}
 
 START_TEST(ctx_functions)
 {

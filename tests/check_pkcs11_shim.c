@@ -33,6 +33,7 @@ static void (*shim_hide_mech)(CK_MECHANISM_TYPE);
 #define SHIM_URI(label, extra) \
     p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
 #define URI_PLAIN(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
+#define count_label(token, label) p11_fixture_count_found((token), (label))
 
 /* Loads the shim through p11cmp once and finds its control functions. */
 static void shim_attach(void)
@@ -57,20 +58,7 @@ static void shim_attach(void)
 
 static X509 *self_signed(EVP_PKEY *key, const char *cn)
 {
-    X509 *c = X509_new();
-    X509_NAME *nm = X509_NAME_new();
-
-    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-                               (const unsigned char *)cn, -1, -1, 0);
-    ASN1_INTEGER_set(X509_get_serialNumber(c), 1);
-    X509_set_subject_name(c, nm);
-    X509_set_issuer_name(c, nm);
-    X509_gmtime_adj(X509_getm_notBefore(c), 0);
-    X509_gmtime_adj(X509_getm_notAfter(c), 86400);
-    X509_set_pubkey(c, key);
-    X509_sign(c, key, EVP_sha256());
-    X509_NAME_free(nm);
-    return c;
+    return p11_fixture_cert(key, cn, 1, NULL, key);
 }
 
 /*
@@ -236,20 +224,6 @@ START_TEST(store_fails_cleanly_at_every_call)
     EVP_PKEY_free(k);
 }
 END_TEST
-
-static int count_label(const char *token, const char *label)
-{
-    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(URI_PLAIN(token, ""), NULL,
-                                                  P11CMP_P11_LOGIN);
-    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
-    CK_OBJECT_HANDLE h[8];
-    CK_ULONG n = 0;
-
-    ck_assert_ptr_nonnull(tok);
-    ck_assert(p11cmp_p11_find(tok, &a, 1, h, 8, &n));
-    p11cmp_p11_token_free(tok);
-    return (int)n;
-}
 
 START_TEST(session_recovery)
 {

@@ -27,31 +27,11 @@ static const char *const labels[] = {
 static EVP_PKEY *ca_key;
 static X509 *ca_cert;
 
-/* A certificate for key's public half, subject CN=cn, issued by the CA;
- * NULL on error (also used outside tests: no ck_assert here). */
+/* A certificate for key's public half, subject CN=cn, issued by the CA
+ * (self-signed while there is none); NULL on error. */
 static X509 *issue(EVP_PKEY *key, const char *cn, long serial)
 {
-    X509 *c = X509_new();
-    X509_NAME *nm = X509_NAME_new();
-    int ok;
-
-    ok = c != NULL && nm != NULL
-        && X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-                                      (const unsigned char *)cn, -1, -1, 0)
-        && X509_set_version(c, 2)
-        && ASN1_INTEGER_set(X509_get_serialNumber(c), serial)
-        && X509_set_subject_name(c, nm)
-        && X509_set_issuer_name(c, ca_cert != NULL
-                                ? X509_get_subject_name(ca_cert) : nm)
-        && X509_gmtime_adj(X509_getm_notBefore(c), 0) != NULL
-        && X509_gmtime_adj(X509_getm_notAfter(c), 86400) != NULL
-        && X509_set_pubkey(c, key) && X509_sign(c, ca_key, EVP_sha256()) > 0;
-    X509_NAME_free(nm);
-    if (!ok) {
-        X509_free(c);
-        return NULL;
-    }
-    return c;
+    return p11_fixture_cert(key, cn, serial, ca_cert, ca_key);
 }
 
 /*

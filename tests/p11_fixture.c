@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <p11cmp/p11cmp.h>
 
+#include "p11_local.h"
 #include "p11_fixture.h"
 #include "check_main.h"
 
@@ -143,6 +144,47 @@ int p11_fixture_count_label(const char *label, const char *object)
 
     snprintf(pat, sizeof(pat), "label:      %s", object);
     return p11_fixture_count(label, pat, 1);
+}
+
+int p11_fixture_count_found(const char *token, const char *label)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_token_open(
+        p11_fixture_uri(token, "", NULL, 1), NULL, P11CMP_P11_LOGIN);
+    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
+    CK_OBJECT_HANDLE h[8];
+    CK_ULONG n = 0;
+
+    ck_assert_ptr_nonnull(tok);
+    ck_assert(p11cmp_p11_find(tok, &a, 1, h, 8, &n));
+    p11cmp_p11_token_free(tok);
+    return (int)n;
+}
+
+X509 *p11_fixture_cert(EVP_PKEY *pub, const char *cn, long serial,
+                       const X509 *issuer, EVP_PKEY *signer)
+{
+    const EVP_MD *md = EVP_PKEY_is_a(signer, "ED25519")
+        || EVP_PKEY_is_a(signer, "ED448") ? NULL : EVP_sha256();
+    X509 *c = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+    int ok;
+
+    ok = c != NULL && nm != NULL
+        && X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                                      (const unsigned char *)cn, -1, -1, 0)
+        && X509_set_version(c, X509_VERSION_3)
+        && ASN1_INTEGER_set(X509_get_serialNumber(c), serial)
+        && X509_set_subject_name(c, nm)
+        && X509_set_issuer_name(c, issuer != NULL
+                                ? X509_get_subject_name(issuer) : nm)
+        && X509_gmtime_adj(X509_getm_notBefore(c), 0) != NULL
+        && X509_gmtime_adj(X509_getm_notAfter(c), 86400) != NULL
+        && X509_set_pubkey(c, pub) && X509_sign(c, signer, md) > 0;
+    X509_NAME_free(nm);
+    if (ok)
+        return c;
+    X509_free(c);
+    return NULL;
 }
 
 int p11_fixture_has_error(int reason, const char *text)

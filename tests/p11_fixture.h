@@ -2,13 +2,15 @@
  * tests/p11_fixture.h - the SoftHSM2 fixture of the C tests: one private
  * token directory per test program run (own SOFTHSM2_CONF), tokens
  * initialised with PIN 1234, helpers to list a token's objects with
- * pkcs11-tool (an independent reader) and to look for an error on the
- * OpenSSL error queue.
+ * pkcs11-tool (an independent reader) and with p11cmp's own layer, to
+ * make test certificates and to look for an error on the OpenSSL error
+ * queue.
  */
 #ifndef P11_FIXTURE_H
 #define P11_FIXTURE_H
 
 #include <check.h>
+#include <openssl/x509.h>
 
 #define P11_FIXTURE_PIN "1234"
 #define P11_FIXTURE_SO_PIN "12345678"
@@ -53,6 +55,19 @@ char *p11_fixture_list(const char *label);
 int p11_fixture_count(const char *label, const char *text, int exact);
 /* Objects on token whose CKA_LABEL is exactly object; -1 on error. */
 int p11_fixture_count_label(const char *label, const char *object);
+/*
+ * Objects with CKA_LABEL label that p11cmp's own PKCS#11 layer finds on
+ * token (logged in; at most 8); the test fails if the token cannot be
+ * opened or searched.
+ */
+int p11_fixture_count_found(const char *token, const char *label);
+/*
+ * A v3 certificate for pub, subject CN=cn, serial, valid for a day from
+ * now, issued in the name of issuer (NULL: its own name) and signed by
+ * signer (SHA-256, none for EdDSA); NULL on error (usable outside tests).
+ */
+X509 *p11_fixture_cert(EVP_PKEY *pub, const char *cn, long serial,
+                       const X509 *issuer, EVP_PKEY *signer);
 /* Runs a shell command with the fixture's environment; its exit code. */
 int p11_fixture_run(const char *fmt, ...);
 /*
