@@ -177,26 +177,6 @@ static void undo_enroll(void)
     remove_all("s-fault", "ca", 1);
 }
 
-START_TEST(enroll_fails_cleanly_at_every_call)
-{
-    EVP_PKEY *ca = EVP_EC_gen("P-256");
-    X509 *cacert = self_signed(ca, "ca");
-    int failed = 0, total = 0;
-
-    shim_attach();
-    fail_each_call("s-fault", op_enroll, cacert, undo_enroll, &failed,
-                   &total);
-    fprintf(stderr, "enroll transaction: %d calls, %d failed cleanly\n",
-            total, failed);
-    ck_assert_int_gt(total, 10);
-    /* calls whose failure does not matter (closing the session, reading
-     * other slots' token info) let the run succeed; all others fail it */
-    ck_assert_int_ge(failed, total / 2);
-    X509_free(cacert);
-    EVP_PKEY_free(ca);
-}
-END_TEST
-
 static int op_store(void *cert)
 {
     return P11CMP_PKCS11_store_cert(SHIM_URI("s-store", ";object=c"), cert,
@@ -208,17 +188,37 @@ static void undo_store(void)
     remove_all("s-store", "c", 1);
 }
 
-START_TEST(store_fails_cleanly_at_every_call)
+/*
+ * The fault loops: what runs (op with a certificate for a new software
+ * key, named cn: the CA certificate of the enrollment, the certificate
+ * to store) on token label, its undo, and how many calls it makes at
+ * least.
+ */
+static const struct {
+    const char *what, *label, *cn;
+    int (*op)(void *);
+    void (*undo)(void);
+    int min_calls;
+} fault_loops[] = {
+    { "enroll transaction", "s-fault", "ca", op_enroll, undo_enroll, 10 },
+    { "certificate store", "s-store", "c", op_store, undo_store, 5 },
+};
+
+START_TEST(fails_cleanly_at_every_call)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
-    X509 *cert = self_signed(k, "c");
+    X509 *cert = self_signed(k, fault_loops[_i].cn);
     int failed = 0, total = 0;
 
+    ck_assert_ptr_nonnull(cert);
     shim_attach();
-    fail_each_call("s-store", op_store, cert, undo_store, &failed, &total);
-    fprintf(stderr, "certificate store: %d calls, %d failed cleanly\n",
-            total, failed);
-    ck_assert_int_gt(total, 5);
+    fail_each_call(fault_loops[_i].label, fault_loops[_i].op, cert,
+                   fault_loops[_i].undo, &failed, &total);
+    fprintf(stderr, "%s: %d calls, %d failed cleanly\n",
+            fault_loops[_i].what, total, failed);
+    ck_assert_int_gt(total, fault_loops[_i].min_calls);
+    /* calls whose failure does not matter (closing the session, reading
+     * other slots' token info) let the run succeed; all others fail it */
     ck_assert_int_ge(failed, total / 2);
     X509_free(cert);
     EVP_PKEY_free(k);
@@ -392,8 +392,8 @@ int main(void)
     TCase *tc = tcase_create("core");
 
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, enroll_fails_cleanly_at_every_call);
-    tcase_add_test(tc, store_fails_cleanly_at_every_call);
+    tcase_add_loop_test(tc, fails_cleanly_at_every_call, 0,
+                        (int)(sizeof(fault_loops) / sizeof(fault_loops[0])));
     tcase_add_test(tc, session_recovery);
     tcase_add_test(tc, relogin_keeps_handles);
     tcase_add_test(tc, fork_reinitialises_lazily);
