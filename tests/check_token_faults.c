@@ -655,32 +655,30 @@ START_TEST(ir_fails_cleanly_at_every_call)
 }
 END_TEST
 
-START_TEST(cr_fails_cleanly_at_every_call)
+/*
+ * The transactions whose fault loops need nothing around them, each with
+ * the arguments of fault_loops: CR and P10CR signed by a token key, KUR,
+ * and loading key and certificate by URI.
+ */
+static const struct {
+    TXN t;
+    const char *ca_arg;
+    int pair, wide;
+} plain_loops[] = {
+    { {"CR signed by a token key", "f-sig", "sig", P11CMP_CR, NULL,
+       run_signed, check_ok_signed, NULL, NULL}, NULL, 1, 1 },
+    { {"P10CR signed by a token key", "f-sig", "p10", P11CMP_P10CR, NULL,
+       run_signed, check_ok_signed, NULL, NULL}, NULL, 1, 0 },
+    { {"KUR", "f-kur", "kr", P11CMP_KUR, prepare_pair, run_kur,
+       check_ok_kur, NULL, kur_tolerated}, NULL, 0, 0 },
+    { {"loading by URI", "f-sig", "ld", 0, NULL, run_load, check_ok_load,
+       NULL, NULL}, NULL, 1, 1 },
+};
+
+START_TEST(fails_cleanly_at_every_call)
 {
-    static const TXN t = {"CR signed by a token key", "f-sig", "sig",
-                          P11CMP_CR, NULL, run_signed, check_ok_signed,
-                          NULL, NULL};
-
-    fault_loops(&t, NULL, 1, 1);
-}
-END_TEST
-
-START_TEST(p10cr_fails_cleanly_at_every_call)
-{
-    static const TXN t = {"P10CR signed by a token key", "f-sig", "p10",
-                          P11CMP_P10CR, NULL, run_signed, check_ok_signed,
-                          NULL, NULL};
-
-    fault_loops(&t, NULL, 1, 0);
-}
-END_TEST
-
-START_TEST(kur_fails_cleanly_at_every_call)
-{
-    static const TXN t = {"KUR", "f-kur", "kr", P11CMP_KUR, prepare_pair,
-                          run_kur, check_ok_kur, NULL, kur_tolerated};
-
-    fault_loops(&t, NULL, 0, 0);
+    fault_loops(&plain_loops[_i].t, plain_loops[_i].ca_arg,
+                plain_loops[_i].pair, plain_loops[_i].wide);
 }
 END_TEST
 
@@ -695,15 +693,6 @@ START_TEST(rr_fails_cleanly_at_every_call)
     fprintf(stderr, "RR: %d failed after the CA revoked\n",
             rr_after_revocation);
     ck_assert_int_gt(rr_after_revocation, 0);
-}
-END_TEST
-
-START_TEST(loading_by_uri_fails_cleanly)
-{
-    static const TXN t = {"loading by URI", "f-sig", "ld", 0, NULL,
-                          run_load, check_ok_load, NULL, NULL};
-
-    fault_loops(&t, NULL, 1, 1);
 }
 END_TEST
 
@@ -774,11 +763,9 @@ int main(void)
 
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, ir_fails_cleanly_at_every_call);
-    tcase_add_test(tc, cr_fails_cleanly_at_every_call);
-    tcase_add_test(tc, p10cr_fails_cleanly_at_every_call);
-    tcase_add_test(tc, kur_fails_cleanly_at_every_call);
+    tcase_add_loop_test(tc, fails_cleanly_at_every_call, 0,
+                        (int)(sizeof(plain_loops) / sizeof(plain_loops[0])));
     tcase_add_test(tc, rr_fails_cleanly_at_every_call);
-    tcase_add_test(tc, loading_by_uri_fails_cleanly);
     tcase_add_test(tc, session_loss_retries_are_bounded);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
