@@ -501,7 +501,7 @@ START_TEST(p10cr_with_csr_of_token_key)
     const char *label = csr_labels[_i];
     EVP_PKEY *key;
     X509_REQ *csr = X509_REQ_new();
-    X509 *self = X509_new(), *cert;
+    X509 *self, *cert;
     X509_NAME *nm = X509_NAME_new();
     P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
     char extra[64];
@@ -516,12 +516,8 @@ START_TEST(p10cr_with_csr_of_token_key)
     ck_assert(X509_REQ_set_subject_name(csr, nm));
     ck_assert(X509_REQ_set_pubkey(csr, key));
     ck_assert_int_gt(X509_REQ_sign(csr, key, EVP_sha256()), 0);
-    ck_assert(X509_set_subject_name(self, nm) && X509_set_issuer_name(self,
-                                                                      nm));
-    ck_assert(X509_gmtime_adj(X509_getm_notBefore(self), 0) != NULL);
-    ck_assert(X509_gmtime_adj(X509_getm_notAfter(self), 3600) != NULL);
-    ck_assert(X509_set_pubkey(self, key));
-    ck_assert_int_gt(X509_sign(self, key, EVP_sha256()), 0);
+    self = p11_fixture_cert(key, label, 1, NULL, key); /* signed by it */
+    ck_assert_ptr_nonnull(self);
     ck_assert(P11CMP_CTX_set1_p10CSR(ctx, csr));
     ck_assert(P11CMP_CTX_set1_cert(ctx, self));
     ck_assert(P11CMP_CTX_set1_oldCert(ctx, self));
