@@ -597,46 +597,20 @@ START_TEST(test_tls_without_http_cb)
 }
 END_TEST
 
-/* A self-signed P-256 cert for 127.0.0.1 and its key. */
-static X509 *self_signed(EVP_PKEY **key)
-{
-    X509 *cert = X509_new();
-    X509_NAME *name;
-
-    *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    ck_assert_ptr_nonnull(*key);
-    ck_assert_ptr_nonnull(cert);
-    name = X509_get_subject_name(cert);
-    ck_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-              (const unsigned char *)"127.0.0.1", -1, -1, 0));
-    ck_assert(X509_set_issuer_name(cert, name));
-    ck_assert(X509_set_version(cert, X509_VERSION_3));
-    ck_assert(ASN1_INTEGER_set(X509_get_serialNumber(cert), 1));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
-    ck_assert(X509_set_pubkey(cert, *key));
-    ck_assert(X509_sign(cert, *key, EVP_sha256()) > 0);
-    return cert;
-}
-
 /* The server side and a client side trusting it (or not). */
 static void tls_ctxs(SSL_CTX **server, SSL_CTX **client, int trust)
 {
-    EVP_PKEY *key = NULL;
-    X509 *cert = self_signed(&key);
+    X509 *cert;
 
-    *server = SSL_CTX_new(TLS_server_method());
+    *server = tls_server_ctx(&cert);
     *client = SSL_CTX_new(TLS_client_method());
     ck_assert_ptr_nonnull(*server);
     ck_assert_ptr_nonnull(*client);
-    ck_assert(SSL_CTX_use_certificate(*server, cert));
-    ck_assert(SSL_CTX_use_PrivateKey(*server, key));
     SSL_CTX_set_verify(*client, SSL_VERIFY_PEER, NULL);
     if (trust)
         ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(*client),
                                       cert));
     X509_free(cert);
-    EVP_PKEY_free(key);
 }
 
 /* HTTPS through the http_cb to a TLS front end of the test CA. */

@@ -382,28 +382,13 @@ static int front_verify(int ok, X509_STORE_CTX *sctx)
  * and validated against the test CA. The server cert into *srv. */
 static SSL_CTX *front_ctx(X509 **srv)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = X509_new();
-    X509_NAME *nm = X509_get_subject_name(cert);
+    SSL_CTX *sctx = tls_server_ctx(srv);
 
     ck_assert_ptr_nonnull(sctx);
-    ck_assert(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-              (const unsigned char *)"127.0.0.1", -1, -1, 0));
-    ck_assert(X509_set_issuer_name(cert, nm));
-    ck_assert(ASN1_INTEGER_set(X509_get_serialNumber(cert), 7));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
-    ck_assert(X509_set_pubkey(cert, key));
-    ck_assert(X509_sign(cert, key, EVP_sha256()) > 0);
-    ck_assert(SSL_CTX_use_certificate(sctx, cert));
-    ck_assert(SSL_CTX_use_PrivateKey(sctx, key));
     ck_assert(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx),
                                   token_ca_cert));
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER
                        | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, front_verify);
-    EVP_PKEY_free(key);
-    *srv = cert;
     return sctx;
 }
 

@@ -2,7 +2,8 @@
  * tests/http_servers.c - the servers of tests/check_http.c: the test CA
  * as a child process, a relaying loopback proxy in a thread, a listener
  * that never answers and a port that refuses. All on 127.0.0.1, all
- * bounded in time. Also the client's http_cb for the TLS front end.
+ * bounded in time. Also the server context of a TLS front end and the
+ * client's http_cb for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -354,6 +355,37 @@ void proxy_stop(PROXY *proxy)
     __atomic_store_n(&proxy->running, 0, __ATOMIC_SEQ_CST);
     (void)pthread_join(proxy->thread, NULL);
     close(proxy->lfd);
+}
+
+SSL_CTX *tls_server_ctx(X509 **cert)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *nm = x != NULL ? X509_get_subject_name(x) : NULL;
+    int ok;
+
+    ok = sctx != NULL && key != NULL && nm != NULL
+        && X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                                      (const unsigned char *)"127.0.0.1",
+                                      -1, -1, 0)
+        && X509_set_issuer_name(x, nm)
+        && X509_set_version(x, X509_VERSION_3)
+        && ASN1_INTEGER_set(X509_get_serialNumber(x), 1)
+        && X509_gmtime_adj(X509_getm_notBefore(x), -60) != NULL
+        && X509_gmtime_adj(X509_getm_notAfter(x), 3600) != NULL
+        && X509_set_pubkey(x, key) && X509_sign(x, key, EVP_sha256()) > 0
+        && SSL_CTX_use_certificate(sctx, x)
+        && SSL_CTX_use_PrivateKey(sctx, key);
+    EVP_PKEY_free(key);
+    if (ok) {
+        *cert = x;
+        return sctx;
+    }
+    X509_free(x);
+    SSL_CTX_free(sctx);
+    *cert = NULL;
+    return NULL;
 }
 
 int tls_http_cb_connects;

@@ -64,6 +64,12 @@ int silent_listener(int *port);
 int refused_port(void);
 
 /*
+ * A TLS server context (for proxy_start) with a new self-signed P-256
+ * certificate for 127.0.0.1, valid for an hour, and its key; *cert gets
+ * the certificate (the caller frees it). NULL on error.
+ */
+SSL_CTX *tls_server_ctx(X509 **cert);
+/*
  * The http_cb (OSSL_HTTP_open(3)) of a client talking to a TLS front end:
  * arg is the client SSL_CTX; TLS goes on when the connection is made and
  * is shut down at its end. Counts the TLS connections it makes.
