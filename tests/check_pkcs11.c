@@ -889,9 +889,7 @@ START_TEST(token_key_copies)
     pub = public_copy(key);
     ck_assert_ptr_nonnull(dup = EVP_PKEY_dup(key));
     ck_assert(P11CMP_PKCS11_is_token_key(dup));
-    ck_assert_ptr_nonnull(req = X509_REQ_new());
-    ck_assert(X509_REQ_set_pubkey(req, key));
-    ck_assert_int_gt(X509_REQ_sign(req, key, EVP_sha256()), 0);
+    ck_assert_ptr_nonnull(req = p11_fixture_csr(key, NULL));
     ck_assert_ptr_nonnull(copy = X509_REQ_dup(req));
     X509_REQ_free(req);
     EVP_PKEY_free(key);

@@ -605,17 +605,12 @@ static X509_REQ *token_csr(const char *token, const char *label)
 {
     char extra[96];
     EVP_PKEY *key;
-    X509_REQ *req = X509_REQ_new();
-    X509_NAME *nm = X509_REQ_get_subject_name(req);
+    X509_REQ *req;
 
     snprintf(extra, sizeof(extra), ";object=%s;type=private", label);
     ck_assert_ptr_nonnull(key = P11CMP_PKCS11_load_key(URI(token, extra),
                                                        NULL));
-    ck_assert(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-                                         (const unsigned char *)label, -1,
-                                         -1, 0));
-    ck_assert(X509_REQ_set_pubkey(req, key));
-    ck_assert(X509_REQ_sign(req, key, EVP_sha256()) > 0);
+    ck_assert_ptr_nonnull(req = p11_fixture_csr(key, label));
     EVP_PKEY_free(key);
     return req;
 }

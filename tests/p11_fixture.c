@@ -187,6 +187,25 @@ X509 *p11_fixture_cert(EVP_PKEY *pub, const char *cn, long serial,
     return NULL;
 }
 
+X509_REQ *p11_fixture_csr(EVP_PKEY *key, const char *cn)
+{
+    X509_REQ *req = X509_REQ_new();
+    int ok;
+
+    ok = req != NULL
+        && (cn == NULL
+            || X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req),
+                                          "CN", MBSTRING_ASC,
+                                          (const unsigned char *)cn, -1, -1,
+                                          0))
+        && X509_REQ_set_pubkey(req, key)
+        && X509_REQ_sign(req, key, EVP_sha256()) > 0;
+    if (ok)
+        return req;
+    X509_REQ_free(req);
+    return NULL;
+}
+
 int p11_fixture_has_error(int reason, const char *text)
 {
     const char *data;

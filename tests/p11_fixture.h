@@ -68,6 +68,9 @@ int p11_fixture_count_found(const char *token, const char *label);
  */
 X509 *p11_fixture_cert(EVP_PKEY *pub, const char *cn, long serial,
                        const X509 *issuer, EVP_PKEY *signer);
+/* A CSR for key with subject CN=cn (NULL: empty), signed by key with
+ * SHA-256; NULL on error. */
+X509_REQ *p11_fixture_csr(EVP_PKEY *key, const char *cn);
 /* Runs a shell command with the fixture's environment; its exit code. */
 int p11_fixture_run(const char *fmt, ...);
 /*
