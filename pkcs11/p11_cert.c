@@ -145,9 +145,12 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
             {CKA_SERIAL_NUMBER, ser, rlen}, {CKA_VALUE, val, vlen}
         };
 
+        /* what identifies it: class, CKA_ID, CKA_LABEL, CKA_VALUE */
+        CK_ATTRIBUTE ident[] = {t[0], t[5], t[6], t[10]};
+
         if (!p11cmp_p11_create(tok, t, sizeof(t) / sizeof(t[0]), &h))
             goto end;
-        if (!p11cmp_p11_txn_add_created(txn, h)) {
+        if (!p11cmp_p11_txn_add_created(txn, h, ident, 4)) {
             (void)p11cmp_p11_destroy(tok, h);
             goto end;
         }

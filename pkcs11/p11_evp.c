@@ -101,21 +101,8 @@ static int refind_key(TOKEN_KEY *k)
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
                          {CKA_ID, k->id, k->idlen}};
-    CK_OBJECT_HANDLE h[2];
-    CK_ULONG n = 0;
-    const char *fn = k->tok->last_fn; /* the failure to report if not */
-    CK_RV rv = k->tok->last_rv;
-    int res;
 
-    ERR_set_mark();
-    res = k->idlen > 0 && p11cmp_p11_token_login(k->tok)
-        && p11cmp_p11_find(k->tok, t, 2, h, 2, &n) && n == 1;
-    (void)ERR_pop_to_mark();
-    if (res)
-        k->h = h[0];
-    k->tok->last_fn = fn;
-    k->tok->last_rv = rv;
-    return res;
+    return k->idlen > 0 && p11cmp_p11_refind(k->tok, t, 2, &k->h);
 }
 
 /*

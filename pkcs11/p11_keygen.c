@@ -124,10 +124,32 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
     return rv;
 }
 
+/*
+ * Records pub and priv in txn, by handle and by class, CKA_ID and
+ * CKA_LABEL (to find them again after the token was logged out).
+ */
+static int add_pair(P11CMP_P11_TXN *txn, const KEYGEN *g,
+                    CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
+{
+    CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+    CK_ATTRIBUTE t[3] = {{CKA_CLASS, &cls, sizeof(cls)},
+                         {CKA_ID, (void *)g->id, g->idlen},
+                         {CKA_LABEL, (void *)g->label, 0}};
+    CK_ULONG n = 2;
+
+    if (g->label != NULL)
+        t[n++].ulValueLen = strlen(g->label);
+    if (!p11cmp_p11_txn_add_created(txn, pub, t, n))
+        return 0;
+    cls = CKO_PRIVATE_KEY;
+    return p11cmp_p11_txn_add_created(txn, priv, t, n);
+}
+
 /* CKA_ID := SHA-1 of the public key bits on both halves. */
-static int id_from_pubkey(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE pub,
+static int id_from_pubkey(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE pub,
                           CK_OBJECT_HANDLE priv)
 {
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_txn_token(txn);
     unsigned char md[SHA_DIGEST_LENGTH];
     const unsigned char *bits;
     X509_PUBKEY *xpk = NULL;
@@ -140,8 +162,8 @@ static int id_from_pubkey(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE pub,
     if (X509_PUBKEY_set(&xpk, pk)
         && X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, xpk)
         && SHA1(bits, len, md) != NULL)
-        res = p11cmp_p11_set_attrs(tok, pub, &a, 1)
-            && p11cmp_p11_set_attrs(tok, priv, &a, 1);
+        res = p11cmp_p11_txn_set_attrs(txn, pub, &a, 1)
+            && p11cmp_p11_txn_set_attrs(txn, priv, &a, 1);
     X509_PUBKEY_free(xpk);
     EVP_PKEY_free(pk);
     return res;
@@ -187,10 +209,9 @@ int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
         OPENSSL_free(params);
         return 0;
     }
-    if (!p11cmp_p11_txn_add_created(txn, pub)
-        || !p11cmp_p11_txn_add_created(txn, priv)
+    if (!add_pair(txn, &g, pub, priv)
         || ((flags & P11CMP_P11_ID_FROM_PUBKEY) != 0
-            && !id_from_pubkey(tok, pub, priv))
+            && !id_from_pubkey(txn, pub, priv))
         || (pkey != NULL && (*pkey = p11cmp_p11_pkey_new(tok, priv)) == NULL))
         goto end;
     res = 1;

@@ -54,6 +54,8 @@ typedef struct p11cmp_p11_key_st P11CMP_P11_KEY;
 #define P11CMP_P11_MAX_RETRIES 3
 /* The most objects one URI lookup considers. */
 #define P11CMP_P11_MAX_OBJECTS 64
+/* The most attributes identifying an object created in a transaction. */
+#define P11CMP_P11_MAX_IDENT 4
 /* Bytes of a random CKA_ID. */
 #define P11CMP_P11_ID_LEN 20
 
@@ -249,6 +251,16 @@ CK_RV p11cmp_p11_token_context_login(P11CMP_P11_TOKEN *tok);
 int p11cmp_p11_find(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
                     CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count);
 /*
+ * Finds the one object matching tmpl again, after its handle became
+ * invalid (SoftHSM2 drops the handles of private objects when the token
+ * is logged out, and of all objects when its last session closes): logs
+ * in again first, since private objects are found only then. 1 and its
+ * handle into *h if exactly one matches, else 0; the error queue and
+ * tok's last failure stay as they were.
+ */
+int p11cmp_p11_refind(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE *h);
+/*
  * Finds objects matching the object part of uri (object=, id=, type=)
  * and, if cls is not (CK_ULONG)-1, of that class.
  */
@@ -415,8 +427,22 @@ X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
 P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok);
 /* The token of txn; get0. */
 P11CMP_P11_TOKEN *p11cmp_p11_txn_token(P11CMP_P11_TXN *txn);
-/* Records that object h was created in txn (rollback destroys it). */
-int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h);
+/*
+ * Records that object h was created in txn: rollback destroys it. ident
+ * (n attributes, at most P11CMP_P11_MAX_IDENT, copied) identifies the
+ * object on the token: its CKA_CLASS, CKA_ID and CKA_LABEL, for a
+ * certificate also CKA_VALUE. When the handle was lost (the token was
+ * logged out), rollback destroys the one object that matches ident
+ * instead, and none if several or none match.
+ */
+int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                               const CK_ATTRIBUTE *ident, CK_ULONG n);
+/*
+ * Sets attributes of object h created in txn (p11cmp_p11_set_attrs), and
+ * the same attributes of its recorded identity.
+ */
+int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                             CK_ATTRIBUTE *tmpl, CK_ULONG n);
 /*
  * Sets CKA_LABEL of every key and certificate object with CKA_ID id to
  * label; rollback restores the old labels (KUR keep_old).

@@ -39,6 +39,26 @@ int p11cmp_p11_find(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
     return 1;
 }
 
+int p11cmp_p11_refind(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE *h)
+{
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG count = 0;
+    const char *fn = tok->last_fn; /* the failure to report if not */
+    CK_RV rv = tok->last_rv;
+    int res;
+
+    ERR_set_mark();
+    res = p11cmp_p11_token_login(tok)
+        && p11cmp_p11_find(tok, tmpl, n, found, 2, &count) && count == 1;
+    (void)ERR_pop_to_mark();
+    if (res)
+        *h = found[0];
+    tok->last_fn = fn;
+    tok->last_rv = rv;
+    return res;
+}
+
 int p11cmp_p11_find_uri(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri,
                         CK_ULONG cls, CK_OBJECT_HANDLE *out, CK_ULONG max,
                         CK_ULONG *count)

@@ -2,7 +2,9 @@
  * pkcs11/p11_txn.c - token transactions: an undo list of what p11cmp
  * created or relabelled on a token, so that a failed enrollment or a
  * half-done store can be taken back exactly (newest first) and nothing is
- * left half-written.
+ * left half-written. A created object is recorded by handle and by what
+ * identifies it, so that it is found again when the token was logged out
+ * in between and its handle became invalid.
  */
 #include "config.h"
 
@@ -17,6 +19,8 @@
 typedef struct {
     int kind;
     CK_OBJECT_HANDLE h;
+    CK_ATTRIBUTE ident[P11CMP_P11_MAX_IDENT]; /* UNDO_DESTROY: the object */
+    CK_ULONG nident;
     unsigned char *old_label;
     size_t old_len;
 } UNDO;
@@ -76,14 +80,84 @@ static UNDO *undo_push(P11CMP_P11_TXN *txn)
     return u;
 }
 
-int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h)
+static void undo_clear(UNDO *u)
 {
-    UNDO *u;
+    CK_ULONG i;
 
-    if (txn == NULL || (u = undo_push(txn)) == NULL)
+    for (i = 0; i < u->nident; i++)
+        OPENSSL_free(u->ident[i].pValue);
+    u->nident = 0;
+    OPENSSL_free(u->old_label);
+    u->old_label = NULL;
+}
+
+/* Copies the value of src into a new buffer of dst; 1 on success. */
+static int attr_copy(CK_ATTRIBUTE *dst, const CK_ATTRIBUTE *src)
+{
+    dst->type = src->type;
+    dst->ulValueLen = src->ulValueLen;
+    if ((dst->pValue = OPENSSL_zalloc(src->ulValueLen + 1)) == NULL) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
         return 0;
-    u->kind = UNDO_DESTROY;
-    u->h = h;
+    }
+    memcpy(dst->pValue, src->pValue, src->ulValueLen);
+    return 1;
+}
+
+int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                               const CK_ATTRIBUTE *ident, CK_ULONG n)
+{
+    UNDO e, *u;
+
+    if (txn == NULL || n > P11CMP_P11_MAX_IDENT) {
+        p11cmp_raise(P11CMP_R_INTERNAL_ERROR);
+        return 0;
+    }
+    memset(&e, 0, sizeof(e));
+    e.kind = UNDO_DESTROY;
+    e.h = h;
+    for (; e.nident < n; e.nident++)
+        if (!attr_copy(&e.ident[e.nident], &ident[e.nident]))
+            goto err;
+    if ((u = undo_push(txn)) == NULL)
+        goto err;
+    *u = e;
+    return 1;
+ err:
+    undo_clear(&e);
+    return 0;
+}
+
+/* Replaces the value of u's identity attribute of a's type by a's. */
+static int ident_update(UNDO *u, const CK_ATTRIBUTE *a)
+{
+    CK_ATTRIBUTE copy;
+    CK_ULONG j;
+
+    for (j = 0; j < u->nident; j++) {
+        if (u->ident[j].type != a->type)
+            continue;
+        if (!attr_copy(&copy, a))
+            return 0;
+        OPENSSL_free(u->ident[j].pValue);
+        u->ident[j] = copy;
+    }
+    return 1;
+}
+
+int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                             CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+    CK_ULONG i;
+    int k;
+
+    if (!p11cmp_p11_set_attrs(txn->tok, h, tmpl, n))
+        return 0;
+    for (k = 0; k < txn->n; k++)
+        for (i = 0; i < n; i++)
+            if (txn->undo[k].kind == UNDO_DESTROY && txn->undo[k].h == h
+                && !ident_update(&txn->undo[k], &tmpl[i]))
+                return 0;
     return 1;
 }
 
@@ -128,12 +202,6 @@ int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
     return 1;
 }
 
-static void undo_clear(UNDO *u)
-{
-    OPENSSL_free(u->old_label);
-    u->old_label = NULL;
-}
-
 int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
 {
     int i;
@@ -148,12 +216,34 @@ int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
     return 1;
 }
 
+/*
+ * Destroys the object u records; if its handle is no longer valid (the
+ * token was logged out), the one object matching u's identity instead.
+ */
+static int destroy_created(P11CMP_P11_TOKEN *tok, UNDO *u)
+{
+    int res;
+
+    ERR_set_mark();
+    res = p11cmp_p11_destroy(tok, u->h);
+    if (!res && (tok->last_rv == CKR_OBJECT_HANDLE_INVALID
+                 || tok->last_rv == CKR_KEY_HANDLE_INVALID)
+        && u->nident > 0 && p11cmp_p11_refind(tok, u->ident, u->nident,
+                                              &u->h)) {
+        (void)ERR_pop_to_mark();
+        ERR_set_mark();
+        res = p11cmp_p11_destroy(tok, u->h);
+    }
+    (void)ERR_clear_last_mark();
+    return res;
+}
+
 static int undo_one(P11CMP_P11_TOKEN *tok, UNDO *u)
 {
     CK_ATTRIBUTE a = {CKA_LABEL, u->old_label, u->old_len};
 
     if (u->kind == UNDO_DESTROY)
-        return p11cmp_p11_destroy(tok, u->h);
+        return destroy_created(tok, u);
     return p11cmp_p11_set_attrs(tok, u->h, &a, 1);
 }
 

@@ -24,7 +24,7 @@
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      "s-relogin", "s-fork", "s-noed",
-                                     NULL};
+                                     "s-lost", NULL};
 static void (*shim_fail_at)(unsigned long, CK_RV);
 static void (*shim_fail_fn)(const char *, CK_RV);
 static unsigned long (*shim_calls)(void);
@@ -386,6 +386,109 @@ START_TEST(module_without_eddsa)
 }
 END_TEST
 
+/*
+ * Loses tok's login as another application would: how 0 logs the token
+ * out (SoftHSM2 drops the handles of private objects), 1 closes all its
+ * sessions (SoftHSM2 drops every object handle and the session).
+ */
+static void lose_login(P11CMP_P11_TOKEN *tok, int how)
+{
+    CK_RV rv;
+
+    if (how == 0)
+        ck_assert_int_eq(P11CMP_P11_CALL(tok, rv, C_Logout, tok->session),
+                         CKR_OK);
+    else
+        ck_assert_int_eq(P11CMP_P11_CALL(tok, rv, C_CloseAllSessions,
+                                         tok->slot), CKR_OK);
+}
+
+/*
+ * A transaction that generated a key pair and stored its certificate and
+ * a CA certificate fails, and the token is logged out before the
+ * rollback: the undo list's handles are invalid, so the rollback finds
+ * each object again (class, CKA_ID, CKA_LABEL, a certificate's DER) and
+ * destroys it; the token holds exactly what it held before.
+ */
+START_TEST(rollback_after_logout)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *ca = EVP_EC_gen("P-256"), *key = NULL;
+    X509 *cacert = self_signed(ca, "lost-ca"), *cert;
+    const unsigned char *id;
+    size_t idlen;
+    char *before, *after;
+
+    shim_attach();
+    ck_assert_ptr_nonnull(before = p11_fixture_list("s-lost"));
+    tok = p11cmp_p11_token_open(SHIM_URI("s-lost", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert_ptr_nonnull(txn = p11cmp_p11_txn_new(tok));
+    ck_assert(p11cmp_p11_txn_keygen(txn, "EC:P-256", "lost", NULL, 0, 0,
+                                    &key));
+    cert = self_signed(key, "lost");
+    ck_assert(p11cmp_p11_pkey_get_id(key, &id, &idlen, NULL));
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cert, id, idlen, "lost",
+                                        P11CMP_P11_CAT_USER, NULL));
+    ck_assert(p11cmp_p11_txn_store_cert(txn, cacert, NULL, 0, "lost-ca",
+                                        P11CMP_P11_CAT_AUTHORITY, NULL));
+    ck_assert_int_eq(count_label("s-lost", "lost"), 3);
+    lose_login(tok, _i);
+    ERR_clear_error();
+    ck_assert_int_eq(p11cmp_p11_txn_rollback(txn), 1);
+    ck_assert(!p11_fixture_has_error(0, NULL)); /* none left behind */
+    ck_assert_ptr_nonnull(after = p11_fixture_list("s-lost"));
+    ck_assert_str_eq(before, after);
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca);
+    X509_free(cert);
+    X509_free(cacert);
+    free(before);
+    free(after);
+}
+END_TEST
+
+/*
+ * Only what the transaction created is destroyed: a key pair generated in
+ * it with the CKA_ID and label of a pair already on the token cannot be
+ * told from that one once the handles are lost, so the rollback destroys
+ * neither and says so.
+ */
+START_TEST(rollback_spares_lookalikes)
+{
+    static const unsigned char id[] = {0x7a, 0x11};
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key;
+
+    key = P11CMP_PKCS11_generate_key(URI_PLAIN("s-lost",
+                                               ";object=twin;id=%7a%11"),
+                                     "EC:P-256", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    EVP_PKEY_free(key);
+    key = NULL;
+    shim_attach();
+    tok = p11cmp_p11_token_open(SHIM_URI("s-lost", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    ck_assert_ptr_nonnull(txn = p11cmp_p11_txn_new(tok));
+    ck_assert(p11cmp_p11_txn_keygen(txn, "EC:P-256", "twin", id,
+                                    sizeof(id), 0, &key));
+    ck_assert_int_eq(count_label("s-lost", "twin"), 4);
+    lose_login(tok, 1);
+    ck_assert_int_eq(p11cmp_p11_txn_rollback(txn), 0);
+    ck_assert(p11_fixture_has_error(P11CMP_R_ROLLBACK_FAILED,
+                                    "2 objects could not be restored"));
+    ck_assert_int_eq(count_label("s-lost", "twin"), 4);
+    p11cmp_p11_txn_free(txn);
+    p11cmp_p11_token_free(tok);
+    EVP_PKEY_free(key);
+    remove_all("s-lost", "twin", 4);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
@@ -398,6 +501,8 @@ int main(void)
     tcase_add_test(tc, relogin_keeps_handles);
     tcase_add_test(tc, fork_reinitialises_lazily);
     tcase_add_test(tc, module_without_eddsa);
+    tcase_add_loop_test(tc, rollback_after_logout, 0, 2);
+    tcase_add_test(tc, rollback_spares_lookalikes);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

@@ -24,7 +24,8 @@
 #include "p11_local.h"
 #include "token_ca.h"
 
-static const char *const labels[] = {"f-ir", "f-sig", "f-kur", "f-rr", NULL};
+static const char *const labels[] = {"f-ir", "f-sig", "f-kur", "f-rr",
+                                     "f-lost", NULL};
 
 #define listed(token, label) p11_fixture_count_label((token), (label))
 
@@ -751,6 +752,64 @@ START_TEST(session_loss_retries_are_bounded)
 }
 END_TEST
 
+/*
+ * certConf callback: the token of the new key loses its login (arg 0:
+ * logged out; 1: all sessions closed), then the certificate is rejected.
+ */
+static int lose_then_reject(P11CMP_CTX *ctx, X509 *cert, int fail_info,
+                            const char **text)
+{
+    P11CMP_P11_TOKEN *tok;
+    CK_RV rv;
+
+    (void)cert, (void)fail_info;
+    tok = p11cmp_p11_pkey_token(P11CMP_CTX_get0_newPkey(ctx, 1));
+    if (P11CMP_CTX_get_certConf_cb_arg(ctx) == NULL)
+        (void)P11CMP_P11_CALL(tok, rv, C_Logout, tok->session);
+    else
+        (void)P11CMP_P11_CALL(tok, rv, C_CloseAllSessions, tok->slot);
+    *text = rv == CKR_OK ? "login lost" : "could not lose the login";
+    return 1 << P11CMP_PKIFAILUREINFO_badCertTemplate;
+}
+
+/*
+ * An IR with a key generated through the shim fails after the CA issued
+ * the certificate (the certConf callback rejects it), and the token was
+ * logged out (or all its sessions were closed) just before: the
+ * generated pair is still found and removed, the token holds exactly
+ * what it held before.
+ */
+START_TEST(ir_rollback_after_logout)
+{
+    P11CMP_CTX *ctx;
+    char *before, *after;
+
+    token_ca_start(NULL, NULL);
+    shim_attach(&shim, "f-lost");
+    ck_assert_ptr_nonnull(before = p11_fixture_list("f-lost"));
+    ctx = token_ca_client(1, "lost");
+    ck_assert(P11CMP_CTX_generate_newPkey(ctx, SHIM_URI("f-lost", ""),
+                                          "EC:P-256", "lost"));
+    ck_assert_int_eq(listed("f-lost", "lost"), 2);
+    ck_assert(P11CMP_CTX_set_certConf_cb(ctx, lose_then_reject));
+    ck_assert(P11CMP_CTX_set_certConf_cb_arg(ctx, _i ? ctx : NULL));
+    ERR_clear_error();
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    take_errors();
+    ck_assert_msg(errs_have_reason(P11CMP_R_CERTIFICATE_NOT_ACCEPTED),
+                  "%s", errs);
+    ck_assert_msg(!errs_have_reason(P11CMP_R_ROLLBACK_FAILED), "%s", errs);
+    ck_assert_int_eq(testca_log_count(&token_ca, "login lost"), 1);
+    ck_assert_int_eq(listed("f-lost", "lost"), 0);
+    P11CMP_CTX_free(ctx);
+    ck_assert_ptr_nonnull(after = p11_fixture_list("f-lost"));
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    token_ca_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("token_faults");
@@ -762,6 +821,7 @@ int main(void)
                         (int)(sizeof(plain_loops) / sizeof(plain_loops[0])));
     tcase_add_test(tc, rr_fails_cleanly_at_every_call);
     tcase_add_test(tc, session_loss_retries_are_bounded);
+    tcase_add_loop_test(tc, ir_rollback_after_logout, 0, 2);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }
