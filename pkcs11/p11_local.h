@@ -445,7 +445,9 @@ int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
                              CK_ATTRIBUTE *tmpl, CK_ULONG n);
 /*
  * Sets CKA_LABEL of every key and certificate object with CKA_ID id to
- * label; rollback restores the old labels (KUR keep_old).
+ * label; rollback restores the old labels (KUR keep_old), on objects whose
+ * handles were lost found again by class, CKA_ID, label and a
+ * certificate's CKA_VALUE, as for p11cmp_p11_txn_add_created().
  */
 int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
                            size_t idlen, const char *label);

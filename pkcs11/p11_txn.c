@@ -2,7 +2,7 @@
  * pkcs11/p11_txn.c - token transactions: an undo list of what p11cmp
  * created or relabelled on a token, so that a failed enrollment or a
  * half-done store can be taken back exactly (newest first) and nothing is
- * left half-written. A created object is recorded by handle and by what
+ * left half-written. An object is recorded by handle and by what
  * identifies it, so that it is found again when the token was logged out
  * in between and its handle became invalid.
  */
@@ -19,7 +19,7 @@
 typedef struct {
     int kind;
     CK_OBJECT_HANDLE h;
-    CK_ATTRIBUTE ident[P11CMP_P11_MAX_IDENT]; /* UNDO_DESTROY: the object */
+    CK_ATTRIBUTE ident[P11CMP_P11_MAX_IDENT]; /* what identifies the object */
     CK_ULONG nident;
     unsigned char *old_label;
     size_t old_len;
@@ -104,17 +104,17 @@ static int attr_copy(CK_ATTRIBUTE *dst, const CK_ATTRIBUTE *src)
     return 1;
 }
 
-int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
-                               const CK_ATTRIBUTE *ident, CK_ULONG n)
+/*
+ * Appends an entry of kind for object h, identified by ident (n
+ * attributes, copied); all or nothing. The entry, or NULL.
+ */
+static UNDO *undo_add(P11CMP_P11_TXN *txn, int kind, CK_OBJECT_HANDLE h,
+                      const CK_ATTRIBUTE *ident, CK_ULONG n)
 {
     UNDO e, *u;
 
-    if (txn == NULL || n > P11CMP_P11_MAX_IDENT) {
-        p11cmp_raise(P11CMP_R_INTERNAL_ERROR);
-        return 0;
-    }
     memset(&e, 0, sizeof(e));
-    e.kind = UNDO_DESTROY;
+    e.kind = kind;
     e.h = h;
     for (; e.nident < n; e.nident++)
         if (!attr_copy(&e.ident[e.nident], &ident[e.nident]))
@@ -122,10 +122,20 @@ int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
     if ((u = undo_push(txn)) == NULL)
         goto err;
     *u = e;
-    return 1;
+    return u;
  err:
     undo_clear(&e);
-    return 0;
+    return NULL;
+}
+
+int p11cmp_p11_txn_add_created(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
+                               const CK_ATTRIBUTE *ident, CK_ULONG n)
+{
+    if (txn == NULL || n > P11CMP_P11_MAX_IDENT) {
+        p11cmp_raise(P11CMP_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return undo_add(txn, UNDO_DESTROY, h, ident, n) != NULL;
 }
 
 /* Replaces the value of u's identity attribute of a's type by a's. */
@@ -161,26 +171,46 @@ int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
     return 1;
 }
 
+/*
+ * Relabels object h (CKA_ID *id) and records the old label, and what
+ * identifies h afterwards: class, CKA_ID, the new label and for a
+ * certificate its DER.
+ */
 static int relabel_one(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
-                       const char *label)
+                       const CK_ATTRIBUTE *id, const char *label)
 {
-    CK_ATTRIBUTE a = {CKA_LABEL, (void *)label, strlen(label)};
-    unsigned char *old = NULL;
-    size_t oldlen = 0;
+    CK_ULONG cls = 0, n = 3;
+    CK_ATTRIBUTE ident[4] = {{CKA_CLASS, &cls, sizeof(cls)}, *id,
+                             {CKA_LABEL, (void *)label, strlen(label)},
+                             {CKA_VALUE, NULL, 0}};
+    unsigned char *old = NULL, *val = NULL;
+    size_t oldlen = 0, vlen = 0;
     UNDO *u;
+    int res = 0;
 
-    if (!p11cmp_p11_get_attr(txn->tok, h, CKA_LABEL, &old, &oldlen))
-        return 0;
-    if (!p11cmp_p11_set_attrs(txn->tok, h, &a, 1)
-        || (u = undo_push(txn)) == NULL) {
-        OPENSSL_free(old);
-        return 0;
+    if (!p11cmp_p11_get_attr(txn->tok, h, CKA_LABEL, &old, &oldlen)
+        || !p11cmp_p11_get_ulong(txn->tok, h, CKA_CLASS, &cls)
+        || (cls == CKO_CERTIFICATE
+            && !p11cmp_p11_get_attr(txn->tok, h, CKA_VALUE, &val, &vlen)))
+        goto end;
+    if (val != NULL) {
+        ident[n].pValue = val;
+        ident[n++].ulValueLen = vlen;
     }
-    u->kind = UNDO_RELABEL;
-    u->h = h;
+    if ((u = undo_add(txn, UNDO_RELABEL, h, ident, n)) == NULL)
+        goto end;
+    if (!p11cmp_p11_set_attrs(txn->tok, h, &ident[2], 1)) {
+        undo_clear(&txn->undo[--txn->n]); /* nothing to undo */
+        goto end;
+    }
     u->old_label = old;
     u->old_len = oldlen;
-    return 1;
+    old = NULL;
+    res = 1;
+ end:
+    OPENSSL_free(old);
+    OPENSSL_free(val);
+    return res;
 }
 
 int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
@@ -197,7 +227,7 @@ int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
     if (!p11cmp_p11_find(txn->tok, &a, 1, objs, P11CMP_P11_MAX_OBJECTS, &n))
         return 0;
     for (i = 0; i < n; i++)
-        if (!relabel_one(txn, objs[i], label))
+        if (!relabel_one(txn, objs[i], &a, label))
             return 0;
     return 1;
 }
@@ -216,35 +246,35 @@ int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
     return 1;
 }
 
+static int undo_apply(P11CMP_P11_TOKEN *tok, const UNDO *u)
+{
+    CK_ATTRIBUTE a = {CKA_LABEL, u->old_label, u->old_len};
+
+    if (u->kind == UNDO_DESTROY)
+        return p11cmp_p11_destroy(tok, u->h);
+    return p11cmp_p11_set_attrs(tok, u->h, &a, 1);
+}
+
 /*
- * Destroys the object u records; if its handle is no longer valid (the
- * token was logged out), the one object matching u's identity instead.
+ * Undoes u (destroys or relabels back); if u's handle is no longer valid
+ * (the token was logged out), on the one object matching u's identity.
  */
-static int destroy_created(P11CMP_P11_TOKEN *tok, UNDO *u)
+static int undo_one(P11CMP_P11_TOKEN *tok, UNDO *u)
 {
     int res;
 
     ERR_set_mark();
-    res = p11cmp_p11_destroy(tok, u->h);
+    res = undo_apply(tok, u);
     if (!res && (tok->last_rv == CKR_OBJECT_HANDLE_INVALID
                  || tok->last_rv == CKR_KEY_HANDLE_INVALID)
         && u->nident > 0 && p11cmp_p11_refind(tok, u->ident, u->nident,
                                               &u->h)) {
         (void)ERR_pop_to_mark();
         ERR_set_mark();
-        res = p11cmp_p11_destroy(tok, u->h);
+        res = undo_apply(tok, u);
     }
     (void)ERR_clear_last_mark();
     return res;
-}
-
-static int undo_one(P11CMP_P11_TOKEN *tok, UNDO *u)
-{
-    CK_ATTRIBUTE a = {CKA_LABEL, u->old_label, u->old_len};
-
-    if (u->kind == UNDO_DESTROY)
-        return destroy_created(tok, u);
-    return p11cmp_p11_set_attrs(tok, u->h, &a, 1);
 }
 
 int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn)

@@ -403,12 +403,32 @@ static void lose_login(P11CMP_P11_TOKEN *tok, int how)
                                          tok->slot), CKR_OK);
 }
 
+/* An existing pair with CKA_ID 4b 0n and its certificate, label kept. */
+static void kept_pair(int n)
+{
+    char extra[64];
+    EVP_PKEY *key;
+    X509 *cert;
+
+    snprintf(extra, sizeof(extra), ";object=kept;id=%%4b%%%02x", n);
+    key = P11CMP_PKCS11_generate_key(URI_PLAIN("s-lost", extra), "EC:P-256",
+                                     NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    cert = self_signed(key, "kept");
+    ck_assert(P11CMP_PKCS11_store_cert(URI_PLAIN("s-lost", extra), cert,
+                                       P11CMP_PKCS11_CERT_USER, NULL));
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
 /*
- * A transaction that generated a key pair and stored its certificate and
- * a CA certificate fails, and the token is logged out before the
- * rollback: the undo list's handles are invalid, so the rollback finds
- * each object again (class, CKA_ID, CKA_LABEL, a certificate's DER) and
- * destroys it; the token holds exactly what it held before.
+ * A transaction that relabelled an existing pair and its certificate (as
+ * KUR with KEEP_OLD does), generated a key pair and stored its
+ * certificate and a CA certificate fails, and the token is logged out
+ * before the rollback: the undo list's handles are invalid, so the
+ * rollback finds each object again (class, CKA_ID, CKA_LABEL, a
+ * certificate's DER) and destroys or relabels it back; the token holds
+ * exactly what it held before.
  */
 START_TEST(rollback_after_logout)
 {
@@ -416,15 +436,18 @@ START_TEST(rollback_after_logout)
     P11CMP_P11_TXN *txn;
     EVP_PKEY *ca = EVP_EC_gen("P-256"), *key = NULL;
     X509 *cacert = self_signed(ca, "lost-ca"), *cert;
-    const unsigned char *id;
+    const unsigned char *id, kept_id[] = {0x4b, (unsigned char)_i};
     size_t idlen;
     char *before, *after;
 
     shim_attach();
+    kept_pair(_i);
     ck_assert_ptr_nonnull(before = p11_fixture_list("s-lost"));
     tok = p11cmp_p11_token_open(SHIM_URI("s-lost", ""), NULL, P11CMP_P11_RW);
     ck_assert_ptr_nonnull(tok);
     ck_assert_ptr_nonnull(txn = p11cmp_p11_txn_new(tok));
+    ck_assert(p11cmp_p11_txn_relabel(txn, kept_id, 2, "kept-old"));
+    ck_assert_int_eq(count_label("s-lost", "kept-old"), 3);
     ck_assert(p11cmp_p11_txn_keygen(txn, "EC:P-256", "lost", NULL, 0, 0,
                                     &key));
     cert = self_signed(key, "lost");
