@@ -463,6 +463,7 @@ START_TEST(tls_client_auth_with_token_key)
     proxy_stop(&front);
     SSL_CTX_free(server);
     X509_free(tls_peer);
+    tls_peer = NULL; /* the next row's front end frees what it finds */
     X509_free(srv);
     X509_free(cert);
     EVP_PKEY_free(key);
