@@ -9,7 +9,8 @@ for pod in "$top_srcdir"/docs/man3/*.pod; do
          on && /^ / { sub(/^ /, ""); print; next }
          on && /^$/ { print }' "$pod" > "$WORK/$name.c"
     grep -q 'main(' "$WORK/$name.c" || fail "$name: EXAMPLES has no program"
-    ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$top_srcdir/include" \
+    ${CC:-cc} -std=c11 -Wall -Wextra -Werror ${P11CMP_TEST_CFLAGS:-} \
+        -I"$top_srcdir/include" \
         -o "$WORK/$name" "$WORK/$name.c" -L"$top_builddir/.libs" -lp11cmp \
         $(pkg-config --cflags --libs libcrypto) \
         || fail "$name: EXAMPLES does not compile"
