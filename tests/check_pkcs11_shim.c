@@ -5,7 +5,8 @@
  * the token exactly as before and name the CKR_ code; a lost session
  * (CKR_SESSION_HANDLE_INVALID and friends, once) is recovered; a child
  * after fork initialises the module again before using it; a module
- * without EdDSA mechanisms refuses Ed25519 keys clearly.
+ * without EdDSA mechanisms refuses Ed25519 keys clearly; sessions are
+ * read-write only for what writes to the token.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -24,11 +25,12 @@
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      "s-relogin", "s-fork", "s-noed",
-                                     "s-lost", NULL};
+                                     "s-lost", "s-rw", NULL};
 static void (*shim_fail_at)(unsigned long, CK_RV);
 static void (*shim_fail_fn)(const char *, CK_RV);
 static unsigned long (*shim_calls)(void);
 static void (*shim_hide_mech)(CK_MECHANISM_TYPE);
+static void (*shim_sessions)(unsigned long *, unsigned long *);
 
 #define SHIM_URI(label, extra) \
     p11_fixture_uri((label), (extra), p11_fixture_shim(), 1)
@@ -52,7 +54,9 @@ static void shim_attach(void)
     *(void **)&shim_fail_fn = dlsym(dl, "p11shim_fail_fn");
     *(void **)&shim_calls = dlsym(dl, "p11shim_calls");
     *(void **)&shim_hide_mech = dlsym(dl, "p11shim_hide_mech");
+    *(void **)&shim_sessions = dlsym(dl, "p11shim_sessions");
     ck_assert_ptr_nonnull(shim_calls);
+    ck_assert_ptr_nonnull(shim_sessions);
     dlclose(dl); /* p11cmp's registry keeps it loaded */
 }
 
@@ -512,6 +516,68 @@ START_TEST(rollback_spares_lookalikes)
 }
 END_TEST
 
+enum { NO_SESSION, READ_ONLY, READ_WRITE };
+
+/*
+ * Fails unless the sessions opened since the last check were of kind:
+ * none at all, or at least one and every one read-only (read-write).
+ */
+static void sessions_were(const char *what, int kind)
+{
+    unsigned long ro, rw;
+
+    shim_sessions(&ro, &rw);
+    ck_assert_msg(kind == NO_SESSION ? ro + rw == 0
+                  : kind == READ_ONLY ? ro >= 1 && rw == 0
+                  : rw >= 1 && ro == 0,
+                  "%s: %lu read-only and %lu read-write sessions", what, ro,
+                  rw);
+}
+
+/*
+ * Read-write sessions only when writing: generating a key, storing a
+ * certificate and deleting objects ask for CKF_RW_SESSION; loading a key
+ * or a certificate does not, and signing opens no session of its own.
+ */
+START_TEST(rw_only_when_writing)
+{
+    EVP_PKEY *key;
+    X509 *cert, *back;
+    unsigned long ro, rw;
+    int n = 0;
+
+    shim_attach();
+    shim_sessions(&ro, &rw); /* count from here on */
+    key = P11CMP_PKCS11_generate_key(SHIM_URI("s-rw", ""), "EC:P-256", "rw",
+                                     NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    sessions_were("key generation", READ_WRITE);
+    cert = self_signed(key, "rw");
+    ck_assert_ptr_nonnull(cert);
+    EVP_PKEY_free(key);
+    key = P11CMP_PKCS11_load_key(SHIM_URI("s-rw", ";object=rw"), NULL);
+    ck_assert_ptr_nonnull(key);
+    sessions_were("loading a key", READ_ONLY);
+    ck_assert(sign_verify(key));
+    sessions_were("signing", NO_SESSION);
+    EVP_PKEY_free(key);
+    ck_assert(P11CMP_PKCS11_store_cert(SHIM_URI("s-rw", ";object=rw"), cert,
+                                       P11CMP_PKCS11_CERT_USER, NULL));
+    sessions_were("storing a certificate", READ_WRITE);
+    back = P11CMP_PKCS11_load_cert(SHIM_URI("s-rw", ";object=rw"), NULL);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_int_eq(X509_cmp(back, cert), 0);
+    sessions_were("reading a certificate", READ_ONLY);
+    ck_assert(P11CMP_PKCS11_delete_objects(SHIM_URI("s-rw", ";object=rw"),
+                                           NULL, &n));
+    ck_assert_int_eq(n, 3);
+    sessions_were("deleting", READ_WRITE);
+    ck_assert_int_eq(count_label("s-rw", "rw"), 0);
+    X509_free(back);
+    X509_free(cert);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
@@ -526,6 +592,7 @@ int main(void)
     tcase_add_test(tc, module_without_eddsa);
     tcase_add_loop_test(tc, rollback_after_logout, 0, 2);
     tcase_add_test(tc, rollback_spares_lookalikes);
+    tcase_add_test(tc, rw_only_when_writing);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

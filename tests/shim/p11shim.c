@@ -8,7 +8,8 @@
  * functions below (failing one call or a run of calls, by number or by
  * function name), and with p11shim_hide_mech() make it a module without
  * a mechanism (C_GetMechanismInfo, C_SignInit and C_GenerateKeyPair
- * answer CKR_MECHANISM_INVALID for it).
+ * answer CKR_MECHANISM_INVALID for it). It records the kind of each
+ * session asked for (read-only or read-write) for p11shim_sessions().
  * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
  * in a child process (after fork) until the child calls C_Initialize.
  */
@@ -38,6 +39,7 @@ static char fail_fn[64];
 static const char *last_failed = "";
 static pid_t init_pid; /* the process that called C_Initialize */
 static CK_MECHANISM_TYPE hidden = (CK_MECHANISM_TYPE)-1;
+static unsigned long opened[2]; /* C_OpenSession calls: [0] ro, [1] rw */
 
 /* Control from a test in the same process (found with dlsym). */
 void p11shim_fail_at(unsigned long n, CK_RV rv);
@@ -47,6 +49,18 @@ unsigned long p11shim_calls(void);
 unsigned long p11shim_failed(void);
 const char *p11shim_last_failed(void);
 void p11shim_hide_mech(CK_MECHANISM_TYPE mech);
+void p11shim_sessions(unsigned long *ro, unsigned long *rw);
+
+/*
+ * The C_OpenSession calls since the last call of this function: without
+ * CKF_RW_SESSION into *ro, with it into *rw; the counts start again.
+ */
+void p11shim_sessions(unsigned long *ro, unsigned long *rw)
+{
+    *ro = opened[0];
+    *rw = opened[1];
+    opened[0] = opened[1] = 0;
+}
 
 /* From now on the module has no mechanism mech; (CK_ULONG)-1: all again */
 void p11shim_hide_mech(CK_MECHANISM_TYPE mech)
@@ -128,6 +142,10 @@ static int fail_now(const char *name)
 
 /* the same for a function using mechanism mech, which may be hidden */
 #define WRAP_MECH(name, params, args, mech) \
+    WRAP_NOTE(name, params, args, mech, (void)0)
+
+/* the same, running statement note before a call is forwarded */
+#define WRAP_NOTE(name, params, args, mech, note) \
     static CK_RV w_##name params \
     { \
         if (fail_now(#name)) \
@@ -136,6 +154,7 @@ static int fail_now(const char *name)
             return CKR_CRYPTOKI_NOT_INITIALIZED; \
         if ((mech) == hidden) \
             return CKR_MECHANISM_INVALID; \
+        note; \
         return real->name args; \
     }
 
@@ -173,8 +192,9 @@ WRAP(C_GetInfo, (CK_INFO *i), (i))
 WRAP(C_GetSlotList, (CK_BBOOL p, CK_SLOT_ID *l, CK_ULONG *n), (p, l, n))
 WRAP(C_GetSlotInfo, (CK_SLOT_ID s, CK_SLOT_INFO *i), (s, i))
 WRAP(C_GetTokenInfo, (CK_SLOT_ID s, CK_TOKEN_INFO *i), (s, i))
-WRAP(C_OpenSession, (CK_SLOT_ID s, CK_FLAGS f, void *a, CK_NOTIFY n,
-                     CK_SESSION_HANDLE *h), (s, f, a, n, h))
+WRAP_NOTE(C_OpenSession, (CK_SLOT_ID s, CK_FLAGS f, void *a, CK_NOTIFY n,
+                          CK_SESSION_HANDLE *h), (s, f, a, n, h),
+          (CK_ULONG)-2, opened[(f & CKF_RW_SESSION) != 0]++)
 WRAP(C_CloseSession, (CK_SESSION_HANDLE h), (h))
 WRAP(C_Login, (CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR *p,
                CK_ULONG l), (h, u, p, l))
