@@ -578,6 +578,42 @@ START_TEST(rw_only_when_writing)
 }
 END_TEST
 
+/*
+ * The session layer stores a certificate next to a key that was loaded
+ * read-only: only then is the key's session renewed read-write.
+ */
+START_TEST(store_renews_session_rw)
+{
+    P11CMP_CTX *ctx = P11CMP_CTX_new(NULL, NULL);
+    EVP_PKEY *key;
+    X509 *cert;
+    unsigned long ro, rw;
+    int n = 0;
+
+    shim_attach();
+    ck_assert_ptr_nonnull(ctx);
+    key = P11CMP_PKCS11_generate_key(SHIM_URI("s-rw", ""), "EC:P-256", "sl",
+                                     NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    EVP_PKEY_free(key);
+    shim_sessions(&ro, &rw); /* count from here on */
+    ck_assert(P11CMP_CTX_set1_newPkey_uri(ctx, SHIM_URI("s-rw",
+                                                        ";object=sl")));
+    sessions_were("loading newPkey", READ_ONLY);
+    key = P11CMP_CTX_get0_newPkey(ctx, 1);
+    ck_assert_ptr_nonnull(cert = self_signed(key, "sl"));
+    ck_assert(p11cmp_ctx_set0_newCert(ctx, cert));
+    sessions_were("signing the certificate", NO_SESSION);
+    ck_assert_int_eq(p11cmp_store_commit(ctx, P11CMP_CR), 1);
+    sessions_were("storing the new certificate", READ_WRITE);
+    ck_assert_int_eq(count_label("s-rw", "sl"), 3);
+    P11CMP_CTX_free(ctx);
+    ck_assert(P11CMP_PKCS11_delete_objects(SHIM_URI("s-rw", ";object=sl"),
+                                           NULL, &n));
+    ck_assert_int_eq(n, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pkcs11_shim");
@@ -593,6 +629,7 @@ int main(void)
     tcase_add_loop_test(tc, rollback_after_logout, 0, 2);
     tcase_add_test(tc, rollback_spares_lookalikes);
     tcase_add_test(tc, rw_only_when_writing);
+    tcase_add_test(tc, store_renews_session_rw);
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }
