@@ -1,7 +1,8 @@
 #!/bin/bash
 # scripts/test.sh - README command 2: install what is missing, build with
 # warnings as errors, run the whole test suite (make check) and check the
-# distribution (make distcheck). Last line: "N passed, M failed".
+# distribution (make distcheck). Skipped tests are named with their
+# reason; the last line is "N passed, M failed".
 # Exits non-zero on any failure.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,10 @@ rc=$?
 for trs in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs')); do
     echo "---- ${trs%.trs}.log"
     tail -n 40 "${trs%.trs}.log"
+done 2>/dev/null
+for trs in $(grep -lE '^:test-result: SKIP' $(find . -name '*.trs')); do
+    echo "skipped: ${trs%.trs} ($(grep -h '^SKIP: ' "${trs%.trs}.log" \
+        | head -n 1))"
 done 2>/dev/null
 summary=$(grep -E '^# (PASS|FAIL|ERROR|XPASS):' test-suite.log 2>/dev/null)
 pass=$(echo "$summary" | sed -n 's/^# PASS: *//p')

@@ -13,6 +13,9 @@ M=$SOFTHSM2_MODULE
 unset P11CMP_PIN
 
 command -v python3 > /dev/null || skip_test "no python3"
+# a machine (or chroot) without /dev/pts has no terminal to test with
+python3 -c 'import os, pty; [os.close(f) for f in pty.openpty()]' \
+    2> /dev/null || skip_test "no pseudo-terminal available (/dev/pts)"
 
 # on_pty ARGS...: runs p11cmp ARGS on a new pseudo-terminal (stdin,
 # stdout and stderr, and /dev/tty); answers each "PIN for token" prompt
