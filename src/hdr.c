@@ -274,7 +274,7 @@ int p11cmp_hdr_init(P11CMP_CTX *ctx, P11CMP_PKIHEADER *hdr)
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return 0;
     }
-    if (!p11cmp_hdr_set_pvno(hdr, P11CMP_PVNO_2)
+    if (!p11cmp_hdr_set_pvno(hdr, P11CMP_PVNO)
         || !p11cmp_hdr_set1_sender(hdr, sender_name(ctx))
         || !p11cmp_hdr_set1_recipient(hdr, recipient_name(ctx))
         || !p11cmp_hdr_update_messageTime(hdr)

@@ -326,7 +326,8 @@ DECLARE_ASN1_FUNCTIONS(p11cmp_POLLREP)
 DEFINE_STACK_OF(p11cmp_POLLREP)
 typedef STACK_OF(p11cmp_POLLREP) p11cmp_POLLREPCONTENT;
 
-/* PKIHeader (RFC 4210 5.1.1); pvno 2 (cmp2000) or 3 (cmp2021) */
+/* PKIHeader (RFC 4210 5.1.1); pvno 2 (cmp2000) or 3 (cmp2021) accepted;
+ * requests carry the public P11CMP_PVNO (2), or 3 where RFC 9480 asks */
 #define P11CMP_PVNO_2 2
 #define P11CMP_PVNO_3 3
 struct p11cmp_pkiheader_st {
