@@ -32,8 +32,14 @@ static const char *const failinfo_names[] = {
     "duplicateCertReq"
 };
 
-/* PKIBody choice number of kur (not public in libcrypto 3.0) */
+/* PKIBody choice numbers (not public in libcrypto 3.0) */
+#define BODY_IR 0
+#define BODY_CR 2
+#define BODY_P10CR 4
 #define BODY_KUR 7
+#define BODY_RR 11
+#define BODY_GENM 21
+#define BODY_ERROR 23
 
 #define N_ELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -510,11 +516,57 @@ void srv_cleanup(SRV *s)
     OSSL_CMP_SRV_CTX_free(s->ctx);
     OSSL_CMP_MSG_free(s->held);
     X509_free(s->last_issued);
+    X509_free(s->signer);
     sk_X509_pop_free(s->extra_certs, X509_free);
     s->last_issued = NULL;
+    s->signer = NULL;
     s->ctx = NULL;
     s->held = NULL;
     s->extra_certs = NULL;
+}
+
+/* Returns 1 if a request of body type starts a new transaction (libcrypto's
+ * server resets its transaction state for these), else 0. */
+static int starts_transaction(int type)
+{
+    return type == BODY_IR || type == BODY_CR || type == BODY_P10CR
+        || type == BODY_KUR || type == BODY_RR || type == BODY_GENM
+        || type == BODY_ERROR;
+}
+
+/*
+ * Prepares the server context for req. libcrypto 3.0 caches the certificate
+ * that validated a request in the context and tries it first on the next
+ * one; when that fails it frees the cache and then reads it again
+ * (use-after-free, issue 13 item 7). So the cache never outlives a
+ * transaction: a request that starts one resets the context (which drops
+ * the cache; the server resets transactionID and nonces for it anyway),
+ * and the later requests of a transaction are checked against the
+ * protection certificate of its first request, pinned as srvCert, so the
+ * cache is not consulted. A different signer then gets an error response.
+ */
+static int srv_prepare(SRV *s, const OSSL_CMP_MSG *req)
+{
+    OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(s->ctx);
+
+    if (!starts_transaction(OSSL_CMP_MSG_get_bodytype(req)))
+        return OSSL_CMP_CTX_set1_srvCert(ctx, s->signer);
+    X509_free(s->signer);
+    s->signer = NULL;
+    return OSSL_CMP_CTX_set1_srvCert(ctx, NULL) && OSSL_CMP_CTX_reinit(ctx);
+}
+
+/* Remembers the protection certificate (the first extraCert) of a request
+ * that started a transaction the server accepted, for srv_prepare(). */
+static void srv_remember_signer(SRV *s, const OSSL_CMP_MSG *req,
+                                const OSSL_CMP_MSG *res)
+{
+    if (starts_transaction(OSSL_CMP_MSG_get_bodytype(req))
+            && OSSL_CMP_MSG_get_bodytype(res) != BODY_ERROR) {
+        X509_free(s->signer);
+        s->signer = der_msg_first_extracert(req);
+        ERR_clear_error(); /* a PBM request may carry no extraCerts */
+    }
 }
 
 /* http_handler_fn: decodes a PKIMessage, lets libcrypto's server process
@@ -539,8 +591,10 @@ int srv_handle(void *arg, const unsigned char *body, size_t len,
     }
     fprintf(stderr, "testca: request %ld: %s\n", s->n_requests,
             body_name(OSSL_CMP_MSG_get_bodytype(req)));
-    if ((res = OSSL_CMP_SRV_process_request(s->ctx, req)) == NULL)
+    if (!srv_prepare(s, req)
+            || (res = OSSL_CMP_SRV_process_request(s->ctx, req)) == NULL)
         goto err;
+    srv_remember_signer(s, req, res);
     fprintf(stderr, "testca: response %ld: %s\n", s->n_requests,
             body_name(OSSL_CMP_MSG_get_bodytype(res)));
     if ((der_len = i2d_OSSL_CMP_MSG(res, rsp)) <= 0)

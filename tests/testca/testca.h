@@ -33,6 +33,7 @@ typedef struct {
     int releasing;                   /* held request is being answered */
     OSSL_CMP_MSG *held;              /* request put on hold for polling */
     X509 *last_issued;               /* for checking certConf's certHash */
+    X509 *signer;                    /* protection cert of this transaction */
     int reject_bit;                  /* failInfo bit to reject with, or -1 */
     int send_capubs;
     STACK_OF(X509) *extra_certs;     /* chain sent in extraCerts */
