@@ -4,6 +4,8 @@
 P11CMP_DEBS="build-essential autoconf automake libtool pkg-config perl \
 openssl libssl-dev libp11-dev libp11-kit-dev p11-kit softhsm2 check opensc \
 gnutls-bin libengine-pkcs11-openssl iproute2 util-linux procps python3"
+# what `make bench` needs besides (bench/run.sh); not a test dependency
+P11CMP_BENCH_DEBS="hyperfine"
 
 # install_deps: apt-get installs only what dpkg does not list as installed.
 install_deps() {
