@@ -11,7 +11,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,8 +89,34 @@ static void end_transaction(P11CMP_CTX *ctx, int ok)
     (void)P11CMP_CTX_set1_senderNonce(ctx, NULL);
     (void)p11cmp_ctx_set1_recipNonce(ctx, NULL);
     ctx->end_time = 0;
+    ctx->poll_end = 0;
     if (!ok)
         p11cmp_http_close(ctx, 0);
+}
+
+/* interruption (P11CMP_interrupt(3)) */
+
+static volatile sig_atomic_t interrupted;
+
+void P11CMP_interrupt(int sig)
+{
+    if (interrupted == 0 || sig == 0)
+        interrupted = sig;
+}
+
+int P11CMP_interrupted(void)
+{
+    return interrupted;
+}
+
+/* 0 and P11CMP_R_INTERRUPTED (what was stopped) if interrupted, else 1. */
+static int not_interrupted(const char *what)
+{
+    if (interrupted == 0)
+        return 1;
+    p11cmp_raise_data(P11CMP_R_INTERRUPTED, "signal %d: %s", (int)interrupted,
+                      what);
+    return 0;
 }
 
 /*
@@ -195,6 +223,10 @@ static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
 {
     int type;
 
+    *rep = NULL;
+    if (req->body->type != P11CMP_PKIBODY_CERTCONF
+        && !not_interrupted("not sending the request"))
+        return 0;
     p11cmp_log_info(ctx, "sending %s", body_name(req->body->type));
     if ((*rep = p11cmp_ctx_transfer(ctx, req)) == NULL) {
         p11cmp_log_err(ctx, "no valid response to %s",
@@ -281,7 +313,26 @@ static int exchange_certConf(P11CMP_CTX *ctx, int rid, X509 *cert,
 /* polling */
 
 /*
- * The checkAfter of a received pollRep for rid, bounded by what is left
+ * Without TOTAL_TIMEOUT, polling ends MAX_POLL_TIME seconds after the
+ * first pollRep: P11CMP_R_TOTAL_TIMEOUT if waiting secs would pass that.
+ */
+static int poll_bound(P11CMP_CTX *ctx, int secs)
+{
+    time_t now = time(NULL);
+
+    if (ctx->poll_end == 0)
+        ctx->poll_end = now + ctx->max_poll_time;
+    if (now + secs <= ctx->poll_end)
+        return 1;
+    p11cmp_raise_data(P11CMP_R_TOTAL_TIMEOUT, "no total timeout set: "
+                      "polling ends after %d s (MAX_POLL_TIME)",
+                      ctx->max_poll_time);
+    return 0;
+}
+
+/*
+ * The checkAfter of a received pollRep for rid (at least
+ * P11CMP_POLL_MIN_INTERVAL), bounded by what is left
  * of TOTAL_TIMEOUT: P11CMP_R_TOTAL_TIMEOUT if waiting that long would
  * pass the deadline. 1 with *secs set, or 0.
  */
@@ -317,6 +368,10 @@ static int pollrep_check_after(P11CMP_CTX *ctx, const P11CMP_MSG *prep,
                            s->length, (const char *)s->data);
     }
     p11cmp_log_info(ctx, "pollRep: checkAfter %d s%s", (int)after, reason);
+    if (after < P11CMP_POLL_MIN_INTERVAL)
+        after = P11CMP_POLL_MIN_INTERVAL;
+    if (ctx->end_time == 0 && !poll_bound(ctx, (int)after))
+        return 0;
     if (ctx->end_time != 0) {
         left = ctx->end_time - time(NULL);
         if (left <= 0 || after >= left) {
@@ -331,13 +386,26 @@ static int pollrep_check_after(P11CMP_CTX *ctx, const P11CMP_MSG *prep,
     return 1;
 }
 
-/* sleeps secs seconds, also when interrupted by signals */
-static void sleep_seconds(int secs)
+/*
+ * Sleeps secs seconds, also when a signal arrives, unless it interrupts
+ * the process (P11CMP_interrupt()): 1 after the full time, else 0.
+ */
+static int sleep_seconds(int secs)
 {
     struct timespec ts = { secs, 0 };
 
-    while (nanosleep(&ts, &ts) != 0)
-        continue;
+    while (interrupted == 0 && nanosleep(&ts, &ts) != 0)
+        if (errno != EINTR)
+            break;
+    return interrupted == 0;
+}
+
+/* Tells the server that polling ends because of an interruption; 0. */
+static int abort_polling(P11CMP_CTX *ctx)
+{
+    (void)exchange_error(ctx, 0, "polling aborted: the client was "
+                         "interrupted", 1);
+    return 0;
 }
 
 /*
@@ -355,11 +423,15 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
 
     *rep = NULL;
     for (;;) {
+        if (!not_interrupted("polling given up"))
+            return abort_polling(ctx);
         if ((preq = p11cmp_pollReq_new(ctx, rid)) == NULL)
             return 0;
         ok = send_receive_check(ctx, preq, &prep,
                                 P11CMP_BODY_MASK(P11CMP_PKIBODY_POLLREP));
         P11CMP_MSG_free(preq);
+        if (!ok && interrupted != 0) /* the exchange itself was cut */
+            return abort_polling(ctx);
         if (!ok)
             return 0;
         if (P11CMP_MSG_get_bodytype(prep) != P11CMP_PKIBODY_POLLREP) {
@@ -369,8 +441,9 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
         ok = pollrep_check_after(ctx, prep, rid, &secs);
         P11CMP_MSG_free(prep);
         if (!ok && last_reason_is(P11CMP_R_TOTAL_TIMEOUT)) {
-            (void)exchange_error(ctx, 0, "polling given up: total timeout",
-                                 1);
+            (void)exchange_error(ctx, 0, ctx->end_time != 0
+                                 ? "polling given up: total timeout"
+                                 : "polling given up: time bound", 1);
             return 0;
         }
         if (!ok) {
@@ -384,7 +457,7 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
             return -1;
         }
         p11cmp_log_info(ctx, "waiting %d s before polling again", secs);
-        sleep_seconds(secs);
+        (void)sleep_seconds(secs); /* an interruption: see loop start */
     }
 }
 
@@ -602,6 +675,10 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
         return 0;
     if ((fail_info = cb(ctx, cert, fail_info, &txt)) != 0 && txt == NULL)
         txt = "the CMP client did not accept it";
+    if (fail_info == 0 && !not_interrupted("new certificate rejected")) {
+        fail_info = FAIL_BIT(systemUnavail);
+        txt = "the CMP client was interrupted";
+    }
     if (fail_info != 0)
         p11cmp_log_err(ctx, "rejecting the new certificate %s: %s", subject,
                        txt);

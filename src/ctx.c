@@ -55,6 +55,8 @@ static const struct opt_def options[] = {
     OPT(P11CMP_OPT_KEEP_ALIVE, keep_alive, 0, 2, 1, PLAIN),
     OPT(P11CMP_OPT_MSG_TIMEOUT, msg_timeout, 0, INT_MAX, 120, PLAIN),
     OPT(P11CMP_OPT_TOTAL_TIMEOUT, total_timeout, 0, INT_MAX, 0, PLAIN),
+    OPT(P11CMP_OPT_MAX_POLL_TIME, max_poll_time, 1, INT_MAX,
+        P11CMP_DEFAULT_MAX_POLL_TIME, PLAIN),
     OPT(P11CMP_OPT_VALIDITY_DAYS, days, 0, INT_MAX, 0, PLAIN),
     OPT(P11CMP_OPT_SUBJECTALTNAME_NODEFAULT, SubjectAltName_nodefault,
         0, INT_MAX, 0, PLAIN),

@@ -82,6 +82,7 @@ static ERR_STRING_DATA reason_strings[] = {
      "revocation response names another certificate"},
     {ERR_PACK(0, 0, P11CMP_R_NO_PENDING_REQUEST),
      "no pending certificate request"},
+    {ERR_PACK(0, 0, P11CMP_R_INTERRUPTED), "interrupted by a signal"},
     {ERR_PACK(0, 0, P11CMP_R_PKCS11_ERROR), "PKCS#11 error"},
     {ERR_PACK(0, 0, P11CMP_R_INVALID_URI), "invalid PKCS#11 URI"},
     {ERR_PACK(0, 0, P11CMP_R_MODULE_LOAD_FAILED),

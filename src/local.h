@@ -466,6 +466,8 @@ struct p11cmp_ctx_st {
     OSSL_HTTP_REQ_CTX *http_ctx; /* open connection, owned by http.c */
     int http_fd;                /* its socket, set by http.c on connect */
     time_t end_time;            /* deadline of TOTAL_TIMEOUT, 0 = none */
+    int max_poll_time;          /* bound on polling without end_time */
+    time_t poll_end;            /* its deadline, set at the first poll */
 
     /* server authentication */
     int unprotectedErrors;

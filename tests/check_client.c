@@ -337,6 +337,47 @@ START_TEST(polling_total_timeout)
 }
 END_TEST
 
+/* checkAfter 0 again and again, no TOTAL_TIMEOUT: 1 s apart, bounded */
+START_TEST(polling_bounded)
+{
+    time_t start = time(NULL);
+
+    S.polls = 1000;
+    S.check_after = 0;
+    ck_assert_int_eq(P11CMP_CTX_get_option(ctx, P11CMP_OPT_MAX_POLL_TIME),
+                     P11CMP_DEFAULT_MAX_POLL_TIME);
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_MAX_POLL_TIME, 3));
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_TOTAL_TIMEOUT));
+    ck_assert_int_ge(time(NULL) - start, 2);
+    ck_assert_int_le(time(NULL) - start, 5);
+    /* one pollReq right away, then at most one a second */
+    ck_assert_int_ge(S.n_types[P11CMP_PKIBODY_POLLREQ], 3);
+    ck_assert_int_le(S.n_types[P11CMP_PKIBODY_POLLREQ], 5);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+}
+END_TEST
+
+/* P11CMP_interrupt() ends polling with an error message to the server */
+START_TEST(polling_interrupted)
+{
+    ck_assert_int_eq(P11CMP_interrupted(), 0);
+    S.polls = 1;
+    S.check_after = 0;
+    P11CMP_interrupt(15);
+    ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
+    ck_assert(has_reason(P11CMP_R_INTERRUPTED));
+    /* nothing sent at all: the IR is not sent once interrupted */
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_IR], 0);
+    ck_assert_int_eq(P11CMP_interrupted(), 15);
+    P11CMP_interrupt(2); /* the first signal stays */
+    ck_assert_int_eq(P11CMP_interrupted(), 15);
+    P11CMP_interrupt(0);
+    ck_assert_int_eq(P11CMP_interrupted(), 0);
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+}
+END_TEST
+
 START_TEST(try_certreq_polls)
 {
     int after = -1;
@@ -832,6 +873,8 @@ static Suite *client_suite(void)
     tcase_add_test(tc, error_message_from_server);
     tcase_add_test(tc, polling_exec);
     tcase_add_test(tc, polling_total_timeout);
+    tcase_add_test(tc, polling_bounded);
+    tcase_add_test(tc, polling_interrupted);
     tcase_add_test(tc, try_certreq_polls);
     tcase_add_test(tc, try_certreq_abort);
     tcase_add_test(tc, exec_while_pending);

@@ -4,7 +4,8 @@
 # 127.0.0.1 (Python, bounded by a timeout) that logs what it forwards,
 # -no_proxy bypassing it, -keep_alive in the connections the test CA
 # counts, -total_timeout firing in bounded time while the CA has the
-# client polling, and an HTTP error (exit 3).
+# client polling, an HTTP error and a response above the size limit
+# (exit 3).
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 W=$WORK
@@ -108,4 +109,34 @@ has err 'total timeout'
 [ "$(grep -c 'issued serial' "$W/testca.err" || true)" -eq 0 ] \
     || fail "a certificate was issued after the timeout"
 testca_stop
+
+# a response larger than the limit (1 MiB) is a transport error: exit 3
+cat > "$W/big.py" <<'PY'
+import socket, sys
+lsock = socket.socket()
+lsock.bind(("127.0.0.1", 0))
+lsock.listen(4)
+print("LISTENING", lsock.getsockname()[1], flush=True)
+lsock.settimeout(60)
+c, _ = lsock.accept()
+c.settimeout(10)
+f = c.makefile("rb")
+length = 0
+while True:
+    h = f.readline()
+    if h in (b"\r\n", b"\n", b""):
+        break
+    if h.lower().startswith(b"content-length:"):
+        length = int(h.split(b":")[1])
+f.read(length)
+size = 2 * 1024 * 1024
+body = b"\x30\x83" + (size - 5).to_bytes(3, "big") + b"\0" * 1024
+c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\n"
+          b"Content-Length: %d\r\n\r\n" % size + body)
+c.close()
+PY
+py_start "$W/big.py"
+expect 3 $IR -server "127.0.0.1:$PY_PORT/pkix/"
+has err 'response too large'
+py_stop
 echo "cli_transfer: $n runs passed"

@@ -53,6 +53,21 @@ X509 *P11CMP_exec_certreq(P11CMP_CTX *ctx, int req_type,
 int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
                        const P11CMP_CRMF_MSG *crm, int *checkAfter);
 
+/*
+ * Asks every running transaction of the process to give up at its next
+ * safe point (async-signal-safe: for a SIGTERM/SIGINT/SIGHUP handler):
+ * no new request is sent, polling ends with an error message to the
+ * server, a new certificate not yet confirmed is rejected in certConf,
+ * and a key pair generated for the transaction is removed again; storing
+ * on the token, once begun, is finished first. Failures then carry
+ * P11CMP_R_INTERRUPTED. sig (not 0) is what P11CMP_interrupted()
+ * returns from then on; 0 clears the interruption (for a process that
+ * goes on after it).
+ */
+void P11CMP_interrupt(int sig);
+/* The sig of the first P11CMP_interrupt() call, or 0. */
+int P11CMP_interrupted(void);
+
 /* Revokes oldCert of ctx: 1 on success (also on a revocation warning or
  * notification), 0 on error. */
 int P11CMP_exec_RR_ses(P11CMP_CTX *ctx);

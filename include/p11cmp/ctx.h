@@ -38,6 +38,15 @@ typedef STACK_OF(ASN1_UTF8STRING) P11CMP_PKIFREETEXT;
 #define P11CMP_OPT_STORE_RESULTS                       101
 #define P11CMP_OPT_KEEP_OLD                            102
 #define P11CMP_OPT_REMOVE_REVOKED                      103
+/*
+ * P11CMP_OPT_MAX_POLL_TIME bounds polling when TOTAL_TIMEOUT is 0: the
+ * seconds a transaction may keep polling, 1..INT_MAX, default 3600.
+ * Polls are at least P11CMP_POLL_MIN_INTERVAL seconds apart, whatever
+ * checkAfter says.
+ */
+#define P11CMP_OPT_MAX_POLL_TIME                       104
+#define P11CMP_POLL_MIN_INTERVAL 1
+#define P11CMP_DEFAULT_MAX_POLL_TIME 3600
 
 /*
  * Sends req (not consumed) and returns the response, or NULL on error.

@@ -85,6 +85,7 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_NO_CERT_IN_RESPONSE             407
 #define P11CMP_R_WRONG_CERTID_IN_RP              408
 #define P11CMP_R_NO_PENDING_REQUEST              409
+#define P11CMP_R_INTERRUPTED                     410
 /* PKCS#11 */
 #define P11CMP_R_PKCS11_ERROR                    500
 #define P11CMP_R_INVALID_URI                     501

@@ -15,11 +15,13 @@
 /* The EXIT_* class of one p11cmp reason, or -1 for "look further". */
 static int reason_class(int r)
 {
+    if (r == P11CMP_R_TRANSFER_ERROR || r == P11CMP_R_TOTAL_TIMEOUT
+        || r == P11CMP_R_POLLING_FAILED || r == P11CMP_R_RESPONSE_TOO_LARGE)
+        return EXIT_TRANSPORT;
     if (r >= 300 && r < 400)
         return EXIT_VALIDATION;
-    if (r == P11CMP_R_TRANSFER_ERROR || r == P11CMP_R_TOTAL_TIMEOUT
-        || r == P11CMP_R_POLLING_FAILED)
-        return EXIT_TRANSPORT;
+    if (r == P11CMP_R_INTERRUPTED)
+        return EXIT_OTHER;
     if (r == P11CMP_R_REQUEST_REJECTED_BY_SERVER
         || r == P11CMP_R_RECEIVED_ERROR)
         return EXIT_REJECTED;

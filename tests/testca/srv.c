@@ -231,7 +231,10 @@ static OSSL_CMP_PKISI *cert_request_cb(OSSL_CMP_SRV_CTX *sctx,
     (void)certReqId;
     if (s->reject_bit >= 0)
         return reject(s->reject_bit, "rejected by the test CA (--reject)");
-    if (s->poll_total > 0 && !s->releasing)
+    if (!s->releasing)
+        s->n_certreqs++;
+    if (s->poll_total > 0 && !s->releasing && s->n_certreqs >= s->poll_from
+        && s->n_certreqs <= s->poll_to)
         return start_polling(s, req);
     s->releasing = 0;
     if ((*certOut = make_cert(s, req, crm, p10cr, &fail)) == NULL)

@@ -6,6 +6,7 @@
  * line on stdout is "LISTENING 127.0.0.1 <port>"; logs go to stderr.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static const char usage[] =
 "  --certout DIR            write issued certs as DIR/cert-N.pem\n"
 "  --poll N                 answer cert requests after N pollRep\n"
 "  --check-after SECS       checkAfter in pollRep (default 1)\n"
+"  --poll-from N --poll-to M  --poll only for the Nth to Mth cert request\n"
 "  --reject FAILINFO        reject cert requests with this failInfo\n"
 "  --grant-implicit-confirm yes|no  (default no)\n"
 "  --send-capubs            put the CA cert into caPubs\n"
@@ -52,6 +54,7 @@ typedef struct {
     const char *reject;
     long days;
     int poll;
+    int poll_from, poll_to;
     int check_after;
     int send_capubs;
     const char *certout;
@@ -60,8 +63,8 @@ typedef struct {
 enum {
     O_PORT = 256, O_PATH, O_MAXREQ, O_TIMEOUT, O_REF, O_SECRET, O_CAKEY,
     O_CACERT, O_CACERTOUT, O_SRVCERT, O_SRVKEY, O_TRUSTED, O_ACCEPT_UNPROT,
-    O_DAYS, O_CERTOUT, O_POLL, O_CHECK_AFTER, O_REJECT, O_IMPLICIT,
-    O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_HELP
+    O_DAYS, O_CERTOUT, O_POLL, O_POLL_FROM, O_POLL_TO, O_CHECK_AFTER,
+    O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +85,8 @@ static const struct option long_opts[] = {
     { "certout", required_argument, NULL, O_CERTOUT },
     { "poll", required_argument, NULL, O_POLL },
     { "check-after", required_argument, NULL, O_CHECK_AFTER },
+    { "poll-from", required_argument, NULL, O_POLL_FROM },
+    { "poll-to", required_argument, NULL, O_POLL_TO },
     { "reject", required_argument, NULL, O_REJECT },
     { "grant-implicit-confirm", required_argument, NULL, O_IMPLICIT },
     { "send-capubs", no_argument, NULL, O_CAPUBS },
@@ -157,6 +162,8 @@ static void set_option(OPTS *o, int opt, const char *arg)
         break;
     case O_DAYS: o->days = number(name, arg, 1, 36500); break;
     case O_POLL: o->poll = (int)number(name, arg, 0, 1000); break;
+    case O_POLL_FROM: o->poll_from = (int)number(name, arg, 1, 1000); break;
+    case O_POLL_TO: o->poll_to = (int)number(name, arg, 1, 1000); break;
     case O_CHECK_AFTER: o->check_after = (int)number(name, arg, 0, 3600);
         break;
     case O_ACCEPT_UNPROT: o->srv.accept_unprotected = 1; break;
@@ -205,6 +212,8 @@ static int setup(const OPTS *o, CA *ca, SRV *s)
         return 0;
     s->ca = ca;
     s->poll_total = o->poll;
+    s->poll_from = o->poll_from > 0 ? o->poll_from : 1;
+    s->poll_to = o->poll_to > 0 ? o->poll_to : INT_MAX;
     s->check_after = o->check_after;
     s->reject_bit = o->reject != NULL ? srv_failinfo_bit(o->reject) : -1;
     s->send_capubs = o->send_capubs;

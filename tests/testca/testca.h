@@ -28,6 +28,8 @@ typedef struct {
     CA *ca;
     OSSL_CMP_SRV_CTX *ctx;
     int poll_total;                  /* pollRep answers before the cert */
+    int poll_from, poll_to;          /* cert requests that poll */
+    int n_certreqs;                  /* cert requests so far */
     int check_after;
     int polls_left;
     int releasing;                   /* held request is being answered */
