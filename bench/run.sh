@@ -6,7 +6,10 @@
 # Compared commands are interleaved: ROUNDS hyperfine rounds of RUNS runs
 # of each command, medians over all rounds. See bench/README.md.
 #
-# Usage: bench/run.sh BUILDDIR   (a configured and built p11cmp tree)
+# Usage: bench/run.sh BUILDDIR [--callgrind]   (BUILDDIR: a configured
+# and built p11cmp tree). --callgrind prints instead the instructions per
+# in-process transaction (callgrind, repeatable on a noisy machine) of
+# p11cmp, OSSL_CMP and the crypto floor, and of one CLI enrollment.
 # Environment: BENCH_ROUNDS (8), BENCH_RUNS (4), BENCH_TX (1000),
 # BENCH_OUT (also write the table to this file).
 set -eu
@@ -100,6 +103,26 @@ C2_P11="$P11 -newkeygen EC:P-256 \
 -newkey 'pkcs11:token=gen;object=gk-p11cmp;type=private?$PINQ'"
 C2_OSSL="bash $SRC/bench/openssl-keygen-ir.sh $M gen $W/pin $W/engine.cnf \
 $COMMON"
+
+# instructions (callgrind) of a command
+instr() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        --trace-children=yes "$@" 2>&1 >/dev/null \
+        | sed -n 's/^==[0-9]*== Collected : //p' | tail -n 1
+}
+if [ "${2:-}" = --callgrind ]; then
+    command -v valgrind > /dev/null || { note "valgrind is needed"; exit 1; }
+    for v in p11cmp openssl floor; do
+        one=$(instr "$W/inproc" "$PORT" 1 $v "$KEY?$PINQ" "$W/ca.pem")
+        many=$(instr "$W/inproc" "$PORT" 21 $v "$KEY?$PINQ" "$W/ca.pem")
+        echo "in-process $v: $(( (many - one) / 20 )) instructions per IR"
+    done
+    eval "set -- $C1_P11"
+    echo "one-shot p11cmp CLI IR: $(instr "$@") instructions"
+    eval "set -- $C1_FLOOR"
+    echo "one-shot floor: $(instr "$@") instructions"
+    exit 0
+fi
 
 for c in "$C1_FLOOR" "$C1_P11" "$C1_OSSL" "$C2_FLOOR" "$C2_P11" \
          "$C2_OSSL"; do
