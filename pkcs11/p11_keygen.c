@@ -2,7 +2,13 @@
  * pkcs11/p11_keygen.c - key-pair generation on the token (RSA 2048-4096,
  * EC P-256/P-384/P-521, Ed25519 and Ed448 where the module has them)
  * with the attributes that keep the private key inside: token, private,
- * sensitive, never extractable, sign only. CKA_ID and CKA_LABEL are
+ * sensitive, never extractable, sign only. The public template names no
+ * usage (CKA_VERIFY...): tpm2-pkcs11 derives the public half's usage
+ * attributes from the TPM object it makes for the private template and
+ * fails C_GenerateKeyPair ("attr mismatch") when the public template says
+ * otherwise; the sign-only property lives on the private half, where
+ * CKA_SIGN is set and CKA_DECRYPT, CKA_UNWRAP and CKA_DERIVE are cleared,
+ * which SoftHSM2 and tpm2-pkcs11 both accept. CKA_ID and CKA_LABEL are
  * shared by both halves; both are recorded in the transaction's undo
  * list.
  */
@@ -89,14 +95,13 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
     static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     static CK_BYTE e65537[] = {0x01, 0x00, 0x01};
     CK_ULONG bits = g->arg;
-    CK_ATTRIBUTE pt[8], kt[10];
+    CK_ATTRIBUTE pt[7], kt[12];
     CK_ULONG np = 0, nk = 0;
     CK_MECHANISM m = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
     CK_RV rv;
 
     ADD(pt, np, CKA_TOKEN, &yes, 1);
     ADD(pt, np, CKA_PRIVATE, &no, 1);
-    ADD(pt, np, CKA_VERIFY, &yes, 1);
     ADD(pt, np, CKA_ID, g->id, g->idlen);
     ADD(kt, nk, CKA_TOKEN, &yes, 1);
     ADD(kt, nk, CKA_PRIVATE, &yes, 1);
@@ -104,6 +109,8 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
     ADD(kt, nk, CKA_EXTRACTABLE, &no, 1);
     ADD(kt, nk, CKA_SIGN, &yes, 1);
     ADD(kt, nk, CKA_DECRYPT, &no, 1);
+    ADD(kt, nk, CKA_UNWRAP, &no, 1);
+    ADD(kt, nk, CKA_DERIVE, &no, 1);
     ADD(kt, nk, CKA_ID, g->id, g->idlen);
     if (g->label != NULL) {
         ADD(pt, np, CKA_LABEL, g->label, strlen(g->label));

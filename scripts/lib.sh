@@ -3,7 +3,12 @@
 
 P11CMP_DEBS="build-essential autoconf automake libtool pkg-config perl \
 openssl libssl-dev libp11-dev libp11-kit-dev p11-kit softhsm2 check opensc \
-gnutls-bin libengine-pkcs11-openssl iproute2 util-linux procps python3"
+gnutls-bin libengine-pkcs11-openssl iproute2 util-linux procps python3 \
+swtpm swtpm-tools tpm2-tools tpm2-abrmd libtpm2-pkcs11-1 libtpm2-pkcs11-tools \
+libtss2-tcti-swtpm0 libtss2-tcti-tabrmd0 dbus"
+# (swtpm ... dbus: tpm2-pkcs11 on a software TPM, the second module of the
+# token tests; on Debian 13 apt installs libtss2-tcti-swtpm0t64 for
+# libtss2-tcti-swtpm0)
 # what `make bench` needs besides (bench/run.sh); not a test dependency
 P11CMP_BENCH_DEBS="hyperfine"
 
@@ -11,8 +16,11 @@ P11CMP_BENCH_DEBS="hyperfine"
 install_deps() {
     missing=
     for p in $P11CMP_DEBS; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
-            | grep -q 'install ok installed' || missing="$missing $p"
+        for q in "$p" "${p}t64"; do
+            dpkg-query -W -f='${Status}' "$q" 2>/dev/null \
+                | grep -q 'install ok installed' && continue 2
+        done
+        missing="$missing $p"
     done
     [ -z "$missing" ] && return 0
     echo "== installing:$missing"

@@ -6,10 +6,12 @@
 # progress lines; -no_store; a failed enrollment leaves the token as it
 # was; and every documented exit code (0..6), for each of the causes its
 # entry in p11cmp(1) names that a test can provoke (cli_transfer.sh has
-# the HTTP error and the timeout of exit code 3).
+# the HTTP error and the timeout of exit code 3). It runs on the module
+# P11CMP_TEST_TOKEN names (tests/token_fixture.sh): SoftHSM2 by default,
+# tpm2-pkcs11 on a software TPM as tests/cli_e2e_tpm2.sh.
 . "$top_srcdir/tests/fixture.sh"
+. "$top_srcdir/tests/token_fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
-M=$SOFTHSM2_MODULE
 
 objects() {
     pkcs11-tool --module "$M" --token-label clie2e --login --pin "$PIN" \
@@ -26,7 +28,7 @@ serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 pub_of() { openssl x509 -in "$1" -noout -pubkey; }
 requests() { grep -c '^testca: request [0-9]*: ' "$WORK/testca.err" || true; }
 
-fixture_token clie2e
+token_fixture clie2e
 printf '%s\n' "$PIN" > "$WORK/pin"
 TOK="pkcs11:token=clie2e"
 Q="?module-path=$M&pin-source=file:$WORK/pin"
@@ -44,13 +46,45 @@ has err 'info: stored the certificate on the token: pkcs11:token=clie2e;object=h
 [ "$(count Certificate host)" -eq 1 ] || fail "IR: cert not on the token"
 [ "$(count 'Private Key' host)" -eq 1 ] || fail "IR: no private key"
 pkcs11-tool --module "$M" --token-label clie2e --read-object --type pubkey \
-    --label host -o "$WORK/tokpub.der" >/dev/null 2>&1 \
-    || fail "reading the public key"
+    --label host -o "$WORK/tokpub.der" >"$WORK/pk.err" 2>&1 \
+    || fail "reading the public key: $(cat "$WORK/pk.err")"
 [ "$(openssl pkey -pubin -inform DER -in "$WORK/tokpub.der")" \
     = "$(pub_of "$WORK/host.pem")" ] || fail "IR: cert is not for the token key"
 cmp -s "$WORK/capubs.pem" "$WORK/ca.pem" || fail "-cacertsout differs"
 objects | grep -A8 'Private Key Object' | grep -q 'sensitive' \
     || fail "token key not sensitive"
+
+# IR with an RSA key pair generated on the token
+RSAKEY="$TOK;object=rsahost;type=private$Q"
+if [ "$TOKEN_KIND" = tpm2 ]; then
+    # KNOWN LIMITATION, not fixed (issue 13): p11cmp signs RSA PKCS#1 v1.5
+    # as CKM_RSA_PKCS, which tpm2-pkcs11 does as a raw TPM RSA decryption
+    # that a sign-only key refuses (tests/token_keygen.sh shows it signs
+    # with CKM_SHA256_RSA_PKCS), so the IR fails. And tpm2-pkcs11 then
+    # refuses C_DestroyObject of that private key in the same process
+    # (CKR_FUNCTION_FAILED), so the rollback leaves it: noted, removed here.
+    expect 6 -cmd ir $SRV $PBM -newkey "$RSAKEY" -newkeygen RSA:2048 \
+        -subject /CN=rsa.example
+    has err 'C_Sign: CKR_GENERAL_ERROR'
+    [ "$(count 'Public Key' rsahost)" -eq 0 ] \
+        || fail "the failed RSA IR left its public key"
+    if [ "$(count 'Private Key' rsahost)" -ne 0 ]; then
+        echo "NOTE: tpm2: the failed RSA IR left its private key"
+        pkcs11-tool --module "$M" --token-label clie2e --login --pin "$PIN" \
+            --delete-object --type privkey --label rsahost >/dev/null 2>&1 \
+            || fail "cannot delete the orphan RSA key"
+    fi
+    [ "$(count 'Private Key' rsahost)" -eq 0 ] || fail "RSA orphan stays"
+else
+    expect 0 -cmd ir $SRV $PBM -newkey "$RSAKEY" -newkeygen RSA:2048 \
+        -subject /CN=rsa.example -certout "$WORK/rsa.pem"
+    [ "$(count Certificate rsahost)" -eq 1 ] || fail "RSA IR: no cert stored"
+    pkcs11-tool --module "$M" --token-label clie2e --read-object \
+        --type pubkey --label rsahost -o "$WORK/rsapub.der" >/dev/null 2>&1 \
+        || fail "reading the RSA public key"
+    [ "$(openssl pkey -pubin -inform DER -in "$WORK/rsapub.der")" \
+        = "$(pub_of "$WORK/rsa.pem")" ] || fail "RSA IR: cert not for the key"
+fi
 
 KEY="$TOK;object=host;type=private$Q"
 CERT="$TOK;object=host;type=cert$Q"
