@@ -351,26 +351,140 @@ static OSSL_CMP_MSG *kur_without_oldcertid(const OSSL_CMP_MSG *kur,
     return res;
 }
 
-/* Lets s answer req; returns the response's body type. */
-static int answer_type(SRV *s, const OSSL_CMP_MSG *req)
+/* Lets s answer req through srv_handle(); returns the decoded response
+ * (caller frees). */
+static OSSL_CMP_MSG *answer(SRV *s, const OSSL_CMP_MSG *req)
 {
     unsigned char *der = NULL, *rsp = NULL;
     const unsigned char *q;
     size_t rsplen;
     int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
     OSSL_CMP_MSG *res;
-    int type;
 
     ck_assert_int_eq(srv_handle(s, der, (size_t)len, &rsp, &rsplen), 200);
     q = rsp;
     res = d2i_OSSL_CMP_MSG(NULL, &q, (long)rsplen);
     ck_assert_ptr_nonnull(res);
-    type = OSSL_CMP_MSG_get_bodytype(res);
-    OSSL_CMP_MSG_free(res);
     OPENSSL_free(rsp);
     OPENSSL_free(der);
+    return res;
+}
+
+/* Lets s answer req; returns the response's body type. */
+static int answer_type(SRV *s, const OSSL_CMP_MSG *req)
+{
+    OSSL_CMP_MSG *res = answer(s, req);
+    int type = OSSL_CMP_MSG_get_bodytype(res);
+
+    OSSL_CMP_MSG_free(res);
     return type;
 }
+
+/* For via_srv: the server, and the signer a certConf is re-signed by. */
+static SRV *via_s;
+static OSSL_CMP_CTX *via_swap;
+static int via_last_type = -1;
+
+/* A transfer callback answering through srv_handle(); a certConf is first
+ * protected again by via_swap's credentials (same transactionID). */
+static OSSL_CMP_MSG *via_srv(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
+{
+    OSSL_CMP_MSG *res, *copy = NULL;
+
+    (void)ctx;
+    if (via_swap != NULL && OSSL_CMP_MSG_get_bodytype(req) == 24) {
+        ck_assert_ptr_nonnull(copy = OSSL_CMP_MSG_dup(req));
+        ck_assert_int_eq(OSSL_CMP_CTX_set1_transactionID(via_swap,
+            OSSL_CMP_HDR_get0_transactionID(OSSL_CMP_MSG_get0_header(req))),
+                         1);
+        ck_assert_int_eq(OSSL_CMP_MSG_update_transactionID(via_swap, copy),
+                         1);
+        req = copy;
+    }
+    res = answer(via_s, req);
+    via_last_type = OSSL_CMP_MSG_get_bodytype(res);
+    OSSL_CMP_MSG_free(copy);
+    return res;
+}
+
+/* A client signing with key and cert, trusting ca, answered by via_srv. */
+static OSSL_CMP_CTX *signing_client(CA *ca, EVP_PKEY *newkey, X509 *cert,
+                                    EVP_PKEY *key)
+{
+    OSSL_CMP_CTX *ctx = client(newkey, X509_get_subject_name(ca->cert));
+    X509_STORE *store = X509_STORE_new();
+
+    ck_assert_ptr_nonnull(store);
+    ck_assert_int_eq(X509_STORE_add_cert(store, ca->cert), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set0_trustedStore(ctx, store), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_cert(ctx, cert), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set1_pkey(ctx, key), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_set_transfer_cb(ctx, via_srv), 1);
+    return ctx;
+}
+
+/*
+ * Issue 13 item 7: libcrypto 3.0's server context caches the certificate
+ * that validated a request and, when it fails on the next one, frees and
+ * reads it again. Signers A and B alternate between transactions, and a
+ * certConf re-signed by B inside A's transaction must get an error answer
+ * (the pinned first signer does not validate it), never a crash; the CA
+ * then goes on serving both.
+ */
+START_TEST(signer_change_between_and_within_transactions)
+{
+    CA ca;
+    SRV s;
+    SRV_CFG cfg;
+    EVP_PKEY *ka = EVP_EC_gen("P-256"), *kb = EVP_EC_gen("P-384");
+    EVP_PKEY *knew = EVP_EC_gen("P-256");
+    X509_NAME *na = name("a"), *nb = name("b");
+    X509 *ca_a, *ca_b, *got;
+    OSSL_CMP_CTX *ctx_a, *ctx_b;
+    int i;
+
+    memset(&ca, 0, sizeof(ca));
+    memset(&s, 0, sizeof(s));
+    memset(&cfg, 0, sizeof(cfg));
+    ca.days = 1;
+    ck_assert_int_eq(ca_init(&ca, NULL, NULL), 1);
+    ca_a = ca_issue(&ca, na, ka, NULL, NULL, NULL);
+    ca_b = ca_issue(&ca, nb, kb, NULL, NULL, NULL);
+    s.ca = &ca;
+    s.reject_bit = -1;
+    ck_assert_int_eq(srv_init(&s, &cfg), 1);
+    via_s = &s;
+    ctx_a = signing_client(&ca, knew, ca_a, ka);
+    ctx_b = signing_client(&ca, knew, ca_b, kb);
+    for (i = 0; i < 3; i++) { /* A, B, A, B, ... between transactions */
+        ck_assert_ptr_nonnull(got = OSSL_CMP_exec_CR_ses(ctx_a));
+        ck_assert_int_eq(OSSL_CMP_CTX_reinit(ctx_a), 1);
+        ck_assert_ptr_nonnull(got = OSSL_CMP_exec_CR_ses(ctx_b));
+        ck_assert_int_eq(OSSL_CMP_CTX_reinit(ctx_b), 1);
+    }
+    /* A's CR, then its certConf signed by B: refused with an error */
+    via_swap = ctx_b;
+    ck_assert_ptr_null(OSSL_CMP_exec_CR_ses(ctx_a));
+    ck_assert_int_eq(via_last_type, 23);
+    via_swap = NULL;
+    ck_assert_int_eq(OSSL_CMP_CTX_reinit(ctx_a), 1);
+    ck_assert_int_eq(OSSL_CMP_CTX_reinit(ctx_b), 1);
+    ck_assert_ptr_nonnull(OSSL_CMP_exec_CR_ses(ctx_b));
+    ck_assert_int_eq(OSSL_CMP_CTX_reinit(ctx_a), 1);
+    ck_assert_ptr_nonnull(OSSL_CMP_exec_CR_ses(ctx_a));
+    OSSL_CMP_CTX_free(ctx_a);
+    OSSL_CMP_CTX_free(ctx_b);
+    srv_cleanup(&s);
+    X509_free(ca_a);
+    X509_free(ca_b);
+    X509_NAME_free(na);
+    X509_NAME_free(nb);
+    EVP_PKEY_free(ka);
+    EVP_PKEY_free(kb);
+    EVP_PKEY_free(knew);
+    ca_cleanup(&ca);
+}
+END_TEST
 
 START_TEST(kur_without_oldcertid_renews_the_signer)
 {
@@ -435,6 +549,7 @@ int main(void)
     tcase_add_test(tc, first_extracert_is_the_signer);
     tcase_add_test(tc, in_process_ir_through_srv);
     tcase_add_test(tc, kur_without_oldcertid_renews_the_signer);
+    tcase_add_test(tc, signer_change_between_and_within_transactions);
     suite_add_tcase(s, tc);
     failed = check_run(s, CK_NORMAL);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
