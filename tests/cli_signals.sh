@@ -6,10 +6,11 @@
 # IR -newkeygen and during KUR -newkeygen (also -keep_old) end the process
 # by that signal, after it told the server (error message) and rolled back:
 # the token holds exactly what it held before (no orphan key pair), and the
-# KUR can be run again and completes.
+# KUR can be run again and completes. On the module P11CMP_TEST_TOKEN names
+# (tests/token_fixture.sh); tests/cli_signals_tpm2.sh runs it on tpm2-pkcs11.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
-M=$SOFTHSM2_MODULE
+. "$top_srcdir/tests/token_fixture.sh"
 
 objects() {
     pkcs11-tool --module "$M" --token-label clisig --login --pin "$PIN" \
@@ -19,7 +20,7 @@ pollreqs() { grep -c '^testca: pollReq ' "$WORK/testca.err" || true; }
 client_errors() { grep -c '^testca: client sent error' "$WORK/testca.err" \
     || true; }
 
-fixture_token clisig
+token_fixture clisig
 printf '%s\n' "$PIN" > "$WORK/pin"
 Q="?module-path=$M&pin-source=file:$WORK/pin"
 KEY="pkcs11:token=clisig;object=host;type=private$Q"
