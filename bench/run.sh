@@ -11,7 +11,8 @@
 # in-process transaction (callgrind, repeatable on a noisy machine) of
 # p11cmp, OSSL_CMP and the crypto floor, and of one CLI enrollment.
 # Environment: BENCH_ROUNDS (8), BENCH_RUNS (4), BENCH_TX (1000),
-# BENCH_OUT (also write the table to this file).
+# BENCH_BATCH (200 requests), BENCH_BATCH_ROUNDS (3), BENCH_OUT (also
+# write the table to this file).
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:?usage: bench/run.sh BUILDDIR}" && pwd)
@@ -21,15 +22,18 @@ P11CMP_DEBS=$P11CMP_BENCH_DEBS install_deps
 ROUNDS=${BENCH_ROUNDS:-8}
 RUNS=${BENCH_RUNS:-4}
 TX=${BENCH_TX:-1000}
+BATCH_N=${BENCH_BATCH:-200}
+BATCH_ROUNDS=${BENCH_BATCH_ROUNDS:-3}
 : "${SOFTHSM2_MODULE:=$(sed -n 's/^SOFTHSM2_MODULE = //p' "$BUILD/Makefile")}"
 M=$SOFTHSM2_MODULE
 W=$(mktemp -d /tmp/p11cmp-bench.XXXXXX)
 CA_PID=
+CA2_PID=
 cleanup() {
-    if [ -n "$CA_PID" ]; then
-        kill "$CA_PID" 2>/dev/null || true
-        wait "$CA_PID" 2>/dev/null || true
-    fi
+    for pid in $CA_PID $CA2_PID; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -71,17 +75,28 @@ dynamic_path = $ENGINE_SO
 MODULE_PATH = $M
 init = 0
 CNF
-"$BUILD/tests/testca/testca" --port 0 --timeout 3600 --ref testref \
-    --secret pass:test-secret-0815 --cacertout "$W/ca.pem" \
-    > "$W/ca.out" 2> "$W/ca.err" &
-CA_PID=$!
-PORT=
-for _ in $(seq 100); do
-    PORT=$(sed -n 's/^LISTENING 127\.0\.0\.1 \([0-9]*\)$/\1/p' "$W/ca.out")
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || { note "test CA did not start"; exit 1; }
+# start_ca NAME ARGS...: a test CA, its certificate in $W/NAME.pem; sets
+# CA_STARTED (its PID) and CA_PORT
+start_ca() {
+    name=$1
+    shift
+    "$BUILD/tests/testca/testca" --port 0 --timeout 3600 --ref testref \
+        --secret pass:test-secret-0815 --cacertout "$W/$name.pem" "$@" \
+        > "$W/$name.out" 2> "$W/$name.err" &
+    CA_STARTED=$!
+    CA_PORT=
+    for _ in $(seq 100); do
+        CA_PORT=$(sed -n 's/^LISTENING 127\.0\.0\.1 \([0-9]*\)$/\1/p' \
+            "$W/$name.out")
+        [ -n "$CA_PORT" ] && return 0
+        sleep 0.1
+    done
+    note "test CA $name did not start"
+    return 1
+}
+start_ca ca
+CA_PID=$CA_STARTED
+PORT=$CA_PORT
 
 KEY="pkcs11:token=bench;object=rakey;type=private"
 PINQ="module-path=$M&pin-source=file:$W/pin"
@@ -170,13 +185,49 @@ IN_P11=$(inproc p11cmp)
 IN_FLOOR=$(inproc floor)
 IN_OSSL=$(inproc openssl)
 
+note "row 5: RA batch of $BATCH_N P10CRs with 1, 2 and 4 workers"
+# a test CA serving each connection in its own process, and an RA
+# certificate from it for the token key
+start_ca ca2 --fork
+CA2_PID=$CA_STARTED
+PORT2=$CA_PORT
+p11() { LD_LIBRARY_PATH=$BUILD/.libs "$P11BIN" "$@"; }
+p11 -cmd ir -server "127.0.0.1:$PORT2" -ref testref \
+    -secret pass:test-secret-0815 -newkey "$KEY?$PINQ" -subject /CN=RA \
+    -batch > /dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$W/dev.key" 2> /dev/null
+mkdir "$W/csr"
+for i in $(seq "$BATCH_N"); do
+    openssl req -new -key "$W/dev.key" -subj "/CN=dev$i" \
+        -out "$W/csr/dev$i.csr" 2> /dev/null
+done
+batch_rate() {
+    rm -rf "$W/issued"
+    mkdir "$W/issued"
+    p11 -cmd p10cr -server "127.0.0.1:$PORT2" -key "$KEY?$PINQ" \
+        -cert "pkcs11:token=bench;object=rakey;type=cert?$PINQ" \
+        -trusted "$W/ca2.pem" -batch -batch_in "$W/csr" \
+        -batch_out "$W/issued" -workers "$1" 2> "$W/batch.err" \
+        | sed -n 's/.* \([0-9.]*\) certs\/s, .*/\1/p'
+}
+B1= B2= B4=
+for _ in $(seq "$BATCH_ROUNDS"); do
+    B1="$B1 $(batch_rate 1)"
+    B2="$B2 $(batch_rate 2)"
+    B4="$B4 $(batch_rate 4)"
+done
+kill "$CA2_PID" 2> /dev/null || true
+wait "$CA2_PID" 2> /dev/null || true
+
 python3 - "$W" "$IN_P11" "$IN_OSSL" "$IN_FLOOR" "$RSS_P11" "$RSS_OSSL" \
     "$(nproc)" "$(uptime | sed 's/.*load average: //')" \
-    "$(openssl version | cut -d' ' -f2)" "$TX" \
+    "$(openssl version | cut -d' ' -f2)" "$TX" "$B1" "$B2" "$B4" "$BATCH_N" \
     > "$W/table.txt" <<'PY'
 import glob, json, statistics, sys
-w, in_p11, in_ossl, in_floor, rss_p11, rss_ossl, ncpu, load, ver, tx = \
-    sys.argv[1:]
+(w, in_p11, in_ossl, in_floor, rss_p11, rss_ossl, ncpu, load, ver, tx,
+ b1, b2, b4, bn) = sys.argv[1:]
+b1, b2, b4 = [statistics.median(map(float, x.split())) for x in (b1, b2, b4)]
 def times(row):
     t = [[], [], []]
     for f in sorted(glob.glob(w + "/" + row + "-*.json")):
@@ -202,6 +253,8 @@ rows = [
   float(rss_p11) / float(rss_ossl), ""),
  ("  RSS after %s tx / after 100" % tx, "p11cmp", rpn / rp100, "1.0"),
  ("", "OSSL_CMP", ron / ro100, ""),
+ ("5 RA batch, certs/s", "2 workers / 1 worker", b2 / b1, ">= 1.7"),
+ ("", "4 workers / 2 workers", b4 / b2, ">= 1.0"),
 ]
 print("%-36s %-30s %6s  %s" % ("row", "ratio", "value", "target"))
 for a, b, v, t in rows:
@@ -216,6 +269,8 @@ print("  3 %s IRs: p11cmp %.0f tx/s %.0f us CPU/tx; OSSL_CMP %.0f tx/s "
 print("  4 peak RSS KiB: p11cmp %s  openssl cmp %s; in-process RSS KiB "
       "after 100/%s: p11cmp %.0f/%.0f  OSSL_CMP %.0f/%.0f"
       % (rss_p11, rss_ossl, tx, rp100, rpn, ro100, ron))
+print("  5 RA batch of %s P10CRs, certs/s (median): 1 worker %.1f, "
+      "2 workers %.1f, 4 workers %.1f" % (bn, b1, b2, b4))
 print("machine: %s cores, load average %s, OpenSSL %s" % (ncpu, load, ver))
 PY
 cat "$W/table.txt"

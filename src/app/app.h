@@ -48,6 +48,7 @@ enum opt_id {
     O_BATCH, O_REPEAT, O_REQIN, O_REQIN_NEW_TID, O_REQOUT, O_RSPIN,
     O_RSPOUT,
     O_MODULE, O_NO_STORE, O_KEEP_OLD, O_RENEW_WITHIN, O_POST_HOOK,
+    O_BATCH_IN, O_BATCH_OUT, O_WORKERS,
     O_COUNT
 };
 
@@ -131,6 +132,8 @@ X509_STORE *app_load_store(struct app *a, const char *srcs,
 EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
                        const char *what, int *priv);
 X509_REQ *app_load_csr(struct app *a, const char *file);
+/* The CSR (PEM or DER) of file, or NULL; no message, no error left. */
+X509_REQ *app_read_csr(const char *file);
 int app_save_cert(struct app *a, X509 *cert, const char *file);
 int app_save_certs(struct app *a, STACK_OF(X509) *certs, const char *file);
 /* 1 if src is a pkcs11: URI. */
@@ -182,6 +185,8 @@ void app_set_log_app(struct app *a);
 int app_run(struct app *a);
 /* The EXIT_* code for the errors on the ERR stack and ctx's status. */
 int app_exit_code(struct app *a);
+/* The same, the errors and the status printed to out. */
+int app_exit_code_to(struct app *a, FILE *out);
 /* Prints and clears the ERR stack; its EXIT_* class, else dflt. */
 int app_errors_exit(struct app *a, int dflt);
 /* Takes store as the trust anchors of the default certConf callback. */
@@ -195,6 +200,13 @@ int app_setup_store(struct app *a);
 /* The pkcs11: URI of the stored new cert, or NULL; owned by a. */
 const char *app_stored_uri(struct app *a);
 void app_report_stored(struct app *a, X509 *cert);
+
+/* from batch.c */
+/*
+ * -batch_in: P10CR for each request of the directory or list, -workers
+ * threads with a context each; the EXIT_* of the first failed request.
+ */
+int app_batch_run(struct app *a);
 
 /* from renew.c */
 /*

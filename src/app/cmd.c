@@ -37,7 +37,7 @@ static int reason_class(int r)
  * classified p11cmp entry, else EXIT_TRANSPORT for HTTP/socket errors,
  * else dflt.
  */
-int app_errors_exit(struct app *a, int dflt)
+static int errors_to(struct app *a, FILE *out, int dflt)
 {
     const char *data, *func;
     unsigned long e;
@@ -46,8 +46,8 @@ int app_errors_exit(struct app *a, int dflt)
 
     while ((e = ERR_get_error_all(NULL, &line, &func, &data, &flags)) != 0) {
         ERR_error_string_n(e, buf, sizeof(buf));
-        if (a->verbosity >= P11CMP_LOG_ERR)
-            fprintf(stderr, "p11cmp: error: %s%s%s\n", buf,
+        if (out != stderr || a->verbosity >= P11CMP_LOG_ERR)
+            fprintf(out, "p11cmp: error: %s%s%s\n", buf,
                     (flags & ERR_TXT_STRING) && *data != '\0' ? ": " : "",
                     (flags & ERR_TXT_STRING) ? data : "");
         if (cls < 0 && ERR_GET_LIB(e) == lib)
@@ -60,7 +60,12 @@ int app_errors_exit(struct app *a, int dflt)
     return net ? EXIT_TRANSPORT : dflt;
 }
 
-static void print_failinfo(int bits)
+int app_errors_exit(struct app *a, int dflt)
+{
+    return errors_to(a, stderr, dflt);
+}
+
+static void print_failinfo(FILE *out, int bits)
 {
     static const char *const names[] = {
         "badAlg", "badMessageCheck", "badRequest", "badTime", "badCertId",
@@ -76,15 +81,15 @@ static void print_failinfo(int bits)
 
     for (i = 0; i <= P11CMP_PKIFAILUREINFO_MAX; i++)
         if (bits & (1 << i)) {
-            fprintf(stderr, "%s%s", first ? "" : ",", names[i]);
+            fprintf(out, "%s%s", first ? "" : ",", names[i]);
             first = 0;
         }
     if (first)
-        fputs("none", stderr);
+        fputs("none", out);
 }
 
 /* On a rejection or error message: status, failInfo and text. */
-static void print_status(struct app *a)
+static void print_status(struct app *a, FILE *out)
 {
     static const char *const st[] = {
         "accepted", "grantedWithMods", "rejection", "waiting",
@@ -96,26 +101,31 @@ static void print_status(struct app *a)
 
     if (status < 0 || status > 6)
         return;
-    fprintf(stderr, "p11cmp: server status: %s; failInfo: ", st[status]);
-    print_failinfo(P11CMP_CTX_get_failInfoCode(a->ctx));
+    fprintf(out, "p11cmp: server status: %s; failInfo: ", st[status]);
+    print_failinfo(out, P11CMP_CTX_get_failInfoCode(a->ctx));
     for (i = 0; i < sk_ASN1_UTF8STRING_num(txt); i++) {
         s = sk_ASN1_UTF8STRING_value(txt, i);
-        fprintf(stderr, "%s\"%.*s\"", i == 0 ? "; text: " : ", ",
+        fprintf(out, "%s\"%.*s\"", i == 0 ? "; text: " : ", ",
                 ASN1_STRING_length(s),
                 (const char *)ASN1_STRING_get0_data(s));
     }
-    fputc('\n', stderr);
+    fputc('\n', out);
 }
 
 int app_exit_code(struct app *a)
 {
+    return app_exit_code_to(a, stderr);
+}
+
+int app_exit_code_to(struct app *a, FILE *out)
+{
     int status = a->ctx != NULL ? P11CMP_CTX_get_status(a->ctx) : -1;
-    int cls = app_errors_exit(a, -1);
+    int cls = errors_to(a, out, -1);
 
     /* our own rejection of a new cert is CERTIFICATE_NOT_ACCEPTED (5) */
     if (cls == EXIT_REJECTED
         || (cls < 0 && status == P11CMP_PKISTATUS_rejection)) {
-        print_status(a);
+        print_status(a, out);
         return EXIT_REJECTED;
     }
     return cls < 0 ? EXIT_OTHER : cls;
@@ -248,6 +258,8 @@ int app_run(struct app *a)
 
     if ((rc = app_check_options(a)) != EXIT_OK)
         return rc;
+    if (OPT_STR(a, O_BATCH_IN) != NULL)
+        return app_batch_run(a);
     if (OPT_SET(a, O_RENEW_WITHIN)) {
         if ((due = app_renew_check(a)) != 0)
             return due > 0 ? EXIT_OK

@@ -321,12 +321,11 @@ EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
     return pkey;
 }
 
-X509_REQ *app_load_csr(struct app *a, const char *file)
+X509_REQ *app_read_csr(const char *file)
 {
     BIO *b;
     X509_REQ *csr = NULL;
 
-    (void)a;
     ERR_set_mark();
     b = BIO_new_file(file, "rb");
     ERR_pop_to_mark();
@@ -338,6 +337,14 @@ X509_REQ *app_load_csr(struct app *a, const char *file)
         ERR_pop_to_mark();
         BIO_free(b);
     }
+    return csr;
+}
+
+X509_REQ *app_load_csr(struct app *a, const char *file)
+{
+    X509_REQ *csr = app_read_csr(file);
+
+    (void)a;
     if (csr == NULL)
         load_error("CSR", file);
     return csr;

@@ -146,6 +146,12 @@ static const struct opt_def table[] = {
      "kur only if the cert expires within days, else exit 0"},
     {O_POST_HOOK, "post_hook", K_STR, "command",
      "Run command after a successful change"},
+    {O_BATCH_IN, "batch_in", K_STR, "dir|list",
+     "RA batch: p10cr for each *.csr of dir, or each file of list"},
+    {O_BATCH_OUT, "batch_out", K_STR, "dir",
+     "RA batch: write NAME.crt and NAME.err here, not next to NAME.csr"},
+    {O_WORKERS, "workers", K_POSINT, "n",
+     "RA batch: n parallel transactions, each with own context (1)"},
 };
 
 const struct opt_def *app_opt_table(void)
@@ -381,6 +387,7 @@ int app_parse(struct app *a, int argc, char **argv)
     a->v[O_REVREASON].num = -1;
     a->v[O_KEEP_ALIVE].num = 1;
     a->v[O_REPEAT].num = 1;
+    a->v[O_WORKERS].num = 1;
     if ((rc = prescan(a, argc, argv, &file, &sects)) != EXIT_OK)
         return rc;
     if (OPT_SET(a, O_VERBOSITY))

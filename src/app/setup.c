@@ -17,11 +17,40 @@
 
 #define SET_OPT(a, opt, val) P11CMP_CTX_set_option((a)->ctx, (opt), (val))
 
+/* What the RA batch mode (-batch_in) cannot be combined with. */
+static int check_batch(struct app *a)
+{
+    static const enum opt_id single[] = {
+        O_CSR, O_CERTOUT, O_CHAINOUT, O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
+        O_POST_HOOK, O_RENEW_WITHIN, O_EXTRACERTSOUT, O_CACERTSOUT
+    };
+    size_t i;
+
+    if (OPT_STR(a, O_BATCH_IN) == NULL) {
+        if (OPT_SET(a, O_BATCH_OUT) || OPT_SET(a, O_WORKERS))
+            return app_usage_error("-batch_out and -workers need "
+                                   "-batch_in");
+        return EXIT_OK;
+    }
+    if (a->cmd != CMD_P10CR)
+        return app_usage_error("-batch_in needs -cmd p10cr");
+    for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+        if (OPT_SET(a, single[i]))
+            return app_usage_error("-batch_in cannot be combined with -%s",
+                                   app_opt_table()[single[i]].name);
+    if (OPT_NUM(a, O_REPEAT) != 1)
+        return app_usage_error("-batch_in cannot be combined with -repeat");
+    if (OPT_NUM(a, O_WORKERS) > 64)
+        return app_usage_error("-workers must be 1..64");
+    return EXIT_OK;
+}
+
 /* Combinations openssl cmp refuses, and those of the additions. */
 int app_check_options(struct app *a)
 {
     const char *form;
     long rr = OPT_NUM(a, O_REVREASON), popo = OPT_NUM(a, O_POPO);
+    int rc;
 
     if (OPT_STR(a, O_SERVER) == NULL && OPT_STR(a, O_RSPIN) == NULL)
         return app_usage_error("missing -server (or -rspin)");
@@ -35,8 +64,11 @@ int app_check_options(struct app *a)
     if (OPT_STR(a, O_SECRET) != NULL && OPT_STR(a, O_REF) == NULL
         && OPT_STR(a, O_CERT) == NULL)
         return app_usage_error("-secret needs -ref or -cert");
-    if (a->cmd == CMD_P10CR && OPT_STR(a, O_CSR) == NULL)
-        return app_usage_error("-cmd p10cr needs -csr");
+    if ((rc = check_batch(a)) != EXIT_OK)
+        return rc;
+    if (a->cmd == CMD_P10CR && OPT_STR(a, O_CSR) == NULL
+        && OPT_STR(a, O_BATCH_IN) == NULL)
+        return app_usage_error("-cmd p10cr needs -csr (or -batch_in)");
     if ((a->cmd == CMD_KUR || a->cmd == CMD_RR)
         && OPT_STR(a, O_OLDCERT) == NULL && OPT_STR(a, O_CERT) == NULL)
         return app_usage_error("-cmd %s needs -oldcert or -cert",

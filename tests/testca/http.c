@@ -6,7 +6,10 @@
  * Connection header and HTTP version say, TCP_NODELAY, idle and read
  * timeouts (--io-timeout: an idle connection is closed, a request that
  * does not arrive in full gets 408). It always stops: on SIGTERM/SIGINT,
- * after --max-requests answers or when --timeout has passed.
+ * after --max-requests answers or when --timeout has passed. With --fork
+ * each connection is served by a child process of its own, so that
+ * clients (the RA batch's workers) are served at the same time; the
+ * parent stops its children when it stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <openssl/crypto.h>
 
 #include "testca.h"
@@ -476,6 +480,73 @@ static int serve_once(int lfd, CONN *c, const HTTP_CFG *cfg, long *served,
     return 1;
 }
 
+#define MAX_CHILDREN 64
+
+/* The child of --fork: serves connection c alone until it closes. */
+static void child_serve(CONN *c, const HTTP_CFG *cfg, long long deadline)
+{
+    long served = 0;
+    int wait;
+
+    while (c->fd >= 0) {
+        wait = wait_ms(deadline);
+        if (stop_reason(cfg, served, wait) != NULL
+                || !serve_once(-1, c, cfg, &served, wait))
+            break;
+    }
+    conn_close(c);
+    _exit(0);
+}
+
+/* Forgets the children that ended; the number still running. */
+static int reap(pid_t *kids, int n)
+{
+    int i = 0;
+
+    while (i < n)
+        if (waitpid(kids[i], NULL, WNOHANG) == kids[i])
+            kids[i] = kids[--n];
+        else
+            i++;
+    return n;
+}
+
+/* --fork: accepts connections and hands each to a new child. */
+static int fork_serve(int lfd, const HTTP_CFG *cfg, long long deadline)
+{
+    pid_t kids[MAX_CHILDREN], pid;
+    CONN c = { -1, NULL, 0, 0, 0, 0 };
+    struct pollfd pf;
+    int n = 0, wait, i;
+
+    while ((wait = wait_ms(deadline)) >= 0 && stop_signal == 0) {
+        n = reap(kids, n);
+        pf.fd = lfd;
+        pf.events = POLLIN;
+        if (poll(&pf, 1, wait < 200 ? wait : 200) <= 0
+                || n == MAX_CHILDREN)
+            continue;
+        conn_accept(lfd, &c);
+        if (c.fd < 0)
+            continue;
+        fflush(stderr);
+        if ((pid = fork()) == 0) {
+            close(lfd);
+            child_serve(&c, cfg, deadline);
+        }
+        if (pid > 0)
+            kids[n++] = pid;
+        conn_close(&c);
+    }
+    for (i = 0; i < n; i++)
+        (void)kill(kids[i], SIGTERM);
+    for (i = 0; i < n; i++)
+        (void)waitpid(kids[i], NULL, 0);
+    fprintf(stderr, "testca: stopping (%s)\n",
+            stop_signal != 0 ? "signal" : "timeout");
+    return 1;
+}
+
 /* Runs the server until a signal, cfg->max_requests answers or
  * cfg->timeout seconds. Returns 1 on a clean stop, 0 on error. */
 int http_serve(const HTTP_CFG *cfg)
@@ -491,6 +562,10 @@ int http_serve(const HTTP_CFG *cfg)
         return 0;
     if (cfg->timeout > 0)
         deadline = now_ms() + cfg->timeout * 1000LL;
+    if (cfg->fork) {
+        res = fork_serve(lfd, cfg, deadline);
+        goto err;
+    }
     for (;;) {
         wait = wait_ms(deadline);
         if ((why = stop_reason(cfg, served, wait)) != NULL)

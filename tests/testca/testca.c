@@ -26,6 +26,8 @@ static const char usage[] =
 "  --timeout SECS           exit after SECS seconds (default 300, 0: never)\n"
 "  --io-timeout SECS        drop idle connections and incomplete requests\n"
 "                           (408) after SECS seconds (default 10)\n"
+"  --fork                   serve each connection in a child process, at\n"
+"                           the same time (--max-requests per connection)\n"
 "  --ref REF --secret SRC   PBM protection; SRC is pass:, env: or file:\n"
 "  --cakey F --cacert F     load the CA key and cert (default: new P-256)\n"
 "  --cacertout F            write the CA certificate (PEM) to F\n"
@@ -64,7 +66,8 @@ enum {
     O_PORT = 256, O_PATH, O_MAXREQ, O_TIMEOUT, O_REF, O_SECRET, O_CAKEY,
     O_CACERT, O_CACERTOUT, O_SRVCERT, O_SRVKEY, O_TRUSTED, O_ACCEPT_UNPROT,
     O_DAYS, O_CERTOUT, O_POLL, O_POLL_FROM, O_POLL_TO, O_CHECK_AFTER,
-    O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_HELP
+    O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_FORK,
+    O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +96,7 @@ static const struct option long_opts[] = {
     { "extra-certs", required_argument, NULL, O_EXTRA },
     { "verbose", no_argument, NULL, O_VERBOSE },
     { "io-timeout", required_argument, NULL, O_IO_TIMEOUT },
+    { "fork", no_argument, NULL, O_FORK },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 }
 };
@@ -167,6 +171,7 @@ static void set_option(OPTS *o, int opt, const char *arg)
     case O_CHECK_AFTER: o->check_after = (int)number(name, arg, 0, 3600);
         break;
     case O_ACCEPT_UNPROT: o->srv.accept_unprotected = 1; break;
+    case O_FORK: o->http.fork = 1; break;
     case O_IMPLICIT: o->srv.grant_implicit_confirm = yes_no(name, arg);
         break;
     case O_CAPUBS: o->send_capubs = 1; break;

@@ -67,6 +67,7 @@ typedef struct {
     long max_requests;               /* 0: unlimited */
     long timeout;                    /* seconds of running, 0: unlimited */
     long io_timeout;                 /* seconds idle or reading a request */
+    int fork;                        /* serve connections in children */
     http_handler_fn handler;
     void *arg;
 } HTTP_CFG;
