@@ -228,20 +228,25 @@ import glob, json, statistics, sys
 (w, in_p11, in_ossl, in_floor, rss_p11, rss_ossl, ncpu, load, ver, tx,
  b1, b2, b4, bn) = sys.argv[1:]
 b1, b2, b4 = [statistics.median(map(float, x.split())) for x in (b1, b2, b4)]
-def times(row):
+def times(row, key="times"):
     t = [[], [], []]
     for f in sorted(glob.glob(w + "/" + row + "-*.json")):
         for i, res in enumerate(json.load(open(f))["results"]):
-            t[i] += res["times"]
+            # hyperfine gives CPU times as means per round
+            t[i] += res["times"] if key == "times" \
+                else [res["user"] + res["system"]]
     return [statistics.median(x) * 1e3 for x in t], len(t[0])
 (f1, p1, o1), n1 = times("r1")
 (f2, p2, o2), n2 = times("r2")
+(cf1, cp1, co1), _ = times("r1", "cpu")
 tp, cp, rp100, rpn = map(float, in_p11.split())
 to, co, ro100, ron = map(float, in_ossl.split())
 cf = float(in_floor.split()[1])
 rows = [
  ("1 one-shot IR, token key", "p11cmp / floor", p1 / f1, "<= 1.4"),
  ("", "p11cmp / openssl cmp", p1 / o1, "<= 0.5"),
+ ("  the same, client CPU only", "p11cmp / floor", cp1 / cf1, ""),
+ ("", "p11cmp / openssl cmp", cp1 / co1, ""),
  ("2 one-shot IR, -newkeygen EC:P-256", "p11cmp / floor", p2 / f2,
   "<= 1.4"),
  ("", "p11cmp / openssl+pkcs11-tool", p2 / o2, "<= 0.5"),
@@ -260,8 +265,10 @@ print("%-36s %-30s %6s  %s" % ("row", "ratio", "value", "target"))
 for a, b, v, t in rows:
     print(("%-36s %-30s %6.2f  %s" % (a, b, v, t)).rstrip())
 print()
-print("figures (medians of %d runs per command; CPU = user+sys):" % n1)
-print("  1 ms: floor %.1f  p11cmp %.1f  openssl cmp %.1f" % (f1, p1, o1))
+print("figures (medians of %d runs per command; CPU = user+sys, in rows 1"
+      " and 2 the median of the rounds' means):" % n1)
+print("  1 ms: floor %.1f  p11cmp %.1f  openssl cmp %.1f; CPU ms: %.1f %.1f "
+      "%.1f" % (f1, p1, o1, cf1, cp1, co1))
 print("  2 ms: floor %.1f  p11cmp %.1f  pkcs11-tool + openssl cmp %.1f"
       % (f2, p2, o2))
 print("  3 %s IRs: p11cmp %.0f tx/s %.0f us CPU/tx; OSSL_CMP %.0f tx/s "

@@ -75,6 +75,11 @@ for i in $(seq 12); do issued "$WORK/d" "$i"; done
 conns=$(grep -c 'connection accepted' "$WORK/testca.err")
 [ "$conns" -le 4 ] || fail "$conns connections for 12 requests"
 
+# the token holds what it held: the RA key pair and certificate only
+[ "$(pkcs11-tool --module "$M" --token-label rabatch --login --pin "$PIN" \
+    --list-objects 2>/dev/null | grep -c 'Object;')" -eq 3 ] \
+    || fail "the batch changed the RA token"
+
 # a rerun has nothing to do
 expect 0 -cmd p10cr $SRV $RA -batch_in "$WORK/d" -workers 2
 has out '^batch: 12 requests: 0 enrolled, 12 done before, 0 failed'
