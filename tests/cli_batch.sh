@@ -7,7 +7,8 @@
 # subject, verifying under the CA), a list file with -batch_out, partial
 # failure (exit code, NAME.err, the rest enrolled), a rerun that skips what
 # is done, SIGINT during a transaction (exit by the signal, finished
-# certificates kept, no partial files, the rerun completes), usage errors,
+# certificates kept, no partial files, the rerun completes), CR entries
+# (subject + public key) with POPO raVerified, usage errors,
 # and helgrind (valgrind) clean on a 2-worker batch where valgrind exists.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
@@ -59,7 +60,7 @@ count() { find "$1" -name "$2" | wc -l; }
 
 # usage errors
 expect 2 -cmd ir $SRV $RA -batch_in "$WORK" -newkey "$WORK/x"
-has err 'batch_in needs -cmd p10cr'
+has err 'batch_in needs -cmd p10cr or cr'
 expect 2 -cmd p10cr $SRV $RA -csr "$WORK/x" -workers 2
 has err 'batch_out and -workers need -batch_in'
 expect 2 -cmd p10cr $SRV $RA -batch_in "$WORK" -certout "$WORK/x"
@@ -133,6 +134,26 @@ ca
 expect 0 -cmd p10cr $SRV $RA -batch_in "$WORK/s" -workers 2
 has out '^batch: 5 requests: 3 enrolled, 2 done before, 0 failed'
 for i in 3 4 5; do issued "$WORK/s" "$i"; done
+
+# CR entries (subject= line and public key), POPO raVerified: refused by
+# a CA that does not accept raVerified (exit 4, the rejection in NAME.err),
+# enrolled by one that does
+mkdir "$WORK/e"
+for i in 1 2 3; do
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -out "$WORK/e/dev$i.key" 2>/dev/null || fail "key $i"
+    { echo "subject=/CN=dev$i"; openssl pkey -in "$WORK/e/dev$i.key" \
+        -pubout; } > "$WORK/e/dev$i.pub"
+done
+expect 4 -cmd cr $SRV $RA -batch_in "$WORK/e" -workers 2
+has out '^batch: 3 requests: 0 enrolled, 0 done before, 3 failed'
+grep -q 'server status: rejection; failInfo: badPOP' "$WORK/e/dev1.err" \
+    || fail "dev1.err: $(cat "$WORK/e/dev1.err")"
+ca --accept-raverified
+expect 0 -cmd cr $SRV $RA -batch_in "$WORK/e" -workers 2
+has out '^batch: 3 requests: 3 enrolled, 0 done before, 0 failed'
+for i in 1 2 3; do issued "$WORK/e" "$i"; done
+[ "$(count "$WORK/e" '*.err')" -eq 0 ] || fail "error logs left"
 
 # helgrind: two workers on one token, no data races or lock misuse
 case ${P11CMP_TEST_CFLAGS:-} in *-fsanitize*) exit 0 ;; esac

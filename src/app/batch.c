@@ -1,6 +1,8 @@
 /*
  * src/app/batch.c - the RA batch mode of p11cmp(1) (-batch_in): P10CR
- * for every PKCS#10 request of a directory or list file, by -workers
+ * for every PKCS#10 request (NAME.csr) of a directory or list file, or
+ * CR with POPO raVerified for every entry NAME.pub (a line "subject=DN"
+ * and a PEM public key), by -workers
  * threads, each with its own P11CMP_CTX, token session and kept-alive
  * connection, all signing with the one RA key (-key). Each certificate
  * is written next to its request (or into -batch_out), atomically; a
@@ -101,8 +103,9 @@ static int by_name(const void *x, const void *y)
     return strcmp(((const struct job *)x)->req, ((const struct job *)y)->req);
 }
 
-/* The *.csr files of dir, sorted; 1 or 0 (message printed). */
-static int jobs_from_dir(struct batch *b, const char *dir, const char *out)
+/* The files of dir whose names end in ext, sorted; 1 or 0. */
+static int jobs_from_dir(struct batch *b, const char *dir, const char *ext,
+                         const char *out)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -112,7 +115,8 @@ static int jobs_from_dir(struct batch *b, const char *dir, const char *out)
 
     while (ok && (e = readdir(d)) != NULL) {
         len = strlen(e->d_name);
-        if (len <= 4 || strcmp(e->d_name + len - 4, ".csr") != 0)
+        if (len <= strlen(ext)
+            || strcmp(e->d_name + len - strlen(ext), ext) != 0)
             continue;
         p = path_join(dir, strlen(dir), e->d_name, len, "");
         ok = p != NULL && add_job(b, p, out);
@@ -162,6 +166,65 @@ static void jobs_free(struct batch *b)
     OPENSSL_free(b->jobs);
 }
 
+/*
+ * A CR entry: the line "subject=DN" (as -subject), then a PEM public
+ * key. 1 with *name and *pub set, or 0.
+ */
+static int read_entry(const char *file, X509_NAME **name, EVP_PKEY **pub)
+{
+    BIO *bio = BIO_new_file(file, "r");
+    char line[1024];
+    int ok = 0;
+
+    *name = NULL;
+    *pub = NULL;
+    ERR_set_mark();
+    if (bio != NULL && BIO_gets(bio, line, sizeof(line)) > 0
+        && strncmp(line, "subject=", 8) == 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        *name = app_parse_name(line + 8, "subject= of a batch entry");
+        *pub = *name != NULL ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)
+            : NULL;
+        ok = *pub != NULL;
+    }
+    ERR_pop_to_mark();
+    BIO_free(bio);
+    if (!ok) {
+        X509_NAME_free(*name);
+        *name = NULL;
+    }
+    return ok;
+}
+
+/* Sets ctx up for the request of j; 1, or 0 with *why set. */
+static int set_request(struct worker *w, struct job *j, const char **why)
+{
+    X509_REQ *csr;
+    X509_NAME *name;
+    EVP_PKEY *pub;
+    int ok;
+
+    if (w->a.cmd == CMD_CR) {
+        *why = "cannot read the entry (subject=DN, then a PEM public key)";
+        if (!read_entry(j->req, &name, &pub))
+            return 0;
+        *why = NULL;
+        ok = P11CMP_CTX_set1_subjectName(w->a.ctx, name)
+            && P11CMP_CTX_set0_newPkey(w->a.ctx, 0, pub);
+        if (!ok)
+            EVP_PKEY_free(pub);
+        X509_NAME_free(name);
+        return ok;
+    }
+    *why = "cannot read the CSR (PEM or DER)";
+    if ((csr = app_read_csr(j->req)) == NULL)
+        return 0;
+    *why = NULL;
+    ok = P11CMP_CTX_set1_p10CSR(w->a.ctx, csr);
+    X509_REQ_free(csr);
+    return ok;
+}
+
 /* Writes cert to j->out through a temporary file and rename(); 1 or 0. */
 static int write_cert(struct worker *w, struct job *j, X509 *cert)
 {
@@ -204,22 +267,19 @@ static int failed(struct worker *w, struct job *j, const char *why)
     return rc;
 }
 
-/* One P10CR; the job's state and rc are set. */
+/* One P10CR or CR; the job's state and rc are set. */
 static void enroll(struct worker *w, struct job *j)
 {
-    X509_REQ *csr = app_read_csr(j->req);
+    int type = w->a.cmd == CMD_CR ? P11CMP_CR : P11CMP_P10CR;
+    const char *why = NULL;
     X509 *cert = NULL;
 
     ERR_clear_error();
-    if (csr == NULL) {
-        j->rc = failed(w, j, "cannot read the CSR (PEM or DER)");
-    } else if (!P11CMP_CTX_set1_p10CSR(w->a.ctx, csr)) {
-        j->rc = failed(w, j, NULL);
-    } else if ((cert = P11CMP_exec_certreq(w->a.ctx, P11CMP_P10CR, NULL))
-               == NULL) {
+    if (!set_request(w, j, &why)) {
+        j->rc = failed(w, j, why);
+    } else if ((cert = P11CMP_exec_certreq(w->a.ctx, type, NULL)) == NULL) {
         if (P11CMP_interrupted()) {
             ERR_clear_error();
-            X509_REQ_free(csr);
             return;         /* not done: the next run does it */
         }
         j->rc = failed(w, j, NULL);
@@ -230,7 +290,6 @@ static void enroll(struct worker *w, struct job *j)
         j->rc = EXIT_OK;
     }
     j->state = j->rc == EXIT_OK ? JOB_DONE : JOB_FAILED;
-    X509_REQ_free(csr);
 }
 
 static void *work(void *arg)
@@ -265,6 +324,8 @@ static void *work(void *arg)
 static int worker_setup(struct worker *w, const struct app *base)
 {
     w->a = *base;
+    if (base->cmd == CMD_CR && !OPT_SET(base, O_POPO))
+        w->a.v[O_POPO].num = P11CMP_POPO_RAVERIFIED;
     w->a.ctx = NULL;
     w->a.out_trusted = NULL;
     w->a.stored_uri = NULL;
@@ -365,7 +426,8 @@ static int summary(struct batch *b, int nworkers, double secs)
     return rc;
 }
 
-static int collect(struct batch *b, const char *in, const char *out)
+static int collect(struct batch *b, const char *in, const char *out,
+                   int cr)
 {
     struct stat st;
     int i, ok;
@@ -375,7 +437,8 @@ static int collect(struct batch *b, const char *in, const char *out)
                 strerror(errno));
         return 0;
     }
-    ok = S_ISDIR(st.st_mode) ? jobs_from_dir(b, in, out)
+    ok = S_ISDIR(st.st_mode)
+        ? jobs_from_dir(b, in, cr ? ".pub" : ".csr", out)
         : jobs_from_list(b, in, out);
     if (!ok) {
         fprintf(stderr, "p11cmp: batch: cannot read the requests of %s\n",
@@ -400,7 +463,8 @@ int app_batch_run(struct app *a)
     memset(&b, 0, sizeof(b));
     if (pthread_mutex_init(&b.lock, NULL) != 0)
         return EXIT_OTHER;
-    if (!collect(&b, OPT_STR(a, O_BATCH_IN), OPT_STR(a, O_BATCH_OUT)))
+    if (!collect(&b, OPT_STR(a, O_BATCH_IN), OPT_STR(a, O_BATCH_OUT),
+                 a->cmd == CMD_CR))
         goto end;
     if (nw > b.n - b.skipped)
         nw = b.n - b.skipped > 0 ? b.n - b.skipped : 1;

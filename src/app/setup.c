@@ -21,7 +21,7 @@
 static int check_batch(struct app *a)
 {
     static const enum opt_id single[] = {
-        O_CSR, O_CERTOUT, O_CHAINOUT, O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
+        O_CSR, O_NEWKEY, O_NEWKEYGEN, O_SUBJECT, O_CERTOUT, O_CHAINOUT, O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
         O_POST_HOOK, O_RENEW_WITHIN, O_EXTRACERTSOUT, O_CACERTSOUT
     };
     size_t i;
@@ -32,8 +32,8 @@ static int check_batch(struct app *a)
                                    "-batch_in");
         return EXIT_OK;
     }
-    if (a->cmd != CMD_P10CR)
-        return app_usage_error("-batch_in needs -cmd p10cr");
+    if (a->cmd != CMD_P10CR && a->cmd != CMD_CR)
+        return app_usage_error("-batch_in needs -cmd p10cr or cr");
     for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
         if (OPT_SET(a, single[i]))
             return app_usage_error("-batch_in cannot be combined with -%s",

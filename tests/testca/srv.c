@@ -506,6 +506,8 @@ int srv_init(SRV *s, const SRV_CFG *cfg)
         && set_trust(ctx, s->ca, cfg->trusted)
         && OSSL_CMP_SRV_CTX_set_accept_unprotected(s->ctx,
                                                    cfg->accept_unprotected)
+        && OSSL_CMP_SRV_CTX_set_accept_raverified(s->ctx,
+                                                  cfg->accept_raverified)
         && OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(s->ctx,
                                           cfg->grant_implicit_confirm)
         && OSSL_CMP_SRV_CTX_set_send_unprotected_errors(s->ctx, 0);

@@ -34,6 +34,7 @@ static const char usage[] =
 "  --srvcert F --srvkey F   sign responses with these, not the CA's\n"
 "  --trusted F              also trust these certs for client signatures\n"
 "  --accept-unprotected     accept requests without protection\n"
+"  --accept-raverified      accept POPO raVerified (the RA checked it)\n"
 "  --days N                 validity when the request asks none (30)\n"
 "  --certout DIR            write issued certs as DIR/cert-N.pem\n"
 "  --poll N                 answer cert requests after N pollRep\n"
@@ -67,7 +68,7 @@ enum {
     O_CACERT, O_CACERTOUT, O_SRVCERT, O_SRVKEY, O_TRUSTED, O_ACCEPT_UNPROT,
     O_DAYS, O_CERTOUT, O_POLL, O_POLL_FROM, O_POLL_TO, O_CHECK_AFTER,
     O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_FORK,
-    O_HELP
+    O_RAVERIFIED, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +98,7 @@ static const struct option long_opts[] = {
     { "verbose", no_argument, NULL, O_VERBOSE },
     { "io-timeout", required_argument, NULL, O_IO_TIMEOUT },
     { "fork", no_argument, NULL, O_FORK },
+    { "accept-raverified", no_argument, NULL, O_RAVERIFIED },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 }
 };
@@ -172,6 +174,7 @@ static void set_option(OPTS *o, int opt, const char *arg)
         break;
     case O_ACCEPT_UNPROT: o->srv.accept_unprotected = 1; break;
     case O_FORK: o->http.fork = 1; break;
+    case O_RAVERIFIED: o->srv.accept_raverified = 1; break;
     case O_IMPLICIT: o->srv.grant_implicit_confirm = yes_no(name, arg);
         break;
     case O_CAPUBS: o->send_capubs = 1; break;

@@ -51,6 +51,7 @@ typedef struct {
     const char *srvkey;
     const char *trusted;
     int accept_unprotected;
+    int accept_raverified;           /* accept POPO raVerified (an RA's) */
     int grant_implicit_confirm;
     int verbose;
 } SRV_CFG;
