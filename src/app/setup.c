@@ -21,7 +21,8 @@
 static int check_batch(struct app *a)
 {
     static const enum opt_id single[] = {
-        O_CSR, O_NEWKEY, O_NEWKEYGEN, O_SUBJECT, O_CERTOUT, O_CHAINOUT, O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
+        O_CSR, O_NEWKEY, O_NEWKEYGEN, O_SUBJECT, O_CERTOUT, O_CHAINOUT,
+        O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
         O_POST_HOOK, O_RENEW_WITHIN, O_EXTRACERTSOUT, O_CACERTSOUT
     };
     size_t i;
