@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -245,36 +246,112 @@ static int set_value(struct app *a, const struct opt_def *def,
     return EXIT_OK;
 }
 
-/* Options of one config section; EXIT_OK or a usage error. */
-static int read_section(struct app *a, const char *section)
+/*
+ * A config value, with the rules of openssl cmp: an empty string unsets
+ * a string option; a number that is empty or not a whole decimal number
+ * ("yes", "5 seconds") counts as not given, so the option keeps its
+ * built-in default. EXIT_OK or a usage error (a number out of range).
+ */
+static int set_conf_value(struct app *a, const struct opt_def *def,
+                          const char *text, const char *where)
 {
-    size_t i;
-    const char *val;
+    struct opt_val *v = &a->v[def->id];
+    char *end;
+
+    if (def->kind == K_STR && *text == '\0') {
+        v->str = NULL;
+        v->set = 0;
+        return EXIT_OK;
+    }
+    if (def->kind != K_STR) {
+        errno = 0;
+        (void)strtol(text, &end, 10);
+        if (*text == '\0' || *end != '\0' || errno != 0)
+            return EXIT_OK;
+    }
+    return set_value(a, def, text, where);
+}
+
+/* The sections of -section, split in place in copy; their number. */
+static int split_sections(char *copy, char **names, int max)
+{
+    char *save = NULL, *name;
+    int n = 0;
+
+    for (name = strtok_r(copy, ", \t", &save); name != NULL && n < max;
+         name = strtok_r(NULL, ", \t", &save))
+        names[n++] = name;
+    return n;
+}
+
+/*
+ * The value of key as openssl cmp finds it: in the last of the sections
+ * that has it, each section falling back to [default] and the unnamed
+ * section; NULL if none has it. *found is the section searched.
+ */
+static const char *conf_lookup(struct app *a, char **names, int n,
+                               const char *key, const char **found)
+{
+    const char *val = NULL;
+
+    while (val == NULL && n-- > 0) {
+        ERR_set_mark();
+        val = NCONF_get_string(a->conf, names[n], key);
+        ERR_pop_to_mark();
+        *found = names[n];
+    }
+    return val;
+}
+
+/* Options of the config sections; EXIT_OK or a usage error. */
+static int read_sections(struct app *a, char **names, int n)
+{
+    const char *val, *sect = NULL;
     char where[128];
+    size_t i;
     int rc;
 
-    if (NCONF_get_section(a->conf, section) == NULL && a->verbosity >= 4)
-        fprintf(stderr, "p11cmp: warning: no [%s] section in the config "
-                "file; using [default] and the unnamed section\n", section);
-    snprintf(where, sizeof(where), " (config section [%s])", section);
     for (i = O_VERBOSITY; i < O_COUNT; i++) {
-        ERR_set_mark();
-        val = NCONF_get_string(a->conf, section, table[i].name);
-        ERR_pop_to_mark();
-        if (val == NULL)
+        if ((val = conf_lookup(a, names, n, table[i].name, &sect)) == NULL)
             continue;
-        if ((rc = set_value(a, &table[i], val, where)) != EXIT_OK)
+        snprintf(where, sizeof(where), " (config section [%s])", sect);
+        if ((rc = set_conf_value(a, &table[i], val, where)) != EXIT_OK)
             return rc;
     }
     return EXIT_OK;
 }
 
+/*
+ * Every section named by -section must exist, as in openssl cmp; only a
+ * missing [cmp] when -section is the default "cmp" is just a note.
+ */
+static int check_sections(struct app *a, const char *file, char **names,
+                          int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (NCONF_get_section(a->conf, names[i]) != NULL)
+            continue;
+        if (n == 1 && strcmp(names[0], "cmp") == 0) {
+            app_log(a, P11CMP_LOG_DEBUG, "no [cmp] section in %s; using "
+                    "[default] and the unnamed section", file);
+            return EXIT_OK;
+        }
+        return app_usage_error("config file %s has no section [%s]", file,
+                               names[i]);
+    }
+    return EXIT_OK;
+}
+
+#define MAX_SECTIONS 32
+
 /* Reads the -config file and the -section sections; an EXIT_* code. */
 static int read_config(struct app *a, const char *file, const char *sects)
 {
     long line = -1;
-    char *copy, *name, *save = NULL;
-    int rc = EXIT_OK;
+    char *copy, *names[MAX_SECTIONS];
+    int rc, n;
 
     if (file == NULL || *file == '\0')
         return EXIT_OK;
@@ -289,9 +366,11 @@ static int read_config(struct app *a, const char *file, const char *sects)
     }
     if ((copy = OPENSSL_strdup(*sects == '\0' ? "default" : sects)) == NULL)
         return EXIT_OTHER;
-    for (name = strtok_r(copy, ", \t", &save); name != NULL && rc == EXIT_OK;
-         name = strtok_r(NULL, ", \t", &save))
-        rc = read_section(a, name);
+    n = split_sections(copy, names, MAX_SECTIONS);
+    app_log(a, P11CMP_LOG_DEBUG, "using section(s) '%s' of %s", sects,
+            file);
+    if ((rc = check_sections(a, file, names, n)) == EXIT_OK)
+        rc = read_sections(a, names, n);
     OPENSSL_free(copy);
     return rc;
 }
@@ -338,6 +417,26 @@ static int prescan(struct app *a, int argc, char **argv, const char **file,
     return EXIT_OK;
 }
 
+/*
+ * As openssl cmp: an empty argument of a string option resets the option
+ * (1 returned), with a warning; one starting with '-' is only warned of.
+ */
+static int arg_reset(struct app *a, const struct opt_def *def,
+                     const char *arg)
+{
+    if (*arg == '\0') {
+        app_log(a, P11CMP_LOG_WARNING, "-%s: empty argument; resetting "
+                "the option", def->name);
+        a->v[def->id].str = NULL;
+        a->v[def->id].set = 0;
+        return 1;
+    }
+    if (*arg == '-')
+        app_log(a, P11CMP_LOG_WARNING, "-%s: argument starts with a "
+                "hyphen: '%s'", def->name, arg);
+    return 0;
+}
+
 /* Second pass: the command line overrides the config file. */
 static int parse_args(struct app *a, int argc, char **argv)
 {
@@ -352,6 +451,8 @@ static int parse_args(struct app *a, int argc, char **argv)
             continue;
         }
         i++;
+        if (def->kind == K_STR && arg_reset(a, def, argv[i]))
+            continue;
         if ((rc = set_value(a, def, argv[i], "")) != EXIT_OK)
             return rc;
     }
@@ -379,7 +480,8 @@ static int parse_cmd(struct app *a)
 
 int app_parse(struct app *a, int argc, char **argv)
 {
-    const char *file = getenv("OPENSSL_CONF"), *sects = "cmp";
+    const char *file = NULL, *sects = "cmp";
+    char *dflt = NULL;
     int rc;
 
     a->verbosity = 5;
@@ -394,8 +496,13 @@ int app_parse(struct app *a, int argc, char **argv)
         a->verbosity = (int)OPT_NUM(a, O_VERBOSITY);
     if (OPT_SET(a, O_HELP) || OPT_SET(a, O_VERSION))
         return EXIT_OK;
-    if ((rc = read_config(a, file, sects)) != EXIT_OK
-        || (rc = parse_args(a, argc, argv)) != EXIT_OK)
+    /* as openssl cmp: OPENSSL_CONF, else OpenSSL's file, if it exists */
+    if (file == NULL && (dflt = CONF_get1_default_config_file()) != NULL
+        && access(dflt, F_OK) == 0)
+        file = dflt;
+    rc = read_config(a, file, sects);
+    OPENSSL_free(dflt);
+    if (rc != EXIT_OK || (rc = parse_args(a, argc, argv)) != EXIT_OK)
         return rc;
     if (OPT_SET(a, O_VERBOSITY))
         a->verbosity = (int)OPT_NUM(a, O_VERBOSITY);

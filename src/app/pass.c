@@ -1,7 +1,8 @@
 /*
  * src/app/pass.c - password sources of p11cmp(1), as openssl(1) reads
  * them: "pass:TEXT", "env:VAR", "file:PATH" (first line), "fd:N" (first
- * line), "stdin" (first line). They give the PBM secret (-secret), pass
+ * line), "stdin" (first line); other text is the password itself, with
+ * a warning, as in openssl cmp 3.0. They give the PBM secret (-secret), pass
  * phrases of key files and the PINs of tokens (-keypass, -newkeypass,
  * -tls_keypass). Each source is read once per run and cached, so that
  * fd: and stdin can serve several options; values are cleansed at exit
@@ -96,8 +97,11 @@ static char *read_source(const char *source, const char *what)
     } else if (strcmp(source, "stdin") == 0) {
         res = read_fd_line(0);
     } else {
-        fprintf(stderr, "p11cmp: %s: unknown password source (use pass:, "
-                "env:, file:, fd: or stdin)\n", what);
+        /* as openssl cmp 3.0: text that names no source is the password */
+        app_log_cb(NULL, NULL, 0, P11CMP_LOG_WARNING, "password source "
+                   "without pass:, env:, file:, fd: or stdin; using the "
+                   "text as the password (better precede it with 'pass:')");
+        res = OPENSSL_strdup(source);
     }
     return res;
 }

@@ -89,8 +89,6 @@ int app_check_options(struct app *a)
         return app_usage_error("-revreason must be -1, 0..6 or 8..10");
     if (popo < -1 || popo > 2)
         return app_usage_error("-popo must be -1..2");
-    if (OPT_NUM(a, O_KEEP_ALIVE) > 2)
-        return app_usage_error("-keep_alive must be 0, 1 or 2");
     form = OPT_STR(a, O_CERTFORM);
     if (form != NULL && OPENSSL_strcasecmp(form, "PEM") != 0
         && OPENSSL_strcasecmp(form, "DER") != 0)
@@ -141,7 +139,10 @@ static int setup_transfer(struct app *a)
          && !P11CMP_CTX_set1_proxy(a->ctx, OPT_STR(a, O_PROXY)))
         || (OPT_STR(a, O_NO_PROXY) != NULL
             && !P11CMP_CTX_set1_no_proxy(a->ctx, OPT_STR(a, O_NO_PROXY)))
-        || !SET_OPT(a, P11CMP_OPT_KEEP_ALIVE, (int)OPT_NUM(a, O_KEEP_ALIVE))
+        /* openssl cmp takes any value; above 2 it means 2 (require) */
+        || !SET_OPT(a, P11CMP_OPT_KEEP_ALIVE,
+                    OPT_NUM(a, O_KEEP_ALIVE) > 2 ? 2
+                    : (int)OPT_NUM(a, O_KEEP_ALIVE))
         || !SET_OPT(a, P11CMP_OPT_MSG_TIMEOUT,
                     OPT_SET(a, O_MSG_TIMEOUT)
                     ? (int)OPT_NUM(a, O_MSG_TIMEOUT) : 120)

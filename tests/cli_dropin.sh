@@ -1,0 +1,200 @@
+#!/bin/bash
+# tests/cli_dropin.sh - p11cmp(1) as a drop-in for `openssl cmp` (issue
+# 11, items 1-7 and 10-12): each case runs `openssl cmp` and p11cmp with
+# the same arguments against the same peer (the test CA, or a fresh
+# `openssl cmp -port` mock server) and compares the outcomes: success or
+# failure, the files written (each program runs in its own directory, so
+# relative output names show what it wrote) and, where it matters, facts
+# of stderr. The mock server listens on all interfaces, so the test runs
+# in a private network namespace.
+FIXTURE_NETNS=1
+. "$top_srcdir/tests/fixture.sh"
+. "$top_srcdir/tests/testca/helpers.sh"
+# P11CMP_UNDER_TEST: another p11cmp to compare (e.g. an older build)
+P11CMP=${P11CMP_UNDER_TEST:-$top_builddir/p11cmp}
+n=0
+unset OPENSSL_CONF
+
+# side NAME ARGS...: both programs with ARGS, each in $WORK/NAME.PROG/;
+# exit statuses in RC_openssl and RC_p11cmp, output in
+# $WORK/NAME.PROG.out and .err. Bounded: 60 s each.
+side() {
+    name=$1
+    shift
+    for prog in openssl p11cmp; do
+        d=$WORK/$name.$prog
+        rm -rf "$d"
+        mkdir -p "$d"
+        set +e
+        if [ $prog = openssl ]; then
+            (cd "$d" && timeout 60 openssl cmp "$@") \
+                > "$d.out" 2> "$d.err"
+        else
+            (cd "$d" && timeout 60 "$P11CMP" "$@") > "$d.out" 2> "$d.err"
+        fi
+        eval "RC_$prog=\$?"
+        set -e
+    done
+}
+
+# group NAME: whether to run the cases of NAME (DROPIN_GROUP, if set,
+# selects one group, e.g. to show that it fails with an older p11cmp)
+group() {
+    [ -z "${DROPIN_GROUP:-}" ] || [ "$DROPIN_GROUP" = "$1" ]
+}
+
+# outcomes NAME: both outcomes for a failure message
+outcomes() {
+    for prog in openssl p11cmp; do
+        eval "rc=\$RC_$prog"
+        echo "--- $prog: exit $rc, files: $(ls "$WORK/$1.$prog" | tr '\n' ' ')"
+        tail -n 8 "$WORK/$1.$prog.out" "$WORK/$1.$prog.err"
+    done
+}
+
+# agree NAME P11CMP_RC: after side NAME: both succeeded or both failed,
+# p11cmp with exit P11CMP_RC, and they wrote the same files.
+agree() {
+    ok_o=$([ "$RC_openssl" -eq 0 ] && echo ok || echo failed)
+    ok_p=$([ "$RC_p11cmp" -eq 0 ] && echo ok || echo failed)
+    [ "$ok_o" = "$ok_p" ] && [ "$RC_p11cmp" -eq "$2" ] \
+        || fail "$1: openssl $ok_o, p11cmp exit $RC_p11cmp (want $2)
+$(outcomes "$1")"
+    [ "$(ls "$WORK/$1.openssl")" = "$(ls "$WORK/$1.p11cmp")" ] \
+        || fail "$1: different files written
+$(outcomes "$1")"
+    n=$((n + 1))
+}
+
+# both_err NAME TEXT: both programs' diagnostics match TEXT (grep -E
+# -i; openssl cmp 3.0 logs to stdout when it is no terminal)
+both_err() {
+    for prog in openssl p11cmp; do
+        cat "$WORK/$1.$prog.out" "$WORK/$1.$prog.err" | grep -Eiq -- "$2" \
+            || fail "$1: $prog stderr lacks '$2'
+$(outcomes "$1")"
+    done
+}
+
+# p11_err NAME TEXT / p11_no_err NAME TEXT: p11cmp's stderr has / has not
+p11_err() {
+    grep -Eq -- "$2" "$WORK/$1.p11cmp.err" \
+        || fail "$1: p11cmp stderr lacks '$2'
+$(outcomes "$1")"
+}
+p11_no_err() {
+    ! grep -Eq -- "$2" "$WORK/$1.p11cmp.err" \
+        || fail "$1: p11cmp stderr has '$2'
+$(outcomes "$1")"
+}
+
+testca_start --ref "$REF" --secret "$SECRET" --send-capubs --timeout 600
+new_key "$WORK/k.pem"
+SRV="127.0.0.1:$TESTCA_PORT/pkix/"
+PBM="-ref $REF -secret $SECRET"
+IR="-cmd ir -server $SRV $PBM -newkey $WORK/k.pem -subject /CN=dropin"
+
+# --- item 1: empty config values: a string is unset, a number keeps its
+# built-in default (also after a non-empty value in an earlier section)
+if group empty_conf; then
+cat > "$WORK/empty.cnf" <<CNF
+[base]
+server = $SRV
+ref = $REF
+secret = $SECRET
+cmd = ir
+newkey = $WORK/k.pem
+subject = /CN=dropin empty
+certout = cert.pem
+extracertsout = extra.pem
+cacertsout = capubs.pem
+repeat = 2
+[reset]
+extracertsout =
+total_timeout =
+msg_timeout =
+tls_used =
+proxy =
+recipient =
+repeat =
+popo =
+keep_alive =
+revreason =
+days =
+CNF
+side empty1 -config "$WORK/empty.cnf" -section "base reset"
+agree empty1 0
+[ -f "$WORK/empty1.p11cmp/cert.pem" ] && [ -f "$WORK/empty1.p11cmp/capubs.pem" ] \
+    && [ ! -f "$WORK/empty1.p11cmp/extra.pem" ] \
+    || fail "empty1: wrong files: $(outcomes empty1)"
+# repeat= in the last section: 1 transaction (the default), not 2 from [base]
+[ "$(grep -c '^enrolled' "$WORK/empty1.p11cmp.out")" -eq 1 ] \
+    || fail "empty1: repeat: $(cat "$WORK/empty1.p11cmp.out")"
+fi
+
+# --- item 10: non-numbers count as not given, numbers are not
+# range-checked, a missing named section is an error, OPENSSL_CONF that
+# does not exist is no config file
+if group conf_rules; then
+cat > "$WORK/rules.cnf" <<CNF
+[nonnum]
+keep_alive = yes
+msg_timeout = 5 seconds
+total_timeout = soon
+tls_used = no
+repeat = twice
+[ka5]
+keep_alive = 5
+[cmp]
+CNF
+side nonnum -config "$WORK/rules.cnf" -section nonnum $IR -certout c.pem
+agree nonnum 0
+side ka5 -config "$WORK/rules.cnf" -section ka5 $IR -certout c.pem
+agree ka5 0
+side nosect -config "$WORK/rules.cnf" -section "nonnum nosuch" $IR \
+    -certout c.pem
+agree nosect 2
+p11_err nosect "no section \[nosuch\]"
+side nosect1 -config "$WORK/rules.cnf" -section nosuch $IR -certout c.pem
+agree nosect1 2
+OPENSSL_CONF=$WORK/none.cnf side noconf $IR -certout c.pem
+agree noconf 0
+# OPENSSL_CONF names the default config file, read without -config
+printf '[cmp]\ncertout = fromconf.pem\n' > "$WORK/env.cnf"
+OPENSSL_CONF=$WORK/env.cnf side envconf $IR
+agree envconf 0
+[ -f "$WORK/envconf.p11cmp/fromconf.pem" ] || fail "envconf: $(outcomes envconf)"
+fi
+
+# --- item 4: an empty argument resets a string option, with a warning
+if group empty_args; then
+side emptyarg1 $IR -expect_sender "" -certout c.pem
+agree emptyarg1 0
+both_err emptyarg1 "empty"
+side emptyarg2 $IR -certout c.pem -extracertsout ""
+agree emptyarg2 0
+# -secret "" leaves no protection
+side emptyarg3 -cmd ir -server "$SRV" -ref "$REF" -secret "" \
+    -newkey "$WORK/k.pem" -subject /CN=dropin -certout c.pem
+agree emptyarg3 2
+fi
+
+# --- item 5: a password without a source prefix is the password itself
+if group plain_pass; then
+openssl pkey -in "$WORK/k.pem" -aes128 -passout pass:12345 \
+    -out "$WORK/ke.pem"
+side plainpass1 -cmd ir -server "$SRV" $PBM -newkey "$WORK/ke.pem" \
+    -newkeypass 12345 -subject /CN=dropin -certout c.pem
+agree plainpass1 0
+side plainpass2 -cmd ir -server "$SRV" -ref "$REF" -secret "${SECRET#pass:}" \
+    -newkey "$WORK/k.pem" -subject /CN=dropin -certout c.pem
+agree plainpass2 0
+both_err plainpass2 "pass:"
+# a wrong one fails in both
+side plainpass3 -cmd ir -server "$SRV" $PBM -newkey "$WORK/ke.pem" \
+    -newkeypass 54321 -subject /CN=dropin -certout c.pem -batch
+agree plainpass3 1
+fi
+
+testca_stop
+echo "cli_dropin: $n cases agree"
