@@ -76,6 +76,13 @@ $(outcomes "$1")"
     done
 }
 
+# same_subject NAME FILE: both wrote FILE, with the same subject
+same_subject() {
+    a=$(openssl x509 -in "$WORK/$1.openssl/$2" -noout -subject)
+    b=$(openssl x509 -in "$WORK/$1.p11cmp/$2" -noout -subject)
+    [ "$a" = "$b" ] || fail "$1: subjects differ: $a / $b"
+}
+
 # p11_err NAME TEXT / p11_no_err NAME TEXT: p11cmp's stderr has / has not
 p11_err() {
     grep -Eq -- "$2" "$WORK/$1.p11cmp.err" \
@@ -88,7 +95,8 @@ p11_no_err() {
 $(outcomes "$1")"
 }
 
-testca_start --ref "$REF" --secret "$SECRET" --send-capubs --timeout 600
+testca_start --ref "$REF" --secret "$SECRET" --send-capubs --timeout 600 \
+    --cacertout "$WORK/ca.pem"
 new_key "$WORK/k.pem"
 SRV="127.0.0.1:$TESTCA_PORT/pkix/"
 PBM="-ref $REF -secret $SECRET"
@@ -194,6 +202,38 @@ both_err plainpass2 "pass:"
 side plainpass3 -cmd ir -server "$SRV" $PBM -newkey "$WORK/ke.pem" \
     -newkeypass 54321 -subject /CN=dropin -certout c.pem -batch
 agree plainpass3 1
+fi
+
+# --- item 3: DNs as openssl(1) parses them: unknown types and empty
+# values are skipped with a warning, '//' and a trailing '\' are errors
+if group dn; then
+CA_DN=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt compat \
+    | sed 's/^subject=//')
+DNIR="-cmd ir -server $SRV $PBM -newkey $WORK/k.pem -certout c.pem"
+side dn1 $DNIR -subject "/CN=dropin dn/ABC=123"
+agree dn1 0
+same_subject dn1 c.pem
+both_err dn1 "ABC"
+side dn2 $DNIR -subject "/cn=lower/CN=dropin dn2/O=x+OU=y"
+agree dn2 0
+same_subject dn2 c.pem
+side dn3 $DNIR -subject "/CN=/O=dropin dn3/"
+agree dn3 0
+same_subject dn3 c.pem
+side dn4 $DNIR -subject "/CN=a//"
+agree dn4 2
+side dn5 $DNIR -subject '/CN=a\'
+agree dn5 2
+side dn6 $DNIR -subject '/CN=a\/b\+c/2.5.4.10=num/commonName=ln'
+agree dn6 0
+same_subject dn6 c.pem
+side dn7 $DNIR -subject /CN=dropin -recipient "/CN=x/ABC=1" \
+    -issuer "/CN=y/DEF=2"
+agree dn7 0
+side dn8 $DNIR -subject /CN=dropin -expect_sender "$CA_DN/ABC=1"
+agree dn8 0
+side dn9 $DNIR -subject /CN=dropin -expect_sender "/CN=not the CA/ABC=1"
+agree dn9 5
 fi
 
 testca_stop

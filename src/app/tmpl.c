@@ -17,56 +17,96 @@
 
 #include "app.h"
 
-/* Copies the next element of a "/a=b/c=d" DN into buf; NULL at the end. */
-static const char *next_rdn(const char *p, char *buf, size_t size, int *plus)
+/*
+ * One "type=value" element of a "/type=value/..." DN, as openssl(1)
+ * reads it: the type runs to the first '=' (no escapes), the value to
+ * the next unescaped '/' or '+' ('+' adds to a multi-valued RDN), '\'
+ * escapes the next character. The element is copied to buf (type and
+ * value NUL-terminated: *val points into buf); *plus tells that a '+'
+ * ended it. Returns the position after it, or NULL with *why set.
+ */
+static const char *next_ava(const char *p, char *buf, char **val, int *plus,
+                            const char **why)
 {
-    size_t n = 0;
+    char *b = buf;
 
-    *plus = 0;
-    for (; *p != '\0' && *p != '/' && *p != '+'; p++) {
-        if (*p == '\\' && p[1] != '\0')
-            p++;
-        if (n + 1 < size)
-            buf[n++] = *p;
+    while (*p != '\0' && *p != '=')
+        *b++ = *p++;
+    *b++ = '\0';
+    if (*p++ == '\0') {
+        *why = "missing '=' after a type";
+        return NULL;
     }
-    buf[n] = '\0';
-    if (*p == '+')
-        *plus = 1;
-    return p;
+    *val = b;
+    *plus = 0;
+    for (; *p != '\0' && *p != '/'; *b++ = *p++) {
+        if (*p == '+') {
+            *plus = 1;
+            break;
+        }
+        if (*p == '\\' && *++p == '\0') {
+            *why = "'\\' at the end";
+            return NULL;
+        }
+    }
+    *b = '\0';
+    return *p != '\0' ? p + 1 : p;
+}
+
+/*
+ * Adds the element to name; as openssl(1), an unknown type or an empty
+ * value is skipped with a warning. 1, or 0 if the value is not valid for
+ * its type.
+ */
+static int add_ava(X509_NAME *name, const char *type, const char *val,
+                   int multi, const char *opt)
+{
+    char msg[256];
+    int nid = OBJ_txt2nid(type);
+
+    if (nid == NID_undef || *val == '\0') {
+        ERR_clear_error();
+        snprintf(msg, sizeof(msg), "-%s: skipping %s \"%s\"", opt,
+                 nid == NID_undef ? "unknown attribute type"
+                 : "empty value of", type);
+        app_log_cb(NULL, NULL, 0, P11CMP_LOG_WARNING, msg);
+        return 1;
+    }
+    if (X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
+                                   (const unsigned char *)val, -1, -1,
+                                   multi ? -1 : 0))
+        return 1;
+    ERR_clear_error();
+    return 0;
 }
 
 X509_NAME *app_parse_name(const char *dn, const char *opt)
 {
     X509_NAME *name = X509_NAME_new();
-    char buf[1024], *eq;
-    const char *p = dn;
-    int plus = 0, prev_plus = 0;
+    char *buf = OPENSSL_malloc(strlen(dn) + 2), *val = NULL;
+    const char *p = dn + 1, *why = "not of the form /type=value/...";
+    int plus = 0, multi;
 
-    if (name == NULL)
-        return NULL;
-    if (*p != '/')
+    if (name == NULL || buf == NULL)
+        goto err;
+    if (*dn != '/')
         goto bad;
-    for (p++; *p != '\0'; prev_plus = plus) {
-        p = next_rdn(p, buf, sizeof(buf), &plus);
-        if (*p != '\0')
-            p++;
-        if (buf[0] == '\0' && *p == '\0')
-            break;
-        if ((eq = strchr(buf, '=')) == NULL)
+    while (*p != '\0') {
+        multi = plus;
+        if ((p = next_ava(p, buf, &val, &plus, &why)) == NULL)
             goto bad;
-        *eq++ = '\0';
-        if (!X509_NAME_add_entry_by_txt(name, buf, MBSTRING_UTF8,
-                                        (unsigned char *)eq, -1, -1,
-                                        prev_plus ? -1 : 0)) {
-            ERR_clear_error();
+        if (!add_ava(name, buf, val, multi, opt)) {
+            why = "bad value";
             goto bad;
         }
     }
+    OPENSSL_free(buf);
     return name;
  bad:
+    (void)app_usage_error("-%s: not a DN (%s): '%s'", opt, why, dn);
+ err:
+    OPENSSL_free(buf);
     X509_NAME_free(name);
-    (void)app_usage_error("-%s: not a DN of the form /type=value/...: '%s'",
-                          opt, dn);
     return NULL;
 }
 
