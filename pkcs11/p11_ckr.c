@@ -40,6 +40,12 @@ CK_RV p11cmp_p11_note(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv)
     return rv;
 }
 
+CK_RV p11cmp_p11_called(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv)
+{
+    ERR_pop_to_mark();
+    return p11cmp_p11_note(tok, fn, rv);
+}
+
 void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what)
 {
     const char *name = NULL, *fn = "?", *uri = "?";

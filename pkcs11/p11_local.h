@@ -75,10 +75,14 @@ typedef struct p11cmp_p11_key_st P11CMP_P11_KEY;
 /*
  * The one way to call the module: fn is a CK_FUNCTION_LIST member name,
  * rv receives the result; a failure is remembered in tok (function name
- * and CKR_ code) for p11cmp_p11_raise().
+ * and CKR_ code) for p11cmp_p11_raise(). What the module itself leaves on
+ * the thread's ERR stack (SoftHSM2 uses libcrypto, e.g. its failed look
+ * for the rdrand engine) is dropped: it is not an error of the caller.
  */
 #define P11CMP_P11_CALL(tok, rv, fn, ...) \
-    ((rv) = p11cmp_p11_note((tok), #fn, (tok)->mod->fl->fn(__VA_ARGS__)))
+    ((rv) = p11cmp_p11_called((tok), #fn, \
+                              (ERR_set_mark(), \
+                               (tok)->mod->fl->fn(__VA_ARGS__))))
 
 /*
  * Runs stmt (which sets rv, through P11CMP_P11_CALL, using tok->session),
@@ -132,6 +136,8 @@ struct p11cmp_p11_token_st {
 const char *p11cmp_p11_ckr_name(CK_RV rv);
 /* Returns rv; when rv != CKR_OK remembers fn and rv in tok. */
 CK_RV p11cmp_p11_note(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv);
+/* p11cmp_p11_note() after P11CMP_P11_CALL: also pops to its ERR mark */
+CK_RV p11cmp_p11_called(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv);
 /*
  * Raises reason with data "C_Fn: CKR_NAME (0xNN) [what] uri=URI" from the
  * last failure remembered in tok; what may be NULL.

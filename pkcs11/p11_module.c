@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "p11_local.h"
 
@@ -38,7 +39,9 @@ static int module_initialise(P11CMP_P11_MODULE *mod)
 
     memset(&args, 0, sizeof(args));
     args.flags = CKF_OS_LOCKING_OK;
+    ERR_set_mark(); /* drop what the module's own libcrypto use leaves */
     rv = mod->fl->C_Initialize(&args);
+    ERR_pop_to_mark();
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         p11cmp_raise_data(P11CMP_R_MODULE_LOAD_FAILED,
                           "C_Initialize: %s (0x%lx); module=%s",
@@ -60,7 +63,9 @@ static P11CMP_P11_MODULE *module_load(const char *path)
     CK_FUNCTION_LIST *fl = NULL;
     void *dl;
 
+    ERR_set_mark(); /* see module_initialise() */
     dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ERR_pop_to_mark();
     if (dl == NULL) {
         p11cmp_raise_data(P11CMP_R_MODULE_LOAD_FAILED, "module=%s: %s",
                           path, dlerror());
@@ -140,8 +145,11 @@ void p11cmp_p11_modules_cleanup(void)
         return;
     for (mod = modules; mod != NULL; mod = next) {
         next = mod->next;
-        if (mod->we_initialised && mod->pid == getpid())
+        if (mod->we_initialised && mod->pid == getpid()) {
+            ERR_set_mark();
             (void)mod->fl->C_Finalize(NULL);
+            ERR_pop_to_mark();
+        }
         /*
          * No dlclose(): modules linked against libcrypto leave exit
          * handlers behind that would then point into unmapped code.

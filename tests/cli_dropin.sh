@@ -101,6 +101,10 @@ new_key "$WORK/k.pem"
 SRV="127.0.0.1:$TESTCA_PORT/pkix/"
 PBM="-ref $REF -secret $SECRET"
 IR="-cmd ir -server $SRV $PBM -newkey $WORK/k.pem -subject /CN=dropin"
+# a certificate of k.pem from the test CA, for -cert, -oldcert
+openssl cmp -config "" -server "$SRV" $PBM -cmd ir -newkey "$WORK/k.pem" \
+    -subject /CN=leaf -certout "$WORK/leaf.pem" > /dev/null 2>&1 \
+    || fail "leaf cert"
 
 # --- item 1: empty config values: a string is unset, a number keeps its
 # built-in default (also after a non-empty value in an earlier section)
@@ -234,6 +238,45 @@ side dn8 $DNIR -subject /CN=dropin -expect_sender "$CA_DN/ABC=1"
 agree dn8 0
 side dn9 $DNIR -subject /CN=dropin -expect_sender "/CN=not the CA/ABC=1"
 agree dn9 5
+fi
+
+# --- item 12: smaller ones
+if group small; then
+cat > "$WORK/exts.cnf" <<CNF
+[cmp]
+[exts]
+subjectAltName = DNS:from.reqexts.example
+CNF
+side sans_twice -config "$WORK/exts.cnf" $IR -certout c.pem -reqexts exts \
+    -sans other.example
+agree sans_twice 2
+p11_err sans_twice "subject alt names both in -reqexts"
+# PBM whose sender comes from -subject: no -ref needed
+side pbm_subject -cmd ir -server "$SRV" -secret "$SECRET" \
+    -newkey "$WORK/k.pem" -subject "/CN=dropin pbm" -certout c.pem
+agree pbm_subject 0
+# rr takes -oldcert (or -csr), not -cert: an option error
+side rr_cert -cmd rr -server "$SRV" $PBM -cert "$WORK/leaf.pem" \
+    -key "$WORK/k.pem"
+agree rr_cert 2
+# unreadable message files are file errors
+side rspin_none $IR -certout c.pem -rspin "$WORK/none.der"
+agree rspin_none 1
+side reqin_none $IR -certout c.pem -reqin "$WORK/none.der"
+agree reqin_none 1
+fi
+
+# only the errors of the failed operation: nothing the token module's
+# own libcrypto use left behind (SoftHSM2 looks for the rdrand engine)
+if group stale_errors; then
+fixture_token dropin
+KEYURI="pkcs11:token=dropin;object=nokey;type=private"
+KEYURI="$KEYURI?module-path=$SOFTHSM2_MODULE"
+side stale $IR -certout c.pem -key "$KEYURI" -keypass "pass:$PIN" \
+    -cert "$WORK/leaf.pem"
+[ "$RC_p11cmp" -eq 6 ] || fail "stale: $(outcomes stale)"
+p11_err stale "key not found"
+p11_no_err stale "rdrand|DSO|engine"
 fi
 
 testca_stop

@@ -34,10 +34,12 @@ expect_err "missing -server"
 expect 2 -cmd ir -server 127.0.0.1:1 -newkey k.pem
 expect_err "no protection"
 expect 2 -cmd ir -server 127.0.0.1:1 -secret pass:y -newkey k
-expect_err "needs -ref or -cert"
+expect_err "needs -ref, -cert or -subject"
 expect 2 -cmd p10cr -server 127.0.0.1:1 -ref r -secret pass:y
 expect_err "needs -csr"
 expect 2 -cmd rr -server 127.0.0.1:1 -ref r -secret pass:y
+expect_err "needs -oldcert or -csr"
+expect 2 -cmd kur -server 127.0.0.1:1 -ref r -secret pass:y
 expect_err "needs -oldcert or -cert"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -newkeygen EC:P-256

@@ -84,6 +84,7 @@ struct app {
     int cmd;             /* CMD_* */
     struct app_files reqin, reqout, rspin, rspout;
     int polls;           /* pollReqs sent in this transaction */
+    int file_error;      /* a -reqin/-rspin/-reqout/-rspout file failed */
     X509_STORE *out_trusted; /* certConf callback argument; owned */
     char *stored_uri;    /* where the new cert was stored; owned */
     X509 *refcert;       /* -oldcert, else -cert; owned */

@@ -122,6 +122,9 @@ int app_exit_code_to(struct app *a, FILE *out)
     int status = a->ctx != NULL ? P11CMP_CTX_get_status(a->ctx) : -1;
     int cls = errors_to(a, out, -1);
 
+    /* a message file that failed is a file error, not a transfer one */
+    if (a->file_error)
+        return EXIT_OTHER;
     /* our own rejection of a new cert is CERTIFICATE_NOT_ACCEPTED (5) */
     if (cls == EXIT_REJECTED
         || (cls < 0 && status == P11CMP_PKISTATUS_rejection)) {

@@ -161,6 +161,8 @@ X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
     X509 *cert = NULL;
     char *uri, *pin = NULL;
 
+    ERR_clear_error(); /* only the errors of this load are shown */
+
     if (!app_is_uri(src)) {
         if ((cert = cert_from_file(src, passsrc, what)) == NULL)
             load_error(what, src);
@@ -185,6 +187,8 @@ STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
     char *copy = OPENSSL_strdup(srcs), *name, *save = NULL;
     X509 *cert;
     int ok = sk != NULL && copy != NULL;
+
+    ERR_clear_error(); /* only the errors of this load are shown */
 
     for (name = ok ? strtok_r(copy, ", \t", &save) : NULL;
          ok && name != NULL; name = strtok_r(NULL, ", \t", &save)) {
@@ -298,6 +302,8 @@ EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
 {
     EVP_PKEY *pkey = NULL;
     char *uri = NULL, *pass = NULL;
+
+    ERR_clear_error(); /* only the errors of this load are shown */
 
     if (!app_is_uri(src)) {
         if (passsrc == NULL || (pass = app_pass_get(passsrc, what)) != NULL)

@@ -424,6 +424,8 @@ static int prescan(struct app *a, int argc, char **argv, const char **file,
 static int arg_reset(struct app *a, const struct opt_def *def,
                      const char *arg)
 {
+    if (def->id == O_CONFIG || def->id == O_SECTION)
+        return 0; /* "" has a meaning there */
     if (*arg == '\0') {
         app_log(a, P11CMP_LOG_WARNING, "-%s: empty argument; resetting "
                 "the option", def->name);

@@ -62,18 +62,22 @@ int app_check_options(struct app *a)
     if (OPT_STR(a, O_KEY) != NULL && OPT_STR(a, O_CERT) == NULL
         && OPT_STR(a, O_SECRET) == NULL)
         return app_usage_error("-key needs -cert (its certificate)");
+    /* as openssl cmp: the sender of PBM may also come from -subject */
     if (OPT_STR(a, O_SECRET) != NULL && OPT_STR(a, O_REF) == NULL
-        && OPT_STR(a, O_CERT) == NULL)
-        return app_usage_error("-secret needs -ref or -cert");
+        && OPT_STR(a, O_CERT) == NULL && OPT_STR(a, O_SUBJECT) == NULL)
+        return app_usage_error("-secret needs -ref, -cert or -subject");
     if ((rc = check_batch(a)) != EXIT_OK)
         return rc;
     if (a->cmd == CMD_P10CR && OPT_STR(a, O_CSR) == NULL
         && OPT_STR(a, O_BATCH_IN) == NULL)
         return app_usage_error("-cmd p10cr needs -csr (or -batch_in)");
-    if ((a->cmd == CMD_KUR || a->cmd == CMD_RR)
-        && OPT_STR(a, O_OLDCERT) == NULL && OPT_STR(a, O_CERT) == NULL)
-        return app_usage_error("-cmd %s needs -oldcert or -cert",
-                               OPT_STR(a, O_CMD));
+    if (a->cmd == CMD_KUR && OPT_STR(a, O_OLDCERT) == NULL
+        && OPT_STR(a, O_CERT) == NULL)
+        return app_usage_error("-cmd kur needs -oldcert or -cert");
+    /* as openssl cmp: -cert is not the cert to revoke */
+    if (a->cmd == CMD_RR && OPT_STR(a, O_OLDCERT) == NULL
+        && OPT_STR(a, O_CSR) == NULL)
+        return app_usage_error("-cmd rr needs -oldcert or -csr");
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
         && OPT_STR(a, O_NEWKEY) == NULL && OPT_STR(a, O_KEY) == NULL
         && OPT_STR(a, O_CSR) == NULL)

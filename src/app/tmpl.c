@@ -184,6 +184,26 @@ int app_set_policy_oids(struct app *a, const char *list)
     return ok;
 }
 
+/*
+ * As openssl cmp: -reqexts may not bring subject alt names when -sans
+ * gives some, nor policies when -policies or -policy_oids do. 1 if not,
+ * else 0 after a usage error.
+ */
+static int reqexts_alone(struct app *a,
+                         const STACK_OF(X509_EXTENSION) *exts)
+{
+    if (OPT_STR(a, O_SANS) != NULL
+        && X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1) >= 0)
+        return app_usage_error("subject alt names both in -reqexts [%s] "
+                               "and in -sans", OPT_STR(a, O_REQEXTS)) == 0;
+    if ((OPT_STR(a, O_POLICIES) != NULL || OPT_STR(a, O_POLICY_OIDS) != NULL)
+        && X509v3_get_ext_by_NID(exts, NID_certificate_policies, -1) >= 0)
+        return app_usage_error("policies both in -reqexts [%s] and in "
+                               "-policies or -policy_oids",
+                               OPT_STR(a, O_REQEXTS)) == 0;
+    return 1;
+}
+
 int app_set_reqexts(struct app *a)
 {
     const char *sects[2] = { OPT_STR(a, O_REQEXTS), OPT_STR(a, O_POLICIES) };
@@ -206,6 +226,10 @@ int app_set_reqexts(struct app *a)
             sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
             return app_usage_error("config section [%s]: bad extensions",
                                    sects[i]) == 0;
+        }
+        if (i == 0 && !reqexts_alone(a, exts)) {
+            sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+            return 0;
         }
     }
     if (!P11CMP_CTX_set0_reqExtensions(a->ctx, exts)) {

@@ -57,6 +57,7 @@ static int save_msg(struct app *a, struct app_files *f, enum opt_id opt,
     if (!P11CMP_MSG_write(file, msg)) {
         fprintf(stderr, "p11cmp: -%s: cannot write %s\n",
                 app_opt_table()[opt].name, file);
+        a->file_error = 1;
         return 0;
     }
     return 1;
@@ -77,6 +78,7 @@ static int read_msg(struct app *a, struct app_files *f, enum opt_id opt,
     if ((*msg = P11CMP_MSG_read(file, NULL, NULL)) == NULL) {
         fprintf(stderr, "p11cmp: -%s: cannot read a PKIMessage from %s\n",
                 app_opt_table()[opt].name, file);
+        a->file_error = 1;
         return 0;
     }
     app_log(a, P11CMP_LOG_INFO, "-%s: using %s", app_opt_table()[opt].name,
