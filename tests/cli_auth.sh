@@ -74,9 +74,9 @@ expect 1 -cmd genm $SIG $P12S -otherpass pass:wrong
 has err "cannot load -trusted from $W/root.p12"
 expect 2 -cmd genm $SIG $P12S -otherpass env:P11CMP_TEST_UNSET_VAR
 has err 'P11CMP_TEST_UNSET_VAR is not set'
-expect 0 -cmd cr $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
+expect 0 -cmd cr -certout "$WORK/nc.pem" $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
     -subject /CN=p12out -out_trusted "$W/root.p12" -extracerts "$W/sub.p12"
-expect 5 -cmd cr $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
+expect 5 -cmd cr -certout "$WORK/nc.pem" $SIG $P12S -otherpass pass:other-pw -newkey "$W/own.key" \
     -subject /CN=p12out -out_trusted "$W/sub.p12"
 # -keypass opens a PKCS#12 file of -key and -cert (any -keyform or P12)
 openssl pkcs12 -export -inkey "$W/new.key" -in "$W/cl.pem" \
@@ -107,7 +107,7 @@ expect 0 -cmd genm $PBM -reqout "$W/nox.der"
 [ "$(in_req nox.der 'p11 other CA')" -eq 0 ] || fail "extraCerts unasked"
 
 # -digest: the signature algorithm of protection and POPO; the PBM owf
-expect 0 -cmd cr $SIG -trusted "$W/root.pem" -untrusted "$W/sub.pem" \
+expect 0 -cmd cr -certout "$WORK/nc.pem" $SIG -trusted "$W/root.pem" -untrusted "$W/sub.pem" \
     -newkey "$W/other.key" -subject /CN=dgst -digest sha384 \
     -reqout "$W/d384.der"
 [ "$(prot_alg d384.der)" = ecdsa-with-SHA384 ] \
@@ -127,10 +127,10 @@ has err "-mac: unknown MAC algorithm 'nosuchmac'"
 
 # -issuer: in the cert template and, without -recipient, the recipient;
 # -recipient: the recipient only
-expect 0 -cmd ir $PBM -newkey "$W/other.key" -subject /CN=iss \
+expect 0 -cmd ir -certout "$WORK/nc.pem" $PBM -newkey "$W/other.key" -subject /CN=iss \
     -issuer "/CN=tmpl issuer" -reqout "$W/i.der"
 [ "$(in_req i.der 'tmpl issuer')" -eq 2 ] || fail "-issuer"
-expect 0 -cmd ir $PBM -newkey "$W/other.key" -subject /CN=iss \
+expect 0 -cmd ir -certout "$WORK/nc.pem" $PBM -newkey "$W/other.key" -subject /CN=iss \
     -issuer "/CN=tmpl issuer" -recipient "/CN=hdr recipient" \
     -reqout "$W/r.der"
 [ "$(in_req r.der 'tmpl issuer')" -eq 1 ] \

@@ -240,6 +240,34 @@ side dn9 $DNIR -subject /CN=dropin -expect_sender "/CN=not the CA/ABC=1"
 agree dn9 5
 fi
 
+# --- item 7: ir/cr/kur need somewhere to put the new certificate
+if group certout; then
+for c in ir cr; do
+    side nocertout_$c -cmd $c -server "$SRV" $PBM -newkey "$WORK/k.pem" \
+        -subject /CN=dropin
+    agree nocertout_$c 2
+    both_err nocertout_$c "certout"
+done
+side nocertout_kur -cmd kur -server "$SRV" $PBM -oldcert "$WORK/leaf.pem" \
+    -newkey "$WORK/k.pem"
+agree nocertout_kur 2
+openssl req -new -key "$WORK/k.pem" -subj /CN=dropin -out "$WORK/k.csr"
+side nocertout_p10cr -cmd p10cr -server "$SRV" $PBM -csr "$WORK/k.csr"
+agree nocertout_p10cr 0
+# p11cmp only: with the new key on a token, the token is a destination
+fixture_token dropin
+TK="pkcs11:token=dropin;object=new;type=private?module-path=$SOFTHSM2_MODULE"
+side tokdest -cmd ir -server "$SRV" $PBM -newkey "$TK" -newkeygen EC:P-256 \
+    -newkeypass "pass:$PIN" -subject /CN=dropin
+[ "$RC_p11cmp" -eq 0 ] || fail "tokdest: $(outcomes tokdest)"
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label dropin --list-objects \
+    --type cert 2>/dev/null | grep -q "label: *new" \
+    || fail "tokdest: no cert stored on the token"
+side tokdest_nostore -cmd ir -server "$SRV" $PBM -newkey "$TK" \
+    -newkeypass "pass:$PIN" -subject /CN=dropin -no_store
+[ "$RC_p11cmp" -eq 2 ] || fail "tokdest_nostore: $(outcomes tokdest_nostore)"
+fi
+
 # --- item 12: smaller ones
 if group small; then
 cat > "$WORK/exts.cnf" <<CNF
@@ -269,7 +297,7 @@ fi
 # only the errors of the failed operation: nothing the token module's
 # own libcrypto use left behind (SoftHSM2 looks for the rdrand engine)
 if group stale_errors; then
-fixture_token dropin
+[ -n "${SOFTHSM2_CONF:-}" ] || fixture_token dropin
 KEYURI="pkcs11:token=dropin;object=nokey;type=private"
 KEYURI="$KEYURI?module-path=$SOFTHSM2_MODULE"
 side stale $IR -certout c.pem -key "$KEYURI" -keypass "pass:$PIN" \

@@ -104,7 +104,7 @@ SIGK="-key $KEY -cert $CERT"
 expect 0 -cmd genm $SRV $SIGK -srvcert "$WORK/ca.pem"
 expect 5 -cmd genm $SRV $SIGK -srvcert "$WORK/host.pem"
 # -out_trusted: the new cert chains to the CA
-expect 0 -cmd cr $SRV $SIG -newkey "$WORK/file.key" \
+expect 0 -cmd cr -certout "$WORK/nc.pem" $SRV $SIG -newkey "$WORK/file.key" \
     -subject /CN=checked.example -out_trusted "$WORK/ca.pem"
 
 # P10CR with a CSR, signature protection
@@ -121,7 +121,7 @@ has out '^genp: '
 
 # -renew_within: not due (valid 30 days > 10) - no request at all
 before=$(requests)
-expect 0 -cmd kur $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
+expect 0 -cmd kur -certout "$WORK/nc.pem" $SRV $SIG -newkey "$KEY" -newkeygen EC:P-256 \
     -renew_within 10 -post_hook "touch $WORK/hook-ran"
 has out '^not due: subject=/CN=host.example'
 [ "$(requests)" -eq "$before" ] || fail "-renew_within 10 sent a request"
@@ -207,7 +207,7 @@ expect 0 -config "$WORK/renew.cnf" -section renew -keep_old
     || fail "-keep_old: old key not kept"
 
 # -no_store: the cert is not written, nothing else changes
-expect 0 -cmd ir $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
+expect 0 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$KEY" -subject /CN=nostore \
     -no_store
 [ "$(count Certificate host)" -eq 1 ] || fail "-no_store stored a cert"
 
@@ -217,7 +217,7 @@ expect 5 -cmd genm $SRV -ref e2e -secret pass:wrong
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$WORK/other.key" -subj /CN=other -out "$WORK/other.pem" \
     2>/dev/null
-expect 5 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 5 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=x -out_trusted "$WORK/other.pem"
 # exit 6: wrong PIN, missing key
 printf 'wrong\n' > "$WORK/badpin"
@@ -232,12 +232,12 @@ expect 6 -cmd ir $SRV $PBM -subject /CN=x -module "$WORK/none.so" \
 has err "cannot load -newkey from the token"
 # exit 1: an unreadable input file, an output file that cannot be
 # written, a failing post hook (after the enrollment)
-expect 1 -cmd ir $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
+expect 1 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$WORK/none.key" -subject /CN=x
 has err "cannot load -newkey from $WORK/none.key"
 expect 1 -cmd ir $SRV $PBM -newkey "$WORK/file.key" -subject /CN=x \
     -certout "$WORK/no/such/dir/x.pem"
 has err "cannot write $WORK/no/such/dir/x.pem"
-expect 1 -cmd ir $SRV $PBM -newkey "$WORK/file.key" -subject /CN=hooked \
+expect 1 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$WORK/file.key" -subject /CN=hooked \
     -post_hook false
 has out '^enrolled: subject=/CN=hooked'
 # exit 4: the CA answers an unprotected request with a (signed) error
@@ -253,11 +253,11 @@ testca_stop
 testca_start --ref e2e --secret pass:e2e-secret --reject badPOP
 SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
 keys_before=$(objects | grep -c 'Object;')
-expect 4 -cmd ir $SRV $PBM -subject /CN=rejected \
+expect 4 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -subject /CN=rejected \
     -newkey "$TOK;object=doomed;type=private$Q" -newkeygen EC:P-256
 has err 'status: rejection; failInfo: badPOP'
 # below -verbosity 3 only the one line that says why is left
-expect 4 -cmd ir $SRV $PBM -subject /CN=quiet -newkey "$WORK/file.key" \
+expect 4 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -subject /CN=quiet -newkey "$WORK/file.key" \
     -verbosity 0
 [ "$(wc -l < "$WORK/err")" -eq 1 ] && [ ! -s "$WORK/out" ] \
     && has err '^p11cmp: server status: rejection; failInfo: badPOP' \
@@ -269,10 +269,10 @@ testca_stop
 # polling: progress lines at -verbosity 6, none by default
 testca_start --ref e2e --secret pass:e2e-secret --poll 2 --check-after 1
 SRV="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
-expect 0 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 0 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=polled -verbosity 6
 has err 'waiting for poll 2'
-expect 0 -cmd ir $SRV $PBM -newkey "$WORK/file.key" \
+expect 0 -cmd ir -certout "$WORK/nc.pem" $SRV $PBM -newkey "$WORK/file.key" \
     -subject /CN=polled
 [ ! -s "$WORK/err" ] || fail "stderr by default: $(cat "$WORK/err")"
 [ "$(wc -l < "$WORK/out")" -eq 1 ] || fail "more than the result line"
@@ -280,6 +280,6 @@ port=$TESTCA_PORT
 testca_stop
 
 # exit 3: nobody listens any more
-expect 3 -cmd ir -server "127.0.0.1:$port" $PBM \
+expect 3 -cmd ir -certout "$WORK/nc.pem" -server "127.0.0.1:$port" $PBM \
     -newkey "$WORK/file.key" -subject /CN=x -msg_timeout 5
 echo "cli_e2e: $n checks passed"

@@ -87,7 +87,7 @@ mock_stop
 # rejection: exit 4, status, failInfo and text on stderr
 mock_start -srv_ref mockref -srv_secret pass:mocksecret -pkistatus 2 \
     -failure 9 -statusstring "no POP"
-expect 4 -cmd ir -ref mockref -secret pass:mocksecret \
+expect 4 -cmd ir -certout "$WORK/nc.pem" -ref mockref -secret pass:mocksecret \
     -newkey "$WORK/new.key" -subject "/CN=mock new"
 grep -q 'status: rejection; failInfo: badPOP; text: "no POP"' "$WORK/err" \
     || fail "rejection text: $(cat "$WORK/err")"

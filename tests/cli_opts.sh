@@ -62,7 +62,7 @@ expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -engine pkcs11
 expect_err "unknown option -engine"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -subject CN=nodelimiter
+    -newkey k.pem -subject CN=nodelimiter -certout c.pem
 expect_err "not a DN"
 expect 2 -cmd genm -server 127.0.0.1:1 -ref r \
     -secret env:P11CMP_TEST_UNSET_VAR
@@ -133,6 +133,7 @@ unset CLI_SECRET
 # every password source for the PBM secret
 printf '%s\n' "$SECRET" > "$WORK/secret.txt"
 IR="-cmd ir $SRV -ref cliref -newkey $WORK/k.pem -subject /CN=pass"
+IR="$IR -certout $WORK/nc.pem"
 export CLI_SECRET=$SECRET
 for src in "pass:$SECRET" env:CLI_SECRET "file:$WORK/secret.txt"; do
     expect 0 $IR -secret "$src"
@@ -166,6 +167,7 @@ pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label cliopts --login \
     --id 01 >/dev/null 2>&1 || fail "pkcs11-tool keygen"
 KEY="pkcs11:token=cliopts;object=tk;type=private"
 IRT="-cmd ir $SRV -ref cliref -secret file:$WORK/secret.txt -subject /CN=tk"
+IRT="$IRT -certout $WORK/nc.pem"
 IRT="$IRT -no_store"
 export CLI_PIN=$PIN
 for src in "file:$WORK/pin.txt" env:CLI_PIN "pass:$PIN"; do

@@ -66,8 +66,8 @@ openssl cmp -config "" $IR -reqin "$W/q1 $W/q2" -reqin_new_tid \
     || fail "openssl cmp -reqin: $(cat "$W/openssl.log")"
 [ "$(tid "$W/o1")" != "$old" ] || fail "openssl cmp: old transactionID"
 n=$((n + 1))
-# a -reqin file that holds no PKIMessage
-expect 3 $IR -reqin "$W/k.pem"
+# a -reqin file that holds no PKIMessage: a file error
+expect 1 $IR -reqin "$W/k.pem"
 grep -q "cannot read a PKIMessage from $W/k.pem" "$W/err" \
     || fail "-reqin k.pem: $(cat "$W/err")"
 testca_stop
@@ -83,7 +83,7 @@ grep -q '^genp: ' "$W/out" || fail "-rspin genm: $(cat "$W/out")"
 expect 5 -cmd genm -ref rp -secret pass:other -rspin "$W/genp.der"
 # the recorded ir answer says "waiting"; no file and no server for the
 # pollReq: transfer error
-expect 3 -cmd ir -ref rp -secret pass:rp-secret -newkey "$W/k.pem" \
+expect 3 -cmd ir -certout "$WORK/nc.pem" -ref rp -secret pass:rp-secret -newkey "$W/k.pem" \
     -subject /CN=replay -rspin "$W/s1"
 grep -q 'no file left for the response, and no -server' "$W/err" \
     || fail "-rspin end: $(cat "$W/err")"

@@ -85,6 +85,7 @@ TLS_PORT=$PY_PORT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/k.pem" 2>/dev/null
 IR="-cmd ir -ref tls -secret pass:tls-secret -newkey $WORK/k.pem -path pkix/"
+IR="$IR -certout $WORK/nc.pem"
 
 expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -tls_trusted "$WORK/tlsca.pem" -subject /CN=over-tls

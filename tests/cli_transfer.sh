@@ -64,6 +64,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$W/k.pem" 2>/dev/null
 testca_start --ref tr --secret pass:tr-secret --path /pkix/
 IR="-cmd ir -ref tr -secret pass:tr-secret -newkey $W/k.pem -subject /CN=tr"
+IR="$IR -certout $W/nc.pem"
 SRV="-server 127.0.0.1:$TESTCA_PORT/pkix/"
 proxied() { grep -c "^POST http://127.0.0.1:$TESTCA_PORT/pkix/ " \
     "$W/proxy.log" 2>/dev/null || true; }

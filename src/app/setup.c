@@ -46,6 +46,20 @@ static int check_batch(struct app *a)
     return EXIT_OK;
 }
 
+/*
+ * Whether the new certificate of ir/cr/kur is stored on a token: its key
+ * (-newkey, else the -csr's, else -key) is a token key and -no_store is
+ * not given. That is a destination like -certout.
+ */
+static int stored_on_token(struct app *a)
+{
+    const char *key = OPT_STR(a, O_NEWKEY);
+
+    if (key == NULL && OPT_STR(a, O_CSR) == NULL)
+        key = OPT_STR(a, O_KEY);
+    return !OPT_NUM(a, O_NO_STORE) && app_is_uri(key);
+}
+
 /* Combinations openssl cmp refuses, and those of the additions. */
 int app_check_options(struct app *a)
 {
@@ -103,6 +117,11 @@ int app_check_options(struct app *a)
         && OPENSSL_strcasecmp(form, "P12") != 0)
         return app_usage_error("-keyform must be PEM, DER or P12 (for keys "
                                "on tokens use a pkcs11: URI, not ENGINE)");
+    if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
+        && OPT_STR(a, O_CERTOUT) == NULL && !stored_on_token(a))
+        return app_usage_error("-certout not given, nowhere to save the "
+                               "new certificate (a token key's is stored "
+                               "on the token unless -no_store)");
     return EXIT_OK;
 }
 
