@@ -844,8 +844,9 @@ static int certid_matches(const p11cmp_CRMF_CERTID *cid, const X509 *cert)
  * The outcome of an RP (validated): exactly one status; accepted and
  * grantedWithMods are success (then the token drops the revoked cert as
  * configured, p11cmp_store_revoked()), revocationWarning/-Notification
- * success with a warning, everything else an error; revCerts, if
- * present, must name oldCert. 1 or 0.
+ * success with a warning, everything else an error; revCerts, if not
+ * empty, must name oldCert (an RR made from a CSR has none to name, so
+ * then it must be empty, as in OpenSSL). 1 or 0.
  */
 static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
 {
@@ -887,8 +888,10 @@ static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
         p11cmp_raise_data(P11CMP_R_UNEXPECTED_PKISTATUS, "in RP: %s", buf);
         return 0;
     }
-    if (rrep->revCerts != NULL
+    /* an empty revCerts list names nothing, as OpenSSL reads it */
+    if (sk_p11cmp_CRMF_CERTID_num(rrep->revCerts) > 0
         && (sk_p11cmp_CRMF_CERTID_num(rrep->revCerts) != 1
+            || ctx->oldCert == NULL
             || !certid_matches(sk_p11cmp_CRMF_CERTID_value(rrep->revCerts,
                                                            0),
                                ctx->oldCert))) {

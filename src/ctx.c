@@ -53,7 +53,8 @@ static const struct opt_def options[] = {
     OPT(P11CMP_OPT_LOG_VERBOSITY, log_verbosity, 0, P11CMP_LOG_MAX,
         P11CMP_LOG_INFO, PLAIN),
     OPT(P11CMP_OPT_KEEP_ALIVE, keep_alive, 0, 2, 1, PLAIN),
-    OPT(P11CMP_OPT_MSG_TIMEOUT, msg_timeout, 0, INT_MAX, 120, PLAIN),
+    /* -1: the default, see P11CMP_DEFAULT_MSG_TIMEOUT; not settable */
+    OPT(P11CMP_OPT_MSG_TIMEOUT, msg_timeout, 0, INT_MAX, -1, PLAIN),
     OPT(P11CMP_OPT_TOTAL_TIMEOUT, total_timeout, 0, INT_MAX, 0, PLAIN),
     OPT(P11CMP_OPT_MAX_POLL_TIME, max_poll_time, 1, INT_MAX,
         P11CMP_DEFAULT_MAX_POLL_TIME, PLAIN),

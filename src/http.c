@@ -168,11 +168,30 @@ static BIO *http_bio_cb(BIO *bio, void *arg, int connect, int detail)
             fd = -1;
         if (fd >= 0 && !BIO_set_tcp_ndelay(fd, 1))
             p11cmp_log_warn(ctx, "cannot set TCP_NODELAY on the connection");
+        /* see connect_once(); without it, libcrypto already did this */
+        if (fd >= 0 && !BIO_socket_nbio(fd, 1))
+            p11cmp_log_warn(ctx, "cannot make the connection non-blocking");
         ctx->http_fd = fd;
     }
     if (ctx->http_cb == NULL)
         return bio;
     return ctx->http_cb(bio, ctx->http_cb_arg, connect, detail);
+}
+
+/*
+ * With MSG_TIMEOUT at its default, a new connection is made in a single
+ * attempt, as OpenSSL's CMP client does then: a refused connection fails
+ * at once instead of being retried until the timeout ends (libcrypto
+ * retries only when given a timeout). The socket is then made
+ * non-blocking, so that the round trip stays bounded by the default
+ * timeout. Returns 1, or 0 with libcrypto's error on the stack.
+ */
+static int connect_once(P11CMP_CTX *ctx, const struct target *t)
+{
+    ctx->http_ctx = OSSL_HTTP_open(t->host, t->port, ctx->proxy,
+                                   ctx->no_proxy, t->use_ssl, NULL, NULL,
+                                   http_bio_cb, ctx, 0, -1);
+    return ctx->http_ctx != NULL;
 }
 
 /*
@@ -186,16 +205,18 @@ void p11cmp_ctx_start_timer(P11CMP_CTX *ctx)
 }
 
 /*
- * The timeout for the next message in *timeout (0 = none): MSG_TIMEOUT,
- * shortened to what is left of TOTAL_TIMEOUT (*by_total set to 1 then).
- * Returns 0 with P11CMP_R_TOTAL_TIMEOUT if no time is left.
+ * The timeout for the next message in *timeout (0 = none): MSG_TIMEOUT
+ * (P11CMP_DEFAULT_MSG_TIMEOUT while it is at its default, -1), shortened
+ * to what is left of TOTAL_TIMEOUT (*by_total set to 1 then). Returns 0
+ * with P11CMP_R_TOTAL_TIMEOUT if no time is left.
  */
 static int message_timeout(const P11CMP_CTX *ctx, int *timeout,
                            int *by_total)
 {
     time_t left;
 
-    *timeout = ctx->msg_timeout;
+    *timeout = ctx->msg_timeout >= 0 ? ctx->msg_timeout
+                                     : P11CMP_DEFAULT_MSG_TIMEOUT;
     *by_total = 0;
     if (ctx->end_time == 0)
         return 1;
@@ -338,6 +359,12 @@ static BIO *exchange(P11CMP_CTX *ctx, const struct target *t, BIO *req,
                                                t->host, t->use_ssl) != NULL
                          ? " via a proxy" : "");
     sigpipe_block(&guard);
+    if (ctx->http_ctx == NULL && ctx->msg_timeout < 0
+        && !connect_once(ctx, t)) {
+        sigpipe_restore(&guard);
+        sk_CONF_VALUE_pop_free(headers, X509V3_conf_free);
+        return NULL;
+    }
     rsp = OSSL_HTTP_transfer(&ctx->http_ctx, t->host, t->port, t->path,
                              t->use_ssl, ctx->proxy, ctx->no_proxy,
                              NULL, NULL, http_bio_cb, ctx, 0, headers,

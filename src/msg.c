@@ -506,19 +506,31 @@ P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype)
     return NULL;
 }
 
-/* RevDetails for cert: issuer and serial; reason extension if set */
-static p11cmp_REVDETAILS *revdetails_new(const P11CMP_CTX *ctx, X509 *cert)
+/*
+ * The certDetails of an RR: issuer and serial of oldCert, else (as
+ * OpenSSL does) subject and public key of p10CSR. 1 or 0.
+ */
+static int revtemplate_fill(const P11CMP_CTX *ctx,
+                            p11cmp_CRMF_CERTTEMPLATE *t)
+{
+    X509 *cert = ctx->oldCert;
+    X509_REQ *csr = ctx->p10CSR;
+
+    if (cert != NULL)
+        return X509_NAME_set(&t->issuer, X509_get_issuer_name(cert))
+            && (t->serialNumber =
+                ASN1_INTEGER_dup(X509_get0_serialNumber(cert))) != NULL;
+    return X509_NAME_set(&t->subject, X509_REQ_get_subject_name(csr))
+        && X509_PUBKEY_set(&t->publicKey, X509_REQ_get0_pubkey(csr));
+}
+
+/* RevDetails for the RR (see revtemplate_fill); reason if set */
+static p11cmp_REVDETAILS *revdetails_new(const P11CMP_CTX *ctx)
 {
     p11cmp_REVDETAILS *rd = p11cmp_REVDETAILS_new();
-    p11cmp_CRMF_CERTTEMPLATE *t;
     ASN1_ENUMERATED *reason = NULL;
 
-    if (rd == NULL)
-        goto oom;
-    t = rd->certDetails;
-    if (!X509_NAME_set(&t->issuer, X509_get_issuer_name(cert))
-        || (t->serialNumber = ASN1_INTEGER_dup(X509_get0_serialNumber(cert)))
-        == NULL)
+    if (rd == NULL || !revtemplate_fill(ctx, rd->certDetails))
         goto oom;
     if (ctx->revocationReason >= 0) {
         if ((reason = ASN1_ENUMERATED_new()) == NULL
@@ -542,14 +554,15 @@ P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx)
     p11cmp_REVDETAILS *rd;
 
     CHECK_CTX(NULL);
-    if (ctx->oldCert == NULL) {
+    if (ctx->oldCert == NULL && ctx->p10CSR == NULL) {
         p11cmp_raise_data(P11CMP_R_MISSING_REFERENCE_CERT,
-                          "RR needs the cert to revoke (oldCert)");
+                          "RR needs the cert to revoke (oldCert) or a "
+                          "PKCS#10 CSR (p10CSR)");
         return NULL;
     }
     if ((msg = p11cmp_msg_create(ctx, P11CMP_PKIBODY_RR)) == NULL)
         return NULL;
-    if ((rd = revdetails_new(ctx, ctx->oldCert)) == NULL)
+    if ((rd = revdetails_new(ctx)) == NULL)
         goto err;
     if (!sk_p11cmp_REVDETAILS_push(msg->body->value.rr, rd)) {
         p11cmp_REVDETAILS_free(rd);

@@ -563,6 +563,62 @@ START_TEST(rr_wrong_certid)
 }
 END_TEST
 
+/* empties the revCerts of an RP and protects it again */
+static int no_certid(P11CMP_MSG *rsp)
+{
+    STACK_OF(p11cmp_CRMF_CERTID) *ids;
+
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_RP
+        || (ids = rsp->body->value.rp->revCerts) == NULL)
+        return 1;
+    while (sk_p11cmp_CRMF_CERTID_num(ids) > 0)
+        p11cmp_CRMF_CERTID_free(sk_p11cmp_CRMF_CERTID_pop(ids));
+    p11cmp_MSG_forget_received(rsp);
+    return vp_reprotect_pbm(rsp, VP_SECRET);
+}
+
+/* an empty revCerts names no other cert: accepted, as by OpenSSL */
+START_TEST(rr_empty_revcerts)
+{
+    ck_assert(P11CMP_CTX_set1_oldCert(ctx, pki.ee));
+    S.mutate = no_certid;
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+}
+END_TEST
+
+/*
+ * RR for the key of a CSR (no oldCert): the certTemplate has the CSR's
+ * subject and public key and no issuer or serial, as OpenSSL fills it;
+ * OpenSSL's server answers with an empty revCerts.
+ */
+START_TEST(rr_by_csr)
+{
+    X509_REQ *csr = X509_REQ_new();
+    X509_NAME *name = vp_name("rr by csr");
+    P11CMP_MSG *rr;
+    p11cmp_CRMF_CERTTEMPLATE *t;
+
+    ck_assert(csr != NULL && name != NULL);
+    ck_assert(X509_REQ_set_subject_name(csr, name)
+              && X509_REQ_set_pubkey(csr, pki.ee_key)
+              && X509_REQ_sign(csr, pki.ee_key, EVP_sha256()) > 0);
+    ck_assert(P11CMP_CTX_set1_p10CSR(ctx, csr));
+    ck_assert_ptr_nonnull(rr = p11cmp_rr_new(ctx));
+    t = sk_p11cmp_REVDETAILS_value(rr->body->value.rr, 0)->certDetails;
+    ck_assert_int_eq(X509_NAME_cmp(t->subject, name), 0);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_PUBKEY_get0(t->publicKey), pki.ee_key),
+                     1);
+    ck_assert_ptr_null(t->issuer);
+    ck_assert_ptr_null(t->serialNumber);
+    P11CMP_MSG_free(rr);
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_RR], 1);
+    X509_REQ_free(csr);
+    X509_NAME_free(name);
+}
+END_TEST
+
 /* an IP whose CertResponse has certReqId 3, protected again */
 static int ip_other_rid(P11CMP_MSG *rsp)
 {
@@ -884,6 +940,8 @@ static Suite *client_suite(void)
     tcase_add_test(tc, crm_from_caller);
     tcase_add_test(tc, rr_outcomes);
     tcase_add_test(tc, rr_wrong_certid);
+    tcase_add_test(tc, rr_empty_revcerts);
+    tcase_add_test(tc, rr_by_csr);
     tcase_add_test(tc, unusable_response_error_sent);
     tcase_add_test(tc, invalid_response_error_sent);
     tcase_add_test(tc, genm_itavs);

@@ -61,7 +61,7 @@ START_TEST(options_have_openssl_defaults)
     static const struct { int opt, val; } defaults[] = {
         {P11CMP_OPT_LOG_VERBOSITY, P11CMP_LOG_INFO},
         {P11CMP_OPT_KEEP_ALIVE, 1},
-        {P11CMP_OPT_MSG_TIMEOUT, 120},
+        {P11CMP_OPT_MSG_TIMEOUT, -1}, /* P11CMP_DEFAULT_MSG_TIMEOUT */
         {P11CMP_OPT_TOTAL_TIMEOUT, 0},
         {P11CMP_OPT_VALIDITY_DAYS, 0},
         {P11CMP_OPT_SUBJECTALTNAME_NODEFAULT, 0},

@@ -25,6 +25,8 @@ side() {
         d=$WORK/$name.$prog
         rm -rf "$d"
         mkdir -p "$d"
+        # SIDE_BEFORE: a command run before each program (a fresh peer)
+        [ -z "${SIDE_BEFORE:-}" ] || $SIDE_BEFORE
         set +e
         if [ $prog = openssl ]; then
             (cd "$d" && timeout 60 openssl cmp "$@") \
@@ -307,5 +309,89 @@ p11_err stale "key not found"
 p11_no_err stale "rdrand|DSO|engine"
 fi
 
+# --- item 11: a CA that is down (nothing listens): both fail at once;
+# with -msg_timeout both retry the refused connection until it ends
+if group ca_down; then
+DOWN="-cmd ir -server 127.0.0.1:9/pkix/ $PBM -newkey $WORK/k.pem"
+DOWN="$DOWN -subject /CN=dropin -certout c.pem"
+t0=$(date +%s)
+side down1 $DOWN
+t1=$(date +%s)
+agree down1 3
+[ $((t1 - t0)) -le 10 ] || fail "down1: took $((t1 - t0)) s"
+side down2 $DOWN -msg_timeout 2
+agree down2 3
+fi
+
 testca_stop
+
+# --- against fresh openssl cmp mock servers
+MOCK_PORT=1701
+new_key "$WORK/root.key"
+new_key "$WORK/sub.key"
+new_key "$WORK/ee.key"
+new_key "$WORK/srv.key"
+openssl req -x509 -new -key "$WORK/root.key" -subj "/CN=dropin root" \
+    -days 2 -out "$WORK/root.pem" 2> /dev/null || fail "root cert"
+printf '[ca]\nbasicConstraints = critical,CA:true\nkeyUsage = keyCertSign\n' \
+    > "$WORK/ca.ext"
+printf '[ee]\nkeyUsage = digitalSignature\n' > "$WORK/ee.ext"
+# issue KEY SUBJECT OUT CA CAKEY EXT
+issue() {
+    openssl req -new -key "$1" -subj "$2" 2> /dev/null \
+        | openssl x509 -req -CA "$4" -CAkey "$5" -CAcreateserial -days 1 \
+            -extfile "$WORK/$6.ext" -extensions "$6" -out "$3" 2> /dev/null \
+        || fail "issue $2"
+}
+issue "$WORK/sub.key" "/CN=dropin sub" "$WORK/sub.pem" "$WORK/root.pem" \
+    "$WORK/root.key" ca
+issue "$WORK/ee.key" "/CN=dropin ee" "$WORK/ee.pem" "$WORK/sub.pem" \
+    "$WORK/sub.key" ee
+issue "$WORK/srv.key" "/CN=dropin mock" "$WORK/srv.pem" "$WORK/root.pem" \
+    "$WORK/root.key" ee
+issue "$WORK/k.pem" "/CN=dropin new" "$WORK/new.pem" "$WORK/root.pem" \
+    "$WORK/root.key" ee
+cat "$WORK/ee.pem" "$WORK/sub.pem" > "$WORK/ee-chain.pem"
+fresh_mock() {
+    mock_stop
+    mock_start $FRESH_MOCK_ARGS
+}
+
+# --- item 2: -cert FILE with its chain: the intermediate goes into the
+# extraCerts, so a fresh server can verify the signature
+if group cert_chain; then
+FRESH_MOCK_ARGS="-srv_cert $WORK/srv.pem -srv_key $WORK/srv.key"
+FRESH_MOCK_ARGS="$FRESH_MOCK_ARGS -srv_trusted $WORK/root.pem"
+FRESH_MOCK_ARGS="$FRESH_MOCK_ARGS -rsp_cert $WORK/new.pem"
+SIG="-server 127.0.0.1:$MOCK_PORT -key $WORK/ee.key -trusted $WORK/root.pem"
+SIDE_BEFORE=fresh_mock side chain1 -cmd cr $SIG -cert "$WORK/ee-chain.pem" \
+    -newkey "$WORK/k.pem" -subject "/CN=dropin new" -certout c.pem
+agree chain1 0
+# without the intermediate, a fresh server cannot
+SIDE_BEFORE=fresh_mock side chain2 -cmd cr $SIG -cert "$WORK/ee.pem" \
+    -newkey "$WORK/k.pem" -subject "/CN=dropin new" -certout c.pem
+agree chain2 4
+# -own_trusted checks the chain built from the file
+SIDE_BEFORE=fresh_mock side chain3 -cmd cr $SIG -cert "$WORK/ee-chain.pem" \
+    -own_trusted "$WORK/root.pem" -newkey "$WORK/k.pem" \
+    -subject "/CN=dropin new" -certout c.pem
+agree chain3 0
+mock_stop
+fi
+
+# --- item 6: revocation by CSR; OpenSSL's server answers it with an
+# empty revCerts list
+if group rr_csr; then
+FRESH_MOCK_ARGS="-srv_ref mref -srv_secret pass:msecret -rsp_cert $WORK/new.pem"
+MPBM="-server 127.0.0.1:$MOCK_PORT -ref mref -secret pass:msecret"
+openssl req -new -key "$WORK/k.pem" -subj "/CN=dropin new" \
+    -out "$WORK/new.csr" 2> /dev/null
+SIDE_BEFORE=fresh_mock side rrcsr1 -cmd rr $MPBM -csr "$WORK/new.csr"
+agree rrcsr1 0
+SIDE_BEFORE=fresh_mock side rrcsr2 -cmd rr $MPBM -oldcert "$WORK/new.pem"
+agree rrcsr2 0
+SIDE_BEFORE=fresh_mock side rrcsr3 -cmd rr $MPBM
+agree rrcsr3 2
+mock_stop
+fi
 echo "cli_dropin: $n cases agree"

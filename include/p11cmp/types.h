@@ -125,6 +125,12 @@ DEFINE_STACK_OF(P11CMP_ITAV)
 #define P11CMP_OPT_IGNORE_KEYUSAGE                     35
 #define P11CMP_OPT_PERMIT_TA_IN_EXTRACERTS_FOR_IR      36
 
+/*
+ * The message timeout in seconds while P11CMP_OPT_MSG_TIMEOUT is at its
+ * default (P11CMP_CTX_get_option() then gives -1, as OpenSSL does)
+ */
+#define P11CMP_DEFAULT_MSG_TIMEOUT                     120
+
 /* request types of P11CMP_exec_certreq() and P11CMP_try_certreq() */
 #define P11CMP_IR    0
 #define P11CMP_CR    2

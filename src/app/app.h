@@ -125,6 +125,14 @@ void app_pass_cleanup(void);
 /* from load.c */
 X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
                     const char *what);
+/*
+ * The first certificate of src and, in *rest (a new stack, NULL for a
+ * token), the others of a file: a cert with its chain, as openssl cmp
+ * reads -cert. NULL (message printed) if there is none.
+ */
+X509 *app_load_cert_chain(struct app *a, const char *src,
+                          const char *passsrc, const char *what,
+                          STACK_OF(X509) **rest);
 STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
                                const char *what);
 X509_STORE *app_load_store(struct app *a, const char *srcs,

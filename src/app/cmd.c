@@ -217,7 +217,7 @@ static int print_itavs(STACK_OF(P11CMP_ITAV) *itavs)
 /* After a revocation: the result line and the post hook. */
 static int revoked(struct app *a)
 {
-    if (a->refcert == NULL) {
+    if (a->refcert == NULL || OPT_STR(a, O_OLDCERT) == NULL) { /* -csr */
         printf("revoked\n");
         return EXIT_OK;
     }

@@ -180,6 +180,29 @@ X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
     return cert;
 }
 
+X509 *app_load_cert_chain(struct app *a, const char *src,
+                          const char *passsrc, const char *what,
+                          STACK_OF(X509) **rest)
+{
+    STACK_OF(X509) *sk;
+    X509 *cert = NULL;
+
+    *rest = NULL;
+    if (app_is_uri(src))
+        return app_load_cert(a, src, passsrc, what);
+    ERR_clear_error(); /* only the errors of this load are shown */
+    if ((sk = sk_X509_new_null()) != NULL
+        && certs_from_file(src, passsrc, what, sk))
+        cert = sk_X509_shift(sk);
+    if (cert == NULL) {
+        load_error(what, src);
+        sk_X509_pop_free(sk, X509_free);
+        return NULL;
+    }
+    *rest = sk;
+    return cert;
+}
+
 STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
                                const char *what)
 {

@@ -166,9 +166,9 @@ static int setup_transfer(struct app *a)
         || !SET_OPT(a, P11CMP_OPT_KEEP_ALIVE,
                     OPT_NUM(a, O_KEEP_ALIVE) > 2 ? 2
                     : (int)OPT_NUM(a, O_KEEP_ALIVE))
-        || !SET_OPT(a, P11CMP_OPT_MSG_TIMEOUT,
-                    OPT_SET(a, O_MSG_TIMEOUT)
-                    ? (int)OPT_NUM(a, O_MSG_TIMEOUT) : 120)
+        || (OPT_SET(a, O_MSG_TIMEOUT)
+            && !SET_OPT(a, P11CMP_OPT_MSG_TIMEOUT,
+                        (int)OPT_NUM(a, O_MSG_TIMEOUT)))
         || !SET_OPT(a, P11CMP_OPT_TOTAL_TIMEOUT,
                     (int)OPT_NUM(a, O_TOTAL_TIMEOUT)))
         return app_usage_error("transfer options not accepted");
@@ -301,32 +301,50 @@ static int setup_algs(struct app *a)
     return EXIT_OK;
 }
 
+/*
+ * -cert, as openssl cmp reads it: the first certificate is the signer
+ * cert, the others of the file are candidates (added to the untrusted
+ * certs) for its chain, which is built (up to -own_trusted, if given)
+ * and sent in the extraCerts.
+ */
+static int setup_cert(struct app *a)
+{
+    X509 *cert;
+    X509_STORE *own = NULL;
+    STACK_OF(X509) *rest = NULL;
+    int ok;
+
+    if ((cert = app_load_cert_chain(a, OPT_STR(a, O_CERT),
+                                    OPT_STR(a, O_KEYPASS), "-cert", &rest))
+        == NULL)
+        return load_failed();
+    a->refcert = cert;
+    if (!P11CMP_CTX_set1_cert(a->ctx, cert)) {
+        sk_X509_pop_free(rest, X509_free);
+        return EXIT_OTHER;
+    }
+    if (OPT_STR(a, O_OWN_TRUSTED) != NULL
+        && (own = app_load_store(a, OPT_STR(a, O_OWN_TRUSTED),
+                                 "-own_trusted")) == NULL) {
+        sk_X509_pop_free(rest, X509_free);
+        return load_failed();
+    }
+    ok = P11CMP_CTX_build_cert_chain(a->ctx, own, rest);
+    X509_STORE_free(own);
+    sk_X509_pop_free(rest, X509_free);
+    return ok ? EXIT_OK : app_errors_exit(a, EXIT_OTHER);
+}
+
 static int setup_client_auth(struct app *a)
 {
-    X509 *cert = NULL;
     EVP_PKEY *pkey;
-    X509_STORE *own = NULL;
     STACK_OF(X509) *sk;
     int rc, ok = 1;
 
     if ((rc = setup_pbm(a)) != EXIT_OK || (rc = setup_algs(a)) != EXIT_OK)
         return rc;
-    if (OPT_STR(a, O_CERT) != NULL) {
-        if ((cert = app_load_cert(a, OPT_STR(a, O_CERT),
-                                  OPT_STR(a, O_KEYPASS), "-cert")) == NULL)
-            return load_failed();
-        ok = P11CMP_CTX_set1_cert(a->ctx, cert);
-        a->refcert = cert;
-        if (ok && OPT_STR(a, O_OWN_TRUSTED) != NULL) {
-            if ((own = app_load_store(a, OPT_STR(a, O_OWN_TRUSTED),
-                                      "-own_trusted")) == NULL)
-                return load_failed();
-            ok = P11CMP_CTX_build_cert_chain(a->ctx, own, NULL);
-            X509_STORE_free(own);
-            if (!ok)
-                return app_errors_exit(a, EXIT_OTHER);
-        }
-    }
+    if (OPT_STR(a, O_CERT) != NULL && (rc = setup_cert(a)) != EXIT_OK)
+        return rc;
     if (ok && OPT_STR(a, O_KEY) != NULL) {
         if ((pkey = app_load_key(a, OPT_STR(a, O_KEY), OPT_STR(a, O_KEYPASS),
                                  "-key", NULL)) == NULL)
