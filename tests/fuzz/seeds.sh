@@ -62,7 +62,8 @@ run() {
         cat "$f" >> "$OUT/session/$name"
     done
 }
-K="-newkey $TMP/key.pem -subject /CN=fuzz"
+# (ir, cr and kur of a key file need a -certout, as in openssl cmp)
+K="-newkey $TMP/key.pem -subject /CN=fuzz -certout $TMP/new.pem"
 openssl req -new -key "$TMP/key.pem" -subj /CN=fuzz -out "$TMP/csr.pem"
 ca_start --send-capubs
 run ir 8 -cmd ir $K -certout "$TMP/cert.pem"
