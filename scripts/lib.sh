@@ -2,7 +2,7 @@
 # the Debian 12 packages that are missing, and build p11cmp out of tree.
 
 P11CMP_DEBS="build-essential autoconf automake libtool pkg-config perl \
-openssl libssl-dev libp11-dev libp11-kit-dev p11-kit softhsm2 check opensc \
+openssl libssl-dev libp11-kit-dev p11-kit softhsm2 check opensc \
 gnutls-bin libengine-pkcs11-openssl iproute2 util-linux procps python3 \
 swtpm swtpm-tools tpm2-tools tpm2-abrmd libtpm2-pkcs11-1 libtpm2-pkcs11-tools \
 libtss2-tcti-swtpm0 libtss2-tcti-tabrmd0 dbus"
