@@ -686,7 +686,8 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
     if (fail_info != 0) {
         p11cmp_raise_data(P11CMP_R_CERTIFICATE_NOT_ACCEPTED, "%s: %s",
                           subject, txt);
-        (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_rejection);
+        (void)p11cmp_ctx_set_status(ctx,
+                                    P11CMP_PKISTATUS_rejected_by_client);
         (void)p11cmp_ctx_set_failInfoCode(ctx, fail_info);
         ok = 0;
     }

@@ -326,10 +326,9 @@ DECLARE_ASN1_FUNCTIONS(p11cmp_POLLREP)
 DEFINE_STACK_OF(p11cmp_POLLREP)
 typedef STACK_OF(p11cmp_POLLREP) p11cmp_POLLREPCONTENT;
 
-/* PKIHeader (RFC 4210 5.1.1); pvno 2 (cmp2000) or 3 (cmp2021) accepted;
- * requests carry the public P11CMP_PVNO (2), or 3 where RFC 9480 asks */
-#define P11CMP_PVNO_2 2
-#define P11CMP_PVNO_3 3
+/* PKIHeader (RFC 4210 5.1.1); pvno P11CMP_PVNO_2 (cmp2000) or
+ * P11CMP_PVNO_3 (cmp2021) accepted; requests carry P11CMP_PVNO (2), or 3
+ * where RFC 9480 asks */
 struct p11cmp_pkiheader_st {
     ASN1_INTEGER *pvno;
     GENERAL_NAME *sender;
@@ -972,6 +971,9 @@ int p11cmp_msg_unprotected_exception(const P11CMP_CTX *ctx,
  * msg senderNonce; and only if the protection validated: extraCertsIn :=
  * msg extraCerts (not for pollRep/PKIConf) and, for a PBM-protected
  * IP/CP/KUP, its caPubs are added to ctx->trusted (RFC 4210 5.3.2).
+ * If only the protection failed and transactionID and recipNonce match,
+ * recipNonce := msg senderNonce all the same, for the error message the
+ * client sends next (RFC 4210 5.1.1; OpenSSL 3.5's server checks it).
  * Extra certs are never added to ctx->untrusted. 1 or 0.
  */
 int p11cmp_msg_check_received(P11CMP_CTX *ctx, const P11CMP_MSG *msg,

@@ -5,7 +5,9 @@
  * transactionID and nonces; then the checks of a certificate response
  * (exactly one CertResponse, certReqId, public key of the new cert).
  * Nothing from a message is stored in the context before every check of
- * p11cmp_msg_check_received() passed.
+ * p11cmp_msg_check_received() passed, except the senderNonce of a
+ * response of this transaction whose protection fails: the error message
+ * the client then sends answers it (learn_nonce_for_error()).
  */
 #include <string.h>
 
@@ -518,6 +520,31 @@ static int check_ids(const P11CMP_CTX *ctx, const P11CMP_MSG *msg)
 }
 
 /*
+ * A response of this transaction that failed its protection check: its
+ * senderNonce becomes the recipNonce of the error message the client
+ * sends next (RFC 4210 5.1.1), as OpenSSL 3.5 does; a server checks it
+ * (OpenSSL 3.5's refuses an error message without it). Nothing else of
+ * the unauthenticated message is taken, and no error is raised.
+ */
+static void learn_nonce_for_error(P11CMP_CTX *ctx, const P11CMP_MSG *msg)
+{
+    const P11CMP_PKIHEADER *hdr = msg->header;
+
+    if (ctx->transactionID == NULL || hdr->transactionID == NULL
+            || ctx->senderNonce == NULL || hdr->recipNonce == NULL
+            || hdr->senderNonce == NULL
+            || ASN1_OCTET_STRING_cmp(ctx->transactionID,
+                                     hdr->transactionID) != 0
+            || ASN1_OCTET_STRING_cmp(ctx->senderNonce, hdr->recipNonce) != 0)
+        return;
+    ERR_set_mark();
+    if (!p11cmp_ctx_set1_recipNonce(ctx, hdr->senderNonce))
+        ERR_pop_to_mark();
+    else
+        ERR_clear_last_mark();
+}
+
+/*
  * RFC 4210 5.3.2: with shared-secret protection the caPubs of IP/CP/KUP
  * may be trusted directly as root CA certs: add them to ctx->trusted.
  */
@@ -566,9 +593,12 @@ int p11cmp_msg_check_received(P11CMP_CTX *ctx, const P11CMP_MSG *msg,
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return 0;
     }
-    if (!check_bounds(ctx, msg) || !check_version_sender(ctx, msg)
-            || !check_protection_or_exception(ctx, msg, &valid))
+    if (!check_bounds(ctx, msg) || !check_version_sender(ctx, msg))
         return 0;
+    if (!check_protection_or_exception(ctx, msg, &valid)) {
+        learn_nonce_for_error(ctx, msg);
+        return 0;
+    }
     if (!type_expected(msg->body->type, expected_types)) {
         p11cmp_raise_data(P11CMP_R_UNEXPECTED_BODY_TYPE, "body type %d",
                           msg->body->type);

@@ -38,6 +38,8 @@ struct srv {
     char certconf[256], error[256], subject[256];
     ASN1_OCTET_STRING *tids[MAX_TIDS];
     int n_tids;
+    ASN1_OCTET_STRING *rsp_nonce;  /* senderNonce of the last response */
+    int error_nonce_ok;         /* an error message answered it */
 };
 
 static struct vp_pki pki;
@@ -176,12 +178,19 @@ static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
     if (type >= 0 && type <= P11CMP_PKIBODY_TYPE_MAX)
         s->n_types[type]++;
     record_tid(s, oreq);
+    if (type == P11CMP_PKIBODY_ERROR)
+        s->error_nonce_ok = s->rsp_nonce != NULL
+            && ASN1_OCTET_STRING_cmp(s->rsp_nonce, OSSL_CMP_HDR_get0_recipNonce(
+                   OSSL_CMP_MSG_get0_header(oreq))) == 0;
     if (!s->silent)
         orsp = OSSL_CMP_SRV_process_request(s->sctx, oreq);
     if (orsp != NULL && (len = i2d_OSSL_CMP_MSG(orsp, &der)) > 0) {
         p = der;
         rsp = d2i_P11CMP_MSG(NULL, &p, len);
     }
+    ASN1_OCTET_STRING_free(s->rsp_nonce);
+    s->rsp_nonce = rsp == NULL || rsp->header->senderNonce == NULL ? NULL
+        : ASN1_OCTET_STRING_dup(rsp->header->senderNonce);
     if (rsp != NULL && s->mutate != NULL && !s->mutate(rsp)) {
         P11CMP_MSG_free(rsp);
         rsp = NULL;
@@ -235,6 +244,7 @@ static void teardown(void)
     OSSL_CMP_MSG_free(S.held);
     for (i = 0; i < S.n_tids; i++)
         ASN1_OCTET_STRING_free(S.tids[i]);
+    ASN1_OCTET_STRING_free(S.rsp_nonce);
     ERR_clear_error();
 }
 
@@ -273,7 +283,8 @@ START_TEST(pubkey_mismatch_rejected_by_certconf)
     S.cert_key = pki.other_key;
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
     ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));
-    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_rejection);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx),
+                     P11CMP_PKISTATUS_rejected_by_client);
     ck_assert_int_eq(P11CMP_CTX_get_failInfoCode(ctx),
                      1 << P11CMP_PKIFAILUREINFO_incorrectData);
     ck_assert_int_eq(last_reason(), P11CMP_R_CERTIFICATE_NOT_ACCEPTED);
@@ -674,13 +685,18 @@ static int ip_bad_mac(P11CMP_MSG *rsp)
     return ASN1_INTEGER_set(rsp->header->pvno, 3);
 }
 
-/* a response failing validation is refused with an error message */
+/*
+ * a response failing validation is refused with an error message whose
+ * recipNonce is the response's senderNonce (OpenSSL 3.5's server refuses
+ * it otherwise, 3.0's did not check)
+ */
 START_TEST(invalid_response_error_sent)
 {
     S.mutate = ip_bad_mac;
     ck_assert_ptr_null(P11CMP_exec_IR_ses(ctx));
     ck_assert(has_reason(P11CMP_R_BAD_MAC));
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 1);
+    ck_assert_int_eq(S.error_nonce_ok, 1);
     ck_assert_ptr_nonnull(strstr(S.error, "badMessageCheck"));
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 0);
     ck_assert_ptr_null(P11CMP_CTX_get0_newCert(ctx));

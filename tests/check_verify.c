@@ -29,13 +29,18 @@ static struct vp_session s_pbm, s_sig, s_fail;
         ERR_clear_error();                      \
     } while (0)
 
-/* the context learnt nothing from a rejected response */
-static void assert_untouched(const P11CMP_CTX *ctx)
+/*
+ * the context learnt nothing from a rejected response msg, but the
+ * senderNonce of one whose protection failed (for the error message)
+ */
+static void assert_untouched(const P11CMP_CTX *ctx, const P11CMP_MSG *msg)
 {
     ck_assert_ptr_null(ctx->extraCertsIn);
     ck_assert_ptr_null(ctx->newCert);
     ck_assert_ptr_null(ctx->caPubs);
-    ck_assert_ptr_null(ctx->recipNonce);
+    ck_assert(ctx->recipNonce == NULL
+              || ASN1_OCTET_STRING_cmp(ctx->recipNonce,
+                                       msg->header->senderNonce) == 0);
     ck_assert_int_eq(ctx->status, P11CMP_PKISTATUS_unspecified);
     ck_assert_int_eq(sk_X509_num(ctx->untrusted), 0);
 }
@@ -44,7 +49,7 @@ static void assert_untouched(const P11CMP_CTX *ctx)
 static void assert_refused(P11CMP_CTX *ctx, P11CMP_MSG *msg, int reason)
 {
     assert_fail(p11cmp_msg_check_received(ctx, msg, IP_MASK), reason);
-    assert_untouched(ctx);
+    assert_untouched(ctx, msg);
 }
 
 /* the same for *msg after a DER round trip (which replaces *msg) */
@@ -523,7 +528,7 @@ START_TEST(test_unprotected_rejection_rp)
     ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_UNPROTECTED_ERRORS, 1));
     assert_fail(p11cmp_msg_check_received(ctx, acc, rp_mask),
                 P11CMP_R_MISSING_PROTECTION);
-    assert_untouched(ctx);
+    assert_untouched(ctx, acc);
     ck_assert_int_eq(p11cmp_msg_check_received(ctx, rej, rp_mask), 1);
     P11CMP_MSG_free(acc);
     done(ctx, rej);
@@ -543,7 +548,7 @@ START_TEST(test_unprotected_pkiconf_denied)
     assert_fail(p11cmp_msg_check_received(ctx, conf,
                 P11CMP_BODY_MASK(P11CMP_PKIBODY_PKICONF)),
                 P11CMP_R_MISSING_PROTECTION);
-    assert_untouched(ctx);
+    assert_untouched(ctx, conf);
     P11CMP_MSG_free(certconf);
     done(ctx, conf);
 }
@@ -680,8 +685,11 @@ static int ossl_raised(int reason)
 
 /*
  * No trusted cert and no pinned srvCert: MISSING_TRUST_STORE, where
- * OpenSSL (a ctx without trusted store) raises CMP_R_MISSING_TRUST_STORE
- * for the same message; a cert added to the store fixes it.
+ * OpenSSL (a ctx without trusted store) refuses the same message too:
+ * 3.0 with CMP_R_MISSING_TRUST_STORE, 3.5 with CMP_R_NO_SUITABLE_SENDER_CERT
+ * (it looks for a sender cert it can validate first and finds none);
+ * p11cmp keeps the reason of 3.0, which names the cause. A cert added to
+ * the store fixes it.
  */
 START_TEST(test_sig_missing_trust_store)
 {
@@ -693,7 +701,9 @@ START_TEST(test_sig_missing_trust_store)
 
     ck_assert(octx != NULL && omsg != NULL);
     ck_assert_int_eq(OSSL_CMP_validate_msg(octx, omsg), 0);
-    ck_assert(ossl_raised(CMP_R_MISSING_TRUST_STORE));
+    ck_assert(ossl_raised(OPENSSL_VERSION_NUMBER < 0x30500000L
+                          ? CMP_R_MISSING_TRUST_STORE
+                          : CMP_R_NO_SUITABLE_SENDER_CERT));
     sig_setup(&ctx, &msg);
     ck_assert(P11CMP_CTX_set0_trustedStore(ctx, NULL));
     ck_assert_int_eq(num_trusted(ctx), 0);

@@ -74,17 +74,22 @@ expect 0 -cmd ir $B -subject /CN=chain -chainout "$WORK/chain.pem" \
     -extracertsout "$WORK/extra.pem"
 cmp -s "$WORK/extra.pem" "$WORK/extras.pem" || fail "-extracertsout"
 # the chain built from the extraCerts, as OpenSSL builds it: the issuing
-# CA only (no unrelated cert, no self-signed root)
-[ "$(openssl crl2pkcs7 -nocrl -certfile "$WORK/chain.pem" \
-    | openssl pkcs7 -print_certs -noout | grep '^subject=')" \
-    = "subject=CN = template CA" ] || fail "-chainout: $(cat "$WORK/chain.pem")"
+# CA only (no unrelated cert, no self-signed root), compared as DER
+[ "$(grep -c -- '-----BEGIN CERTIFICATE-----' "$WORK/chain.pem")" -eq 1 ] \
+    && cmp -s <(openssl x509 -in "$WORK/chain.pem" -outform DER) \
+        <(openssl x509 -in "$WORK/ca.pem" -outform DER) \
+    || fail "-chainout: $(cat "$WORK/chain.pem")"
 
 # -popo reaches the CA, which wants a signature POPO
 expect 4 -cmd ir $B -subject /CN=popo0 -popo 0
 grep -q 'text: "popo raverified not accepted"' "$WORK/err" || fail "-popo 0"
 openssl pkey -in "$WORK/k.pem" -pubout -out "$WORK/kpub.pem"
 expect 4 -cmd ir ${B/k.pem/kpub.pem} -subject /CN=popo-1 -popo -1
-grep -q 'text: "popo missing"' "$WORK/err" || fail "-popo -1"
+# no POPO: OpenSSL 3.0's CA says "popo missing"; 3.5 reads a request
+# without POPO as asking for central key generation (RFC 9483 4.1.6),
+# which a template carrying a public key contradicts
+grep -qE 'text: "popo (missing|inconsistent central keygen)"' "$WORK/err" \
+    || fail "-popo -1: $(cat "$WORK/err")"
 
 # -expect_sender: the CA's name passes, another name fails validation
 ca_dn=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt compat \

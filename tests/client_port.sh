@@ -145,10 +145,14 @@ rc_p=0
 "$P11" ir "$TESTCA_PORT" $PBM -newkey "$WORK/a.key" -subject chain \
     -out_trusted "$WORK/ca.pem" > "$WORK/p11.out" 2>&1 || rc_p=$?
 expect_eq "foreign store exit" "$rc_p/$rc_o" "1/1"
-for k in status chain; do
-    expect_eq "foreign store $k" "$(grep "^$k" "$WORK/p11.out")" \
-        "$(grep "^$k" "$WORK/ossl.out")"
-done
+expect_eq "foreign store chain" "$(grep "^chain" "$WORK/p11.out")" \
+    "$(grep "^chain" "$WORK/ossl.out")"
+# the client rejected the cert: rejected_by_client (-5) as OpenSSL 3.5
+# reports it; OpenSSL 3.0 said rejection (2)
 expect_eq "foreign store status" "$(grep '^status' "$WORK/p11.out")" \
-    "status 2"
+    "status -5"
+case $(grep '^status' "$WORK/ossl.out") in
+    "status -5" | "status 2") ;;
+    *) fail "foreign store: OpenSSL's status: $(grep '^status' "$WORK/ossl.out")" ;;
+esac
 testca_stop

@@ -44,7 +44,7 @@ testca_start --cakey "$WORK/myca.key" --cacert "$WORK/myca.pem" \
     --timeout 60
 cmp_pbm -cmd ir -newkey "$WORK/new.key" -subject /CN=ir \
     -certout "$WORK/ir.pem" || client_failed "ir (secret from env:)"
-expect_eq "issuer" "$(cert_field "$WORK/ir.pem" -issuer)" "CN = My Test Root"
+expect_eq "issuer" "$(cert_field "$WORK/ir.pem" -issuer)" "CN=My Test Root"
 expect_eq "verify" "$(openssl verify -CAfile "$WORK/myca.pem" \
     "$WORK/ir.pem" 2>&1)" "$WORK/ir.pem: OK"
 # CR signed by a cert of the other CA; the response is signed by srv.pem,
@@ -54,9 +54,9 @@ cmp_client -cert "$WORK/client.pem" -key "$WORK/client.key" \
     -subject /CN=cr -certout "$WORK/cr.pem" -extracertsout "$WORK/ex.pem" \
     || client_failed "cr signed by a --trusted CA's cert"
 expect_eq "response signer" "$(cert_field "$WORK/ex.pem" -subject)" \
-    "CN = CMP server"
+    "CN=CMP server"
 expect_eq "cr issuer" "$(cert_field "$WORK/cr.pem" -issuer)" \
-    "CN = My Test Root"
+    "CN=My Test Root"
 # RR of a cert with this CA's name and key that the CA did not issue
 make_ee stray "stray" myca
 cmp_pbm -cmd rr -oldcert "$WORK/stray.pem" && fail "rr of a stray cert"

@@ -92,6 +92,9 @@ int P11CMP_CTX_set1_srvCert(P11CMP_CTX *ctx, X509 *cert);
 int P11CMP_CTX_set1_expected_sender(P11CMP_CTX *ctx, const X509_NAME *name);
 int P11CMP_CTX_set0_trustedStore(P11CMP_CTX *ctx, X509_STORE *store);
 X509_STORE *P11CMP_CTX_get0_trustedStore(const P11CMP_CTX *ctx);
+/* the shorter names of OpenSSL 3.5 for the same two functions */
+#define P11CMP_CTX_set0_trusted P11CMP_CTX_set0_trustedStore
+#define P11CMP_CTX_get0_trusted P11CMP_CTX_get0_trustedStore
 int P11CMP_CTX_set1_untrusted(P11CMP_CTX *ctx, STACK_OF(X509) *certs);
 STACK_OF(X509) *P11CMP_CTX_get0_untrusted(const P11CMP_CTX *ctx);
 

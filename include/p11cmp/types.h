@@ -89,10 +89,16 @@ DEFINE_STACK_OF(P11CMP_ITAV)
 #define P11CMP_CTX_FAILINFO_systemFailure              (1 << 25)
 #define P11CMP_CTX_FAILINFO_duplicateCertReq           (1 << 26)
 
-/* the protocol version p11cmp sends (RFC 4210) */
-#define P11CMP_PVNO 2
+/* protocol versions: cmp2000 (RFC 4210) and cmp2021 (RFC 9480), both
+ * accepted; P11CMP_PVNO is the one p11cmp sends (as in OpenSSL 3.5) */
+#define P11CMP_PVNO_2 2
+#define P11CMP_PVNO_3 3
+#define P11CMP_PVNO P11CMP_PVNO_2
 
-/* PKIStatus values, and the pseudo-values of a context before a result */
+/* PKIStatus values, and the pseudo-values of a context before a result;
+ * rejected_by_client: the client rejected the new certificate (certConf
+ * with rejection), as in OpenSSL 3.5 */
+#define P11CMP_PKISTATUS_rejected_by_client            -5
 #define P11CMP_PKISTATUS_request                       -3
 #define P11CMP_PKISTATUS_trans                         -2
 #define P11CMP_PKISTATUS_unspecified                   -1
@@ -136,6 +142,9 @@ DEFINE_STACK_OF(P11CMP_ITAV)
 #define P11CMP_CR    2
 #define P11CMP_P10CR 4
 #define P11CMP_KUR   7
+/* the GENM and error body types under the names of OpenSSL 3.5 */
+#define P11CMP_GENM  21
+#define P11CMP_ERROR 23
 
 /* proof-of-possession methods (P11CMP_OPT_POPO_METHOD) */
 #define P11CMP_POPO_NONE       -1

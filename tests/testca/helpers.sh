@@ -29,9 +29,12 @@ new_key() {
 }
 
 # cert_field FILE OPT: one field of a PEM cert, e.g. cert_field c.pem
-# -serial prints the hex serial (the part after "=").
+# -serial prints the hex serial (the part after "="); names (-subject,
+# -issuer) come in RFC 2253 form, which no OpenSSL release prints
+# differently (its default form changed in 3.5: "CN = x" became "CN=x").
 cert_field() {
-    openssl x509 -in "$1" -noout "$2" | sed 's/^[^=]*=//'
+    openssl x509 -in "$1" -noout -nameopt RFC2253 "$2" \
+        | sed 's/^[^=]*=//'
 }
 
 # cert_subject FILE: the subject in RFC 2253 form.
