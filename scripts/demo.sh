@@ -1,10 +1,15 @@
 #!/bin/bash
 # scripts/demo.sh - README command 1, the main job: install what is
 # missing, build, make a SoftHSM2 token in $P11CMP_DEMO_DIR (default
-# ./demo-run), start the test CA on 127.0.0.1, generate a key pair ON the
-# token, enroll it (IR) with p11cmp, store the certificate on the token and
-# list what the token holds. The CA is stopped on every exit. A step that
-# p11cmp cannot do yet is reported as missing, never faked.
+# ./demo-run), start the test CA on 127.0.0.1, then with p11cmp alone:
+# generate a key pair ON the token and enroll it (IR, -newkeygen), the
+# certificate stored beside the key; ask whether a renewal is due
+# (-renew_within, not yet); renew it (KUR with a new key generated on the
+# token), which replaces the old key and certificate on the token. The
+# token is listed after each step, and each result is checked (the
+# certificate on the token is the one issued, for the key on the token).
+# The CA is stopped on every exit. A step that fails is reported, never
+# faked.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/scripts/lib.sh"
@@ -50,7 +55,8 @@ PINQ="module-path=$SOFTHSM2_MODULE&pin-source=file:$DEMO/user.pin"
 
 step "test CA on 127.0.0.1 (PBM reference 'demo')"
 "$BUILD/tests/testca/testca" --port 0 --ref demo \
-    --secret "file:$DEMO/pbm.secret" --timeout 300 \
+    --secret "file:$DEMO/pbm.secret" --cacertout "$DEMO/ca.pem" \
+    --timeout 300 \
     > "$DEMO/testca.out" 2> "$DEMO/testca.err" &
 CA_PID=$!
 PORT=
@@ -63,35 +69,82 @@ done
 [ -n "$PORT" ] || die "test CA did not start within 10 s"
 echo "listening on 127.0.0.1:$PORT"
 
-step "key pair generated on the token (EC P-256, label demo-key)"
-GNUTLS_PIN=$(cat "$DEMO/user.pin") p11tool --provider "$SOFTHSM2_MODULE" \
-    --login --generate-privkey=ECDSA --curve=secp256r1 --label=demo-key \
-    --outfile "$DEMO/demo-key.pub" "$TOKEN" >/dev/null \
-    || die "key generation on the token failed"
+# token_cert OUT: the certificate labelled demo-key on the token, as PEM
+token_cert() {
+    pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$LABEL" \
+        --read-object --type cert --label demo-key -o "$1.der" \
+        >/dev/null 2>&1 \
+        && openssl x509 -inform DER -in "$1.der" -out "$1" && rm -f "$1.der"
+}
+# token_pub OUT: the public key labelled demo-key on the token, as PEM
+token_pub() {
+    pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$LABEL" \
+        --read-object --type pubkey --label demo-key -o "$1.der" \
+        >/dev/null 2>&1 \
+        && openssl pkey -pubin -inform DER -in "$1.der" -out "$1" \
+        && rm -f "$1.der"
+}
+serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+# listing WHEN: what the token holds, saved as objects-WHEN.txt
+listing() {
+    step "objects on the token $1"
+    GNUTLS_PIN=$(cat "$DEMO/user.pin") p11tool --provider "$SOFTHSM2_MODULE" \
+        --login --list-all "$TOKEN" 2>/dev/null | tee "$DEMO/objects-$2.txt"
+}
+# check_pair CERT WHAT: the token holds one key pair and one certificate
+# labelled demo-key, and that certificate is CERT, for that key
+check_pair() {
+    n=$(grep -c 'object=demo-key;type=cert' "$DEMO/objects-$2.txt")
+    [ "$n" -eq 1 ] || die "$2: $n certificates labelled demo-key"
+    n=$(grep -c 'object=demo-key;type=private' "$DEMO/objects-$2.txt")
+    [ "$n" -eq 1 ] || die "$2: $n private keys labelled demo-key"
+    token_cert "$DEMO/token-$2.crt" || die "$2: cannot read the token's cert"
+    cmp -s <(openssl x509 -in "$1" -outform DER) \
+        <(openssl x509 -in "$DEMO/token-$2.crt" -outform DER) \
+        || die "$2: the certificate on the token is not the one issued"
+    token_pub "$DEMO/token-$2.pub" || die "$2: cannot read the token's key"
+    [ "$(openssl x509 -in "$1" -noout -pubkey)" \
+        = "$(cat "$DEMO/token-$2.pub")" ] \
+        || die "$2: the certificate is not for the key on the token"
+    echo "checked: the token holds $1 (serial $(serial "$1")) beside its key"
+}
 
-step "enrollment (IR) with p11cmp, PBM-protected"
 KEY="$TOKEN;object=demo-key;type=private?$PINQ"
-"$BUILD/p11cmp" -cmd ir -server "127.0.0.1:$PORT" -path pkix/ \
-    -ref demo -secret "file:$DEMO/pbm.secret" -newkey "$KEY" \
-    -subject "/CN=p11cmp demo" -days 30 -certout "$DEMO/demo.crt"
-rc=$?
-if [ $rc -ne 0 ]; then
-    echo "MISSING: p11cmp could not enroll (exit $rc, see the error above" \
-         "and EXIT STATUS in p11cmp(1)), so no certificate was issued or" \
-         "stored."
-fi
+CERT="$TOKEN;object=demo-key;type=cert?$PINQ"
+SRV="-server 127.0.0.1:$PORT -path pkix/"
+listing "before enrollment (empty)" empty
 
-step "objects on the token"
-GNUTLS_PIN=$(cat "$DEMO/user.pin") p11tool --provider "$SOFTHSM2_MODULE" \
-    --login --list-all "$TOKEN" | tee "$DEMO/objects.txt"
+step "p11cmp: key pair generated ON the token (-newkeygen EC:P-256) and" \
+    "enrolled (IR, PBM-protected); the certificate is stored beside it"
+"$BUILD/p11cmp" -cmd ir $SRV -ref demo -secret "file:$DEMO/pbm.secret" \
+    -newkey "$KEY" -newkeygen EC:P-256 -subject "/CN=p11cmp demo" -days 30 \
+    -certout "$DEMO/demo.crt" \
+    || die "enrollment failed (exit $?, see the error above and EXIT STATUS" \
+        "in p11cmp(1))"
+listing "after enrollment" ir
+check_pair "$DEMO/demo.crt" ir
+
+step "p11cmp: renewal due within 10 days? (-renew_within 10)"
+"$BUILD/p11cmp" -cmd kur $SRV -key "$KEY" -cert "$CERT" \
+    -trusted "$DEMO/ca.pem" -newkey "$KEY" -newkeygen EC:P-256 \
+    -renew_within 10 | tee "$DEMO/not-due.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] && grep -q '^not due: ' "$DEMO/not-due.txt" \
+    || die "-renew_within 10 did not say 'not due'"
+
+step "p11cmp: renewal (KUR signed by the old key on the token, new key" \
+    "pair generated ON the token; -renew_within 60: the 30-day cert is due)"
+"$BUILD/p11cmp" -cmd kur $SRV -key "$KEY" -cert "$CERT" \
+    -trusted "$DEMO/ca.pem" -newkey "$KEY" -newkeygen EC:P-256 \
+    -renew_within 60 -certout "$DEMO/demo-renewed.crt" \
+    || die "renewal failed (exit $?, see the error above)"
+listing "after renewal" kur
+check_pair "$DEMO/demo-renewed.crt" kur
+[ "$(serial "$DEMO/demo.crt")" != "$(serial "$DEMO/demo-renewed.crt")" ] \
+    || die "the renewed certificate has the old serial"
+cmp -s "$DEMO/token-ir.pub" "$DEMO/token-kur.pub" \
+    && die "the renewal kept the old key"
+echo "rotated: the old key and certificate are gone, the new ones are on" \
+    "the token"
 stop_ca
-if [ $rc -eq 0 ] && ! grep -q 'object=demo-key;type=cert' "$DEMO/objects.txt"
-then
-    echo "MISSING: p11cmp enrolled, but the certificate is not on the token"
-    rc=3
-fi
-if [ $rc -ne 0 ]; then
-    echo "demo incomplete: enrollment or storing is missing (see above)"
-    exit 2
-fi
-echo "demo complete: the certificate is on the token and in $DEMO/demo.crt"
+echo "demo complete: key pair generated on the token, enrolled, renewed;" \
+    "certificates in $DEMO/demo.crt and $DEMO/demo-renewed.crt"
