@@ -90,6 +90,7 @@ listing() {
     step "objects on the token $1"
     GNUTLS_PIN=$(cat "$DEMO/user.pin") p11tool --provider "$SOFTHSM2_MODULE" \
         --login --list-all "$TOKEN" 2>/dev/null | tee "$DEMO/objects-$2.txt"
+    [ -s "$DEMO/objects-$2.txt" ] || echo "(no objects)"
 }
 # check_pair CERT WHAT: the token holds one key pair and one certificate
 # labelled demo-key, and that certificate is CERT, for that key
