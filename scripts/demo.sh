@@ -128,7 +128,8 @@ check_pair "$DEMO/demo.crt" ir
 step "p11cmp: renewal due within 10 days? (-renew_within 10)"
 "$BUILD/p11cmp" -cmd kur $SRV -key "$KEY" -cert "$CERT" \
     -trusted "$DEMO/ca.pem" -newkey "$KEY" -newkeygen EC:P-256 \
-    -renew_within 10 | tee "$DEMO/not-due.txt"
+    -renew_within 10 -certout "$DEMO/demo-renewed.crt" \
+    | tee "$DEMO/not-due.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] && grep -q '^not due: ' "$DEMO/not-due.txt" \
     || die "-renew_within 10 did not say 'not due'"
 
