@@ -118,7 +118,8 @@ int app_check_options(struct app *a)
         return app_usage_error("-keyform must be PEM, DER or P12 (for keys "
                                "on tokens use a pkcs11: URI, not ENGINE)");
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
-        && OPT_STR(a, O_CERTOUT) == NULL && !stored_on_token(a))
+        && OPT_STR(a, O_CERTOUT) == NULL && OPT_STR(a, O_BATCH_IN) == NULL
+        && !stored_on_token(a))
         return app_usage_error("-certout not given, nowhere to save the "
                                "new certificate (a token key's is stored "
                                "on the token unless -no_store)");
