@@ -7,7 +7,8 @@
  * attributes from the TPM object it makes for the private template and
  * fails C_GenerateKeyPair ("attr mismatch") when the public template says
  * otherwise; the sign-only property lives on the private half, where
- * CKA_SIGN is set and CKA_DECRYPT, CKA_UNWRAP and CKA_DERIVE are cleared,
+ * CKA_SIGN is set and CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE and
+ * CKA_SIGN_RECOVER (a raw RSA operation) are cleared,
  * which SoftHSM2 and tpm2-pkcs11 both accept. CKA_ID and CKA_LABEL are
  * shared by both halves; both are recorded in the transaction's undo
  * list.
@@ -95,7 +96,7 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
     static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     static CK_BYTE e65537[] = {0x01, 0x00, 0x01};
     CK_ULONG bits = g->arg;
-    CK_ATTRIBUTE pt[7], kt[12];
+    CK_ATTRIBUTE pt[7], kt[13];
     CK_ULONG np = 0, nk = 0;
     CK_MECHANISM m = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
     CK_RV rv;
@@ -111,6 +112,7 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
     ADD(kt, nk, CKA_DECRYPT, &no, 1);
     ADD(kt, nk, CKA_UNWRAP, &no, 1);
     ADD(kt, nk, CKA_DERIVE, &no, 1);
+    ADD(kt, nk, CKA_SIGN_RECOVER, &no, 1);
     ADD(kt, nk, CKA_ID, g->id, g->idlen);
     if (g->label != NULL) {
         ADD(pt, np, CKA_LABEL, g->label, strlen(g->label));

@@ -393,8 +393,9 @@ int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type, int *bits_or_nid);
 /*
  * Generates a key pair on txn's token: CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE, CKA_EXTRACTABLE=false, sign only (private CKA_SIGN;
- * CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE false; no usage on the public
- * half, which tpm2-pkcs11 derives from the TPM object), the given
+ * CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE, CKA_SIGN_RECOVER false; no usage
+ * on the public half, which tpm2-pkcs11 derives from the TPM object), the
+ * given
  * CKA_LABEL (may be NULL) on both halves and CKA_ID id (idlen bytes), or a
  * random 20-byte id when id is NULL, or the SHA-1 of the public key with
  * P11CMP_P11_ID_FROM_PUBKEY. Both objects are recorded in txn's undo list.

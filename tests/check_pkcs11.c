@@ -417,10 +417,12 @@ static void keygen_check(const char *alg, const char *label, int pss)
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_TOKEN, &b) && b);
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_PRIVATE, &b) && b);
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_SIGN, &b) && b);
-        /* sign only: no decryption, unwrapping or key derivation */
+        /* sign only: no decryption, unwrapping, derivation, recovery */
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_DECRYPT, &b) && !b);
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_UNWRAP, &b) && !b);
         ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_DERIVE, &b) && !b);
+        ck_assert(p11cmp_p11_get_bool(tok, objs[i], CKA_SIGN_RECOVER, &b)
+                  && !b);
         /* the private value cannot be read */
         ck_assert_int_eq(p11cmp_p11_get_attr(tok, objs[i], secret, &v,
                                              NULL), 0);
