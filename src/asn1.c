@@ -11,10 +11,24 @@
 
 #include "local.h"
 
-ASN1_SEQUENCE(p11cmp_ITAV) = {
+/* keeps the decoded view of a known infoType's value (asn1_genm.c) */
+static int itav_cb(int op, ASN1_VALUE **pval, const ASN1_ITEM *it,
+                   void *exarg)
+{
+    P11CMP_ITAV *itav = (P11CMP_ITAV *)*pval;
+
+    (void)it, (void)exarg;
+    if (op == ASN1_OP_D2I_POST)
+        p11cmp_itav_decode(itav);
+    else if (op == ASN1_OP_FREE_PRE)
+        p11cmp_itav_drop_decoded(itav);
+    return 1;
+}
+
+ASN1_SEQUENCE_cb(p11cmp_ITAV, itav_cb) = {
     ASN1_SIMPLE(P11CMP_ITAV, infoType, ASN1_OBJECT),
     ASN1_OPT(P11CMP_ITAV, infoValue, ASN1_ANY)
-} ASN1_SEQUENCE_END_name(P11CMP_ITAV, p11cmp_ITAV)
+} ASN1_SEQUENCE_END_cb(P11CMP_ITAV, p11cmp_ITAV)
 IMPLEMENT_ASN1_ALLOC_FUNCTIONS_fname(P11CMP_ITAV, p11cmp_ITAV, p11cmp_ITAV)
 
 ASN1_SEQUENCE(p11cmp_PKISI) = {
@@ -289,6 +303,7 @@ void P11CMP_ITAV_set0(P11CMP_ITAV *itav, ASN1_OBJECT *type, ASN1_TYPE *value)
         ASN1_TYPE_free(itav->infoValue);
     itav->infoType = type;
     itav->infoValue = value;
+    p11cmp_itav_decode(itav);
 }
 
 /*

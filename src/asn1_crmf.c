@@ -25,10 +25,31 @@ ASN1_ADB(p11cmp_CRMF_ATAV) = {
                           p11cmp_CRMF_CERTID))
 } ASN1_ADB_END(p11cmp_CRMF_ATAV, 0, type, 0, &atav_default_tt, NULL);
 
-ASN1_SEQUENCE(p11cmp_CRMF_ATAV) = {
+/* keeps the value of an id-regCtrl-algId control decoded (algId) */
+static int atav_cb(int op, ASN1_VALUE **pval, const ASN1_ITEM *it,
+                   void *exarg)
+{
+    p11cmp_CRMF_ATAV *atav = (p11cmp_CRMF_ATAV *)*pval;
+
+    (void)it, (void)exarg;
+    if (op == ASN1_OP_D2I_POST || op == ASN1_OP_FREE_PRE) {
+        X509_ALGOR_free(atav->algId);
+        atav->algId = NULL;
+    }
+    if (op == ASN1_OP_D2I_POST
+            && p11cmp_regctrl_kind(atav->type) == P11CMP_REGCTRL_ALGID) {
+        ERR_set_mark();
+        atav->algId = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+                                                atav->value.other);
+        ERR_pop_to_mark();
+    }
+    return 1;
+}
+
+ASN1_SEQUENCE_cb(p11cmp_CRMF_ATAV, atav_cb) = {
     ASN1_SIMPLE(p11cmp_CRMF_ATAV, type, ASN1_OBJECT),
     ASN1_ADB_OBJECT(p11cmp_CRMF_ATAV)
-} ASN1_SEQUENCE_END(p11cmp_CRMF_ATAV)
+} ASN1_SEQUENCE_END_cb(p11cmp_CRMF_ATAV, p11cmp_CRMF_ATAV)
 IMPLEMENT_ASN1_FUNCTIONS(p11cmp_CRMF_ATAV)
 
 ASN1_SEQUENCE(p11cmp_CRMF_OPTIONALVALIDITY) = {

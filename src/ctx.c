@@ -81,6 +81,8 @@ static const struct opt_def options[] = {
     OPT(P11CMP_OPT_IGNORE_KEYUSAGE, ignore_keyusage, 0, INT_MAX, 0, PLAIN),
     OPT(P11CMP_OPT_PERMIT_TA_IN_EXTRACERTS_FOR_IR,
         permitTAInExtraCertsForIR, 0, INT_MAX, 0, PLAIN),
+    OPT(P11CMP_OPT_NO_CACHE_EXTRACERTS, no_cache_extracerts,
+        0, INT_MAX, 0, PLAIN),
     OPT(P11CMP_OPT_PBM_ITERATIONS, pbm_itercnt, 1, 100000, 500, PLAIN),
     OPT(P11CMP_OPT_STORE_RESULTS, store_results, 0, 1, 1, PLAIN),
     OPT(P11CMP_OPT_KEEP_OLD, store_keep_old, 0, 1, 0, PLAIN),

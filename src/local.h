@@ -71,6 +71,8 @@ typedef struct p11cmp_crmf_atav_st {
         p11cmp_CRMF_CERTID *oldCertID;
         ASN1_TYPE *other;
     } value;
+    X509_ALGOR *algId;      /* not encoded: value.other of id-regCtrl-algId
+                             * decoded, for P11CMP_ATAV_get0_algId() */
 } p11cmp_CRMF_ATAV;
 DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_ATAV)
 DEFINE_STACK_OF(p11cmp_CRMF_ATAV)
@@ -204,14 +206,94 @@ typedef struct p11cmp_crmf_pkipublicationinfo_st {
 } p11cmp_CRMF_PKIPUBLICATIONINFO;
 DECLARE_ASN1_FUNCTIONS(p11cmp_CRMF_PKIPUBLICATIONINFO)
 
-/* InfoTypeAndValue; infoValue is OPTIONAL and kept as it came */
+/*
+ * InfoTypeAndValue; infoValue is OPTIONAL and kept as it came. For the
+ * infoTypes of RFC 9810 that p11cmp knows (see asn1_genm.c) the value is
+ * also held decoded in 'decoded' (an object of the ASN1_ITEM of 'kind'),
+ * set on decoding, by the constructors and by P11CMP_ITAV_set0(), and
+ * freed with the ITAV; the get0 functions hand out parts of it. NULL if
+ * the value is absent or does not decode.
+ */
 struct p11cmp_itav_st {
     ASN1_OBJECT *infoType;
     ASN1_TYPE *infoValue;
+    int kind;               /* not encoded: P11CMP_IT_*, or 0 */
+    void *decoded;          /* not encoded */
 };
 DECLARE_ASN1_ITEM(p11cmp_ITAV)
 typedef STACK_OF(P11CMP_ITAV) p11cmp_GENMSGCONTENT;
 typedef STACK_OF(P11CMP_ITAV) p11cmp_GENREPCONTENT;
+
+/* from asn1_genm.c: the values of the general messages of RFC 9810
+ * 5.3.19 that p11cmp knows, and the infoType OIDs they belong to */
+#define P11CMP_IT_CACERTS         1   /* id-it-caCerts, SEQUENCE OF cert */
+#define P11CMP_IT_ROOTCAKEYUPDATE 2   /* id-it-rootCaKeyUpdate */
+#define P11CMP_IT_CERTREQTEMPLATE 3   /* id-it-certReqTemplate */
+#define P11CMP_IT_ROOTCACERT      4   /* id-it-rootCaCert, a cert */
+#define P11CMP_IT_CRLSTATUSLIST   5   /* id-it-crlStatusList */
+#define P11CMP_IT_CRLS            6   /* id-it-crls, SEQUENCE OF CRL */
+/* the new infoType OID of kind, a new object owned by the caller */
+ASN1_OBJECT *p11cmp_it_obj(int kind);
+/* the kind of infoType obj, or 0 for any other type */
+int p11cmp_it_kind(const ASN1_OBJECT *obj);
+/* the ASN1_ITEM of the values of kind, or NULL */
+const ASN1_ITEM *p11cmp_it_item(int kind);
+/* the keySpec ATAV types (RFC 9810 5.3.19.16) */
+#define P11CMP_REGCTRL_ALGID     1    /* id-regCtrl-algId */
+#define P11CMP_REGCTRL_RSAKEYLEN 2    /* id-regCtrl-rsaKeyLen */
+int p11cmp_regctrl_kind(const ASN1_OBJECT *obj);
+ASN1_OBJECT *p11cmp_regctrl_obj(int kind);
+/* the decoded view of an ITAV (struct p11cmp_itav_st): set it from the
+ * type and value, drop it, get it (1, or 0 with an error if itav is not
+ * of kind or its value did not decode), make a new ITAV of kind from a
+ * decoded value (taken on success; NULL for an ITAV without value) */
+void p11cmp_itav_decode(P11CMP_ITAV *itav);
+void p11cmp_itav_drop_decoded(P11CMP_ITAV *itav);
+int p11cmp_itav_get0_decoded(const P11CMP_ITAV *itav, int kind,
+                             const char *name, void **out);
+P11CMP_ITAV *p11cmp_itav_new_decoded(int kind, void *decoded);
+
+/* RootCaKeyUpdateContent (RFC 9810 5.3.19.15) */
+typedef struct p11cmp_rootcakeyupdate_st {
+    X509 *newWithNew;
+    X509 *newWithOld;       /* [0] OPTIONAL */
+    X509 *oldWithNew;       /* [1] OPTIONAL */
+} p11cmp_ROOTCAKEYUPDATE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_ROOTCAKEYUPDATE)
+
+/* CertReqTemplateContent ::= SEQUENCE { certTemplate, keySpec OPT } */
+typedef struct p11cmp_certreqtemplate_st {
+    p11cmp_CRMF_CERTTEMPLATE *certTemplate;
+    STACK_OF(P11CMP_ATAV) *keySpec;
+} p11cmp_CERTREQTEMPLATE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CERTREQTEMPLATE)
+
+/* CRLSource ::= CHOICE { dpn [0] DistributionPointName,
+ * issuer [1] GeneralNames } */
+#define P11CMP_CRLSOURCE_DPN    0
+#define P11CMP_CRLSOURCE_ISSUER 1
+typedef struct p11cmp_crlsource_st {
+    int type;
+    union {
+        DIST_POINT_NAME *dpn;
+        GENERAL_NAMES *issuer;
+    } value;
+} p11cmp_CRLSOURCE;
+DECLARE_ASN1_FUNCTIONS(p11cmp_CRLSOURCE)
+
+/* CRLStatus ::= SEQUENCE { source CRLSource, thisUpdate Time OPT } */
+struct p11cmp_crlstatus_st {
+    p11cmp_CRLSOURCE *source;
+    ASN1_TIME *thisUpdate;
+};
+DECLARE_ASN1_ITEM(p11cmp_CRLSTATUS)
+P11CMP_CRLSTATUS *p11cmp_CRLSTATUS_new(void);
+void p11cmp_CRLSTATUS_free(P11CMP_CRLSTATUS *st);
+P11CMP_CRLSTATUS *p11cmp_CRLSTATUS_dup(const P11CMP_CRLSTATUS *st);
+DECLARE_ASN1_ITEM(p11cmp_CRLSTATUSLIST)
+DECLARE_ASN1_ITEM(p11cmp_CERTS)
+DECLARE_ASN1_ITEM(p11cmp_CRLS)
+DECLARE_ASN1_ITEM(p11cmp_ATAVS)
 
 /* PKIStatusInfo ::= SEQUENCE { status, statusString OPT, failInfo OPT } */
 struct p11cmp_pkisi_st {
@@ -432,6 +514,7 @@ P11CMP_PKIHEADER *p11cmp_PKIHEADER_dup(const P11CMP_PKIHEADER *hdr);
  *   unprotectedSend.
  * - verify.c: srvCert, expected_sender, trusted, untrusted,
  *   unprotectedErrors, ignore_keyusage, permitTAInExtraCertsForIR,
+ *   no_cache_extracerts (adds received extraCerts to untrusted unless),
  *   secretValue, pbm_max_itercnt, pbm_max_slen, max_certs,
  *   transactionID, senderNonce; it sets validatedSrvCert.
  * - http.c: server, serverPort, serverPath (NULL means "/"), proxy,
@@ -472,6 +555,7 @@ struct p11cmp_ctx_st {
     int unprotectedErrors;
     int ignore_keyusage;
     int permitTAInExtraCertsForIR;
+    int no_cache_extracerts;    /* do not add extraCerts to untrusted */
     X509 *srvCert;              /* pinned server cert */
     X509 *validatedSrvCert;     /* sender cert validated this transaction */
     X509_NAME *expected_sender;

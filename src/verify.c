@@ -580,6 +580,13 @@ static int store_accepted(P11CMP_CTX *ctx, const P11CMP_MSG *msg, int valid)
     if (type != P11CMP_PKIBODY_POLLREP && type != P11CMP_PKIBODY_PKICONF
             && !p11cmp_ctx_set1_extraCertsIn(ctx, msg->extraCerts))
         return 0;
+    /* as OpenSSL: keep them for chains of this and later transactions */
+    if (!ctx->no_cache_extracerts
+            && !X509_add_certs(ctx->untrusted, msg->extraCerts,
+                               X509_ADD_FLAG_UP_REF | X509_ADD_FLAG_NO_DUP)) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return 0;
+    }
     return trust_caPubs(ctx, msg);
 }
 

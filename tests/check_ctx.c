@@ -78,6 +78,7 @@ START_TEST(options_have_openssl_defaults)
         {P11CMP_OPT_DIGEST_ALGNID, NID_sha256},
         {P11CMP_OPT_IGNORE_KEYUSAGE, 0},
         {P11CMP_OPT_PERMIT_TA_IN_EXTRACERTS_FOR_IR, 0},
+        {P11CMP_OPT_NO_CACHE_EXTRACERTS, 0},
         {P11CMP_OPT_PBM_ITERATIONS, 500},
     };
     P11CMP_CTX *ctx = new_ctx();
@@ -191,7 +192,7 @@ END_TEST
 
 START_TEST(unknown_option_is_invalid)
 {
-    static const int bad[] = { -1, 1, 13, 28, 37, 99, 199 };
+    static const int bad[] = { -1, 1, 13, 28, 38, 99, 199 };
     P11CMP_CTX *ctx = new_ctx();
     size_t i;
 

@@ -78,6 +78,28 @@ int P11CMP_exec_RR_ses(P11CMP_CTX *ctx);
 STACK_OF(P11CMP_ITAV) *P11CMP_exec_GENM_ses(P11CMP_CTX *ctx);
 
 /*
+ * The general messages of RFC 9810 5.3.19 as single calls (OpenSSL 3.5's
+ * OSSL_CMP_get1_*): each needs a fresh ctx (new or reinit), returns 1 on
+ * success and 0 on error, and gives what it got to the caller (free it);
+ * a NULL output on success means the server had nothing to offer.
+ * caCerts: the CA certs (each a CA cert valid now). rootCaKeyUpdate: the
+ * update of root oldWithOld (NULL: of the trust store), checked as RFC
+ * 9810 4.4 says; newWithOld/oldWithNew may be NULL. crlUpdate: a newer
+ * CRL than last_crl for the source named by crlcert and/or last_crl.
+ * certReqTemplate: the template and key specification (keySpec may be
+ * NULL) to use for requests.
+ */
+int P11CMP_get1_caCerts(P11CMP_CTX *ctx, STACK_OF(X509) **out);
+int P11CMP_get1_rootCaKeyUpdate(P11CMP_CTX *ctx, const X509 *oldWithOld,
+                                X509 **newWithNew, X509 **newWithOld,
+                                X509 **oldWithNew);
+int P11CMP_get1_crlUpdate(P11CMP_CTX *ctx, const X509 *crlcert,
+                          const X509_CRL *last_crl, X509_CRL **crl);
+int P11CMP_get1_certReqTemplate(P11CMP_CTX *ctx,
+                                P11CMP_CRMF_CERTTEMPLATE **certTemplate,
+                                P11CMP_ATAVS **keySpec);
+
+/*
  * The default certConf callback: returns fail_info unchanged if it is
  * not 0; else validates cert against the X509_STORE in the certConf_cb
  * arg of ctx (if set; failure gives the incorrectData bit and points

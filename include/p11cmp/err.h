@@ -86,6 +86,10 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_WRONG_CERTID_IN_RP              408
 #define P11CMP_R_NO_PENDING_REQUEST              409
 #define P11CMP_R_INTERRUPTED                     410
+#define P11CMP_R_UNCLEAN_CTX                     411
+#define P11CMP_R_GETTING_GENP                    412
+#define P11CMP_R_INVALID_GENP                    413
+#define P11CMP_R_INVALID_ROOTCAKEYUPDATE         414
 /* PKCS#11 */
 #define P11CMP_R_PKCS11_ERROR                    500
 #define P11CMP_R_INVALID_URI                     501

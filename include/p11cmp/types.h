@@ -25,6 +25,16 @@ typedef ASN1_INTEGER P11CMP_PKISTATUS;
  * P11CMP_exec_certreq(); see p11cmp/client.h */
 typedef struct p11cmp_crmf_msg_st P11CMP_CRMF_MSG;
 DEFINE_STACK_OF(P11CMP_ITAV)
+/* a CRMF CertTemplate (RFC 4211 5), as a genp certReqTemplate carries it */
+typedef struct p11cmp_crmf_certtemplate_st P11CMP_CRMF_CERTTEMPLATE;
+/* an AttributeTypeAndValue of CRMF Controls, e.g. a keySpec entry
+ * (RFC 9810 5.3.19.16); P11CMP_ATAVS is a sequence of them */
+typedef struct p11cmp_crmf_atav_st P11CMP_ATAV;
+DEFINE_STACK_OF(P11CMP_ATAV)
+typedef STACK_OF(P11CMP_ATAV) P11CMP_ATAVS;
+/* a CRLStatus of a genm crlStatusList (RFC 9810 5.3.19.19) */
+typedef struct p11cmp_crlstatus_st P11CMP_CRLSTATUS;
+DEFINE_STACK_OF(P11CMP_CRLSTATUS)
 
 /* failInfo bit numbers (RFC 4210 PKIFailureInfo) */
 #define P11CMP_PKIFAILUREINFO_badAlg                   0
@@ -130,6 +140,9 @@ DEFINE_STACK_OF(P11CMP_ITAV)
 #define P11CMP_OPT_DIGEST_ALGNID                       34
 #define P11CMP_OPT_IGNORE_KEYUSAGE                     35
 #define P11CMP_OPT_PERMIT_TA_IN_EXTRACERTS_FOR_IR      36
+/* OpenSSL 3.3+: do not keep the extraCerts of a response as untrusted
+ * certs of ctx for the rest of the transaction and later ones */
+#define P11CMP_OPT_NO_CACHE_EXTRACERTS                 37
 
 /*
  * The message timeout in seconds while P11CMP_OPT_MSG_TIMEOUT is at its

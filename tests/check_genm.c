@@ -1,0 +1,1022 @@
+/*
+ * tests/check_genm.c - unit tests of the general messages of RFC 9810
+ * 5.3.19 (src/asn1_genm.c, itav.c, crlsource.c, crmf_pub.c, genm.c) with
+ * OpenSSL's CMP server (OSSL_CMP_SRV_CTX) in process as the peer. The
+ * genp values are built here as DER by hand (RFC 9810 appendix F), so on
+ * OpenSSL 3.0, which knows none of these types, the server sends them as
+ * they are and checks the DER of our genm values; with OpenSSL >= 3.4 the
+ * server side uses OpenSSL's own OSSL_CMP_ITAV_new_* constructors and
+ * getters instead, and our constructors must produce OpenSSL's DER.
+ * Cases: the DER of each constructor, caCerts (also an EE cert in it,
+ * none offered), rootCaKeyUpdate (good, a newWithOld not signed by the
+ * old root, a newWithNew with another key, no update), crlUpdate (with
+ * the request's CRL source), certReqTemplate with keySpec, an unclean
+ * context, a genp of the wrong type, NO_CACHE_EXTRACERTS.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "ossl_peer.h"
+#include "verify_peer.h"
+#include "check_main.h"
+
+#define OSSL_HAS_GENM (OPENSSL_VERSION_NUMBER >= 0x30400000L)
+
+#define OID_CACERTS "1.3.6.1.5.5.7.4.17"
+#define OID_ROOTCAKEYUPDATE "1.3.6.1.5.5.7.4.18"
+#define OID_CERTREQTEMPLATE "1.3.6.1.5.5.7.4.19"
+#define OID_ROOTCACERT "1.3.6.1.5.5.7.4.20"
+#define OID_CRLSTATUSLIST "1.3.6.1.5.5.7.4.22"
+#define OID_CRLS "1.3.6.1.5.5.7.4.23"
+#define OID_ALGID "1.3.6.1.5.5.7.5.1.11"
+#define OID_RSAKEYLEN "1.3.6.1.5.5.7.5.1.12"
+
+/* a growing DER buffer */
+struct der {
+    unsigned char buf[8192];
+    int n;
+};
+
+static void der_add(struct der *d, const unsigned char *p, int n)
+{
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_le(d->n + n, (int)sizeof(d->buf));
+    memcpy(d->buf + d->n, p, n);
+    d->n += n;
+}
+
+/* appends the DER that i2d makes of x */
+#define DER_ADD(d, i2d, x)                          \
+    do {                                            \
+        unsigned char *p_ = NULL;                   \
+        int n_ = i2d(x, &p_);                       \
+        der_add(d, p_, n_);                         \
+        OPENSSL_free(p_);                           \
+    } while (0)
+
+/* wraps the whole contents of d into a constructed tag of class cls */
+static void der_wrap(struct der *d, int tag, int cls)
+{
+    unsigned char hdr[8], *p = hdr;
+    int hl = ASN1_object_size(1, d->n, tag) - d->n;
+
+    ck_assert_int_le(hl, (int)sizeof(hdr));
+    ck_assert_int_le(d->n + hl, (int)sizeof(d->buf));
+    ASN1_put_object(&p, 1, d->n, tag, cls);
+    memmove(d->buf + hl, d->buf, d->n);
+    memcpy(d->buf, hdr, hl);
+    d->n += hl;
+}
+
+static void der_seq(struct der *d)
+{
+    der_wrap(d, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+}
+
+/* the DER of the value of our itav, compared with d */
+static void assert_value_der(const P11CMP_ITAV *itav, const struct der *d)
+{
+    unsigned char *p = NULL;
+    ASN1_TYPE *v = P11CMP_ITAV_get0_value(itav);
+    int n;
+
+    ck_assert_ptr_nonnull(v);
+    n = i2d_ASN1_TYPE(v, &p);
+    ck_assert_int_eq(n, d->n);
+    ck_assert_int_eq(memcmp(p, d->buf, n), 0);
+    OPENSSL_free(p);
+}
+
+/* the test PKI: vp_pki plus an old and a new root and a CRL */
+static struct vp_pki pki;
+static EVP_PKEY *old_key, *new_key;
+static X509 *old_root, *new_root, *new_with_old, *old_with_new, *bad_nwo;
+static X509_CRL *crl_old, *crl_new;
+
+static X509_CRL *make_crl(int days_ago)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t = X509_time_adj_ex(NULL, -days_ago, 0, NULL);
+    ASN1_TIME *next = X509_time_adj_ex(NULL, 10, 0, NULL);
+
+    if (crl == NULL || t == NULL || next == NULL
+            || !X509_CRL_set_version(crl, 1)
+            || !X509_CRL_set_issuer_name(crl,
+                                         X509_get_subject_name(pki.root))
+            || !X509_CRL_set1_lastUpdate(crl, t)
+            || !X509_CRL_set1_nextUpdate(crl, next)
+            || X509_CRL_sign(crl, pki.root_key, EVP_sha256()) <= 0) {
+        X509_CRL_free(crl);
+        crl = NULL;
+    }
+    ASN1_TIME_free(t);
+    ASN1_TIME_free(next);
+    return crl;
+}
+
+static int pki_new(void)
+{
+    EVP_PKEY *stray = EVP_EC_gen("P-256");
+    int ok = vp_pki_new(&pki) && stray != NULL
+        && (old_key = EVP_EC_gen("P-256")) != NULL
+        && (new_key = EVP_EC_gen("P-256")) != NULL
+        && (old_root = vp_cert(old_key, "old root", NULL, old_key,
+                               "keyCertSign", -1, 30)) != NULL
+        && (new_root = vp_cert(new_key, "new root", NULL, new_key,
+                               "keyCertSign", -1, 60)) != NULL
+        && (new_with_old = vp_cert(new_key, "new root", old_root, old_key,
+                                   "keyCertSign", -1, 30)) != NULL
+        && (old_with_new = vp_cert(old_key, "old root", new_root, new_key,
+                                   "keyCertSign", -1, 30)) != NULL
+        && (bad_nwo = vp_cert(new_key, "new root", old_root, stray,
+                              "keyCertSign", -1, 30)) != NULL
+        && (crl_old = make_crl(5)) != NULL
+        && (crl_new = make_crl(1)) != NULL;
+
+    EVP_PKEY_free(stray);
+    return ok;
+}
+
+static void pki_free(void)
+{
+    X509_CRL_free(crl_old);
+    X509_CRL_free(crl_new);
+    X509_free(old_root);
+    X509_free(new_root);
+    X509_free(new_with_old);
+    X509_free(old_with_new);
+    X509_free(bad_nwo);
+    EVP_PKEY_free(old_key);
+    EVP_PKEY_free(new_key);
+    vp_pki_free(&pki);
+}
+
+/* the hand-made DER of the values */
+
+static void der_certs(struct der *d, X509 *a, X509 *b)
+{
+    d->n = 0;
+    DER_ADD(d, i2d_X509, a);
+    if (b != NULL)
+        DER_ADD(d, i2d_X509, b);
+    der_seq(d);
+}
+
+static void der_root_update(struct der *d, X509 *nwn, X509 *nwo, X509 *own)
+{
+    struct der t = { .n = 0 };
+
+    X509 *opt[2] = { nwo, own };
+    int i;
+
+    d->n = 0;
+    DER_ADD(d, i2d_X509, nwn);
+    for (i = 0; i < 2; i++) {
+        if (opt[i] == NULL)
+            continue;
+        t.n = 0;
+        DER_ADD(&t, i2d_X509, opt[i]);
+        der_wrap(&t, i, V_ASN1_CONTEXT_SPECIFIC);
+        der_add(d, t.buf, t.n);
+    }
+    der_seq(d);
+}
+
+static void der_crls(struct der *d, X509_CRL *crl)
+{
+    d->n = 0;
+    DER_ADD(d, i2d_X509_CRL, crl);
+    der_seq(d);
+}
+
+/* crlStatusList of one CRLStatus: source issuer [1] { directoryName of
+ * the CRL's issuer }, thisUpdate the CRL's lastUpdate */
+static void der_crl_status(struct der *d, X509_CRL *crl)
+{
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    struct der t = { .n = 0 };
+
+    ck_assert(gens != NULL && gn != NULL);
+    GENERAL_NAME_set0_value(gn, GEN_DIRNAME,
+                            X509_NAME_dup(X509_CRL_get_issuer(crl)));
+    ck_assert(sk_GENERAL_NAME_push(gens, gn));
+    DER_ADD(&t, i2d_GENERAL_NAMES, gens);
+    der_wrap(&t, 1, V_ASN1_CONTEXT_SPECIFIC);
+    d->n = 0;
+    der_add(d, t.buf, t.n);
+    DER_ADD(d, i2d_ASN1_TIME, X509_CRL_get0_lastUpdate(crl));
+    der_seq(d);
+    der_seq(d);
+    sk_GENERAL_NAME_pop_free(gens, GENERAL_NAME_free);
+}
+
+/* an attribute SEQUENCE { OID, value DER } appended to d */
+static void der_atav(struct der *d, const char *oid, const struct der *val)
+{
+    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+    struct der t = { .n = 0 };
+
+    DER_ADD(&t, i2d_ASN1_OBJECT, obj);
+    der_add(&t, val->buf, val->n);
+    der_seq(&t);
+    der_add(d, t.buf, t.n);
+    ASN1_OBJECT_free(obj);
+}
+
+/* a CertTemplate with subject CN=tmpl, its DER in d */
+static OSSL_CRMF_CERTTEMPLATE *tmpl_new(struct der *d)
+{
+    OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_CERTTEMPLATE_new();
+    X509_NAME *name = vp_name("tmpl");
+
+    ck_assert(tmpl != NULL && name != NULL);
+    ck_assert(OSSL_CRMF_CERTTEMPLATE_fill(tmpl, NULL, name, NULL, NULL));
+    X509_NAME_free(name);
+    d->n = 0;
+    DER_ADD(d, i2d_OSSL_CRMF_CERTTEMPLATE, tmpl);
+    return tmpl;
+}
+
+/* the algId of keySpec: id-ecPublicKey with named curve P-256 */
+static X509_ALGOR *ec_alg(void)
+{
+    X509_ALGOR *alg = X509_ALGOR_new();
+
+    ck_assert(alg != NULL && X509_ALGOR_set0(alg,
+                  OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                  OBJ_nid2obj(NID_X9_62_prime256v1)));
+    return alg;
+}
+
+/* certReqTemplate value: SEQUENCE { tmpl, keySpec SEQUENCE { algId,
+ * rsaKeyLen 2048 } } */
+static void der_req_template(struct der *d)
+{
+    struct der val = { .n = 0 }, ks = { .n = 0 };
+    X509_ALGOR *alg = ec_alg();
+    ASN1_INTEGER *len = ASN1_INTEGER_new();
+
+    OSSL_CRMF_CERTTEMPLATE_free(tmpl_new(d));
+    DER_ADD(&val, i2d_X509_ALGOR, alg);
+    der_atav(&ks, OID_ALGID, &val);
+    ck_assert(len != NULL && ASN1_INTEGER_set(len, 2048));
+    val.n = 0;
+    DER_ADD(&val, i2d_ASN1_INTEGER, len);
+    der_atav(&ks, OID_RSAKEYLEN, &val);
+    der_seq(&ks);
+    der_add(d, ks.buf, ks.n);
+    der_seq(d);
+    X509_ALGOR_free(alg);
+    ASN1_INTEGER_free(len);
+}
+
+/* the peer's ITAVs */
+
+#if !OSSL_HAS_GENM
+/* an ITAV of oid with value DER d (NULL: without value) */
+static OSSL_CMP_ITAV *peer_itav_der(const char *oid, const struct der *d)
+{
+    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+    ASN1_TYPE *val = NULL;
+    ASN1_STRING *seq;
+    OSSL_CMP_ITAV *itav;
+
+    ck_assert_ptr_nonnull(obj);
+    if (d != NULL) {
+        ck_assert_ptr_nonnull(val = ASN1_TYPE_new());
+        ck_assert_ptr_nonnull(seq = ASN1_STRING_new());
+        ck_assert(ASN1_STRING_set(seq, d->buf, d->n));
+        ASN1_TYPE_set(val, V_ASN1_SEQUENCE, seq);
+    }
+    ck_assert_ptr_nonnull(itav = OSSL_CMP_ITAV_create(obj, val));
+    return itav;
+}
+#endif
+
+static OSSL_CMP_ITAV *peer_caCerts(X509 *a, X509 *b)
+{
+#if OSSL_HAS_GENM
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    OSSL_CMP_ITAV *itav;
+
+    ck_assert(certs != NULL && (a == NULL || sk_X509_push(certs, a))
+              && (b == NULL || sk_X509_push(certs, b)));
+    itav = OSSL_CMP_ITAV_new_caCerts(certs);
+    sk_X509_free(certs);
+    ck_assert_ptr_nonnull(itav);
+    return itav;
+#else
+    struct der d;
+
+    if (a == NULL)
+        return peer_itav_der(OID_CACERTS, NULL);
+    der_certs(&d, a, b);
+    return peer_itav_der(OID_CACERTS, &d);
+#endif
+}
+
+static OSSL_CMP_ITAV *peer_root_update(X509 *nwn, X509 *nwo, X509 *own)
+{
+#if OSSL_HAS_GENM
+    OSSL_CMP_ITAV *itav = OSSL_CMP_ITAV_new_rootCaKeyUpdate(nwn, nwo, own);
+
+    ck_assert_ptr_nonnull(itav);
+    return itav;
+#else
+    struct der d;
+
+    if (nwn == NULL)
+        return peer_itav_der(OID_ROOTCAKEYUPDATE, NULL);
+    der_root_update(&d, nwn, nwo, own);
+    return peer_itav_der(OID_ROOTCAKEYUPDATE, &d);
+#endif
+}
+
+static OSSL_CMP_ITAV *peer_crls(X509_CRL *crl)
+{
+#if OSSL_HAS_GENM
+    OSSL_CMP_ITAV *itav = OSSL_CMP_ITAV_new_crls(crl);
+
+    ck_assert_ptr_nonnull(itav);
+    return itav;
+#else
+    struct der d;
+
+    if (crl == NULL)
+        return peer_itav_der(OID_CRLS, NULL);
+    der_crls(&d, crl);
+    return peer_itav_der(OID_CRLS, &d);
+#endif
+}
+
+/* certReqTemplate: the template of tmpl_new() and the keySpec of
+ * der_req_template(), or (with 0) none */
+static OSSL_CMP_ITAV *peer_req_template(int with)
+{
+#if OSSL_HAS_GENM
+    OSSL_CMP_ATAVS *ks = NULL;
+    OSSL_CMP_ATAV *a;
+    X509_ALGOR *alg = ec_alg();
+    struct der d;
+    OSSL_CMP_ITAV *itav;
+
+    if (!with) {
+        X509_ALGOR_free(alg);
+        return OSSL_CMP_ITAV_new0_certReqTemplate(NULL, NULL);
+    }
+    ck_assert_ptr_nonnull(a = OSSL_CMP_ATAV_new_algId(alg));
+    ck_assert(OSSL_CMP_ATAV_push1(&ks, a));
+    OSSL_CMP_ATAV_free(a);
+    ck_assert_ptr_nonnull(a = OSSL_CMP_ATAV_new_rsaKeyLen(2048));
+    ck_assert(OSSL_CMP_ATAV_push1(&ks, a));
+    OSSL_CMP_ATAV_free(a);
+    X509_ALGOR_free(alg);
+    itav = OSSL_CMP_ITAV_new0_certReqTemplate(tmpl_new(&d), ks);
+    ck_assert_ptr_nonnull(itav);
+    return itav;
+#else
+    struct der d;
+
+    if (!with)
+        return peer_itav_der(OID_CERTREQTEMPLATE, NULL);
+    der_req_template(&d);
+    return peer_itav_der(OID_CERTREQTEMPLATE, &d);
+#endif
+}
+
+/* the in-process server and what it saw */
+struct srv {
+    OSSL_CMP_SRV_CTX *sctx;
+    STACK_OF(OSSL_CMP_ITAV) *answer;
+    int n_genm;
+    char req_oid[64];
+    int req_has_value;
+    struct der req_val;        /* the DER of the first genm ITAV's value */
+};
+
+static struct srv S;
+static P11CMP_CTX *ctx;
+
+/* what OpenSSL decoded of the value of itav, as DER in d */
+static void peer_value_der(const OSSL_CMP_ITAV *itav, struct der *d)
+{
+#if OSSL_HAS_GENM
+    int kind = P11CMP_IT_CACERTS;
+    char oid[64];
+    X509 *cert = NULL;
+    STACK_OF(OSSL_CMP_CRLSTATUS) *list = NULL;
+
+    d->n = 0;
+    (void)OBJ_obj2txt(oid, sizeof(oid), OSSL_CMP_ITAV_get0_type(itav), 1);
+    if (strcmp(oid, OID_ROOTCACERT) == 0) {
+        ck_assert(OSSL_CMP_ITAV_get0_rootCaCert(itav, &cert));
+        if (cert != NULL)
+            DER_ADD(d, i2d_X509, cert);
+    } else if (strcmp(oid, OID_CRLSTATUSLIST) == 0) {
+        DIST_POINT_NAME *dpn;
+        GENERAL_NAMES *issuer;
+        ASN1_TIME *upd;
+        struct der t = { .n = 0 };
+
+        ck_assert(OSSL_CMP_ITAV_get0_crlStatusList(itav, &list));
+        ck_assert_int_eq(sk_OSSL_CMP_CRLSTATUS_num(list), 1);
+        ck_assert(OSSL_CMP_CRLSTATUS_get0(
+                      sk_OSSL_CMP_CRLSTATUS_value(list, 0), &dpn, &issuer,
+                      &upd));
+        ck_assert_ptr_null(dpn);
+        DER_ADD(&t, i2d_GENERAL_NAMES, issuer);
+        der_wrap(&t, 1, V_ASN1_CONTEXT_SPECIFIC);
+        der_add(d, t.buf, t.n);
+        if (upd != NULL)
+            DER_ADD(d, i2d_ASN1_TIME, upd);
+        der_seq(d);
+        der_seq(d);
+    } else if (strcmp(oid, OID_CACERTS) == 0) {
+        STACK_OF(X509) *certs;
+
+        ck_assert(OSSL_CMP_ITAV_get0_caCerts(itav, &certs));
+        ck_assert_ptr_null(certs);
+    } else if (strcmp(oid, OID_CERTREQTEMPLATE) == 0) {
+        OSSL_CRMF_CERTTEMPLATE *tmpl;
+
+        ck_assert(OSSL_CMP_ITAV_get1_certReqTemplate(itav, &tmpl, NULL));
+        ck_assert_ptr_null(tmpl);
+    }
+    (void)kind;
+#else
+    ASN1_TYPE *v = OSSL_CMP_ITAV_get0_value(itav);
+
+    d->n = 0;
+    if (v != NULL)
+        DER_ADD(d, i2d_ASN1_TYPE, v);
+#endif
+}
+
+static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
+                    const STACK_OF(OSSL_CMP_ITAV) *in,
+                    STACK_OF(OSSL_CMP_ITAV) **out)
+{
+    struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+    const OSSL_CMP_ITAV *itav = sk_OSSL_CMP_ITAV_value(in, 0);
+
+    (void)req;
+    s->n_genm++;
+    if (itav != NULL) {
+        (void)OBJ_obj2txt(s->req_oid, sizeof(s->req_oid),
+                          OSSL_CMP_ITAV_get0_type(itav), 1);
+        peer_value_der(itav, &s->req_val);
+    }
+    *out = sk_OSSL_CMP_ITAV_deep_copy(s->answer, OSSL_CMP_ITAV_dup,
+                                      OSSL_CMP_ITAV_free);
+    return *out != NULL;
+}
+
+/* the transfer callback: p11cmp -> DER -> OpenSSL's server -> p11cmp */
+static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
+{
+    struct srv *s = P11CMP_CTX_get_transfer_cb_arg(c);
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    OSSL_CMP_MSG *oreq, *orsp = NULL;
+    P11CMP_MSG *rsp = NULL;
+    int len = i2d_P11CMP_MSG(req, &der);
+
+    p = der;
+    oreq = len > 0 ? d2i_OSSL_CMP_MSG(NULL, &p, len) : NULL;
+    OPENSSL_free(der);
+    der = NULL;
+    if (oreq != NULL)
+        orsp = OSSL_CMP_SRV_process_request(s->sctx, oreq);
+    if (orsp != NULL && (len = i2d_OSSL_CMP_MSG(orsp, &der)) > 0) {
+        p = der;
+        rsp = d2i_P11CMP_MSG(NULL, &p, len);
+    }
+    OPENSSL_free(der);
+    OSSL_CMP_MSG_free(oreq);
+    OSSL_CMP_MSG_free(orsp);
+    return rsp;
+}
+
+/* the server answers with itav (taken) */
+static void answer(OSSL_CMP_ITAV *itav)
+{
+    ck_assert_ptr_nonnull(itav);
+    ck_assert(sk_OSSL_CMP_ITAV_push(S.answer, itav));
+}
+
+static void setup(void)
+{
+    static const struct ossl_peer_prot pbm = { VP_REF, VP_SECRET, NULL,
+                                               NULL, NULL };
+
+    memset(&S, 0, sizeof(S));
+    ck_assert_ptr_nonnull(S.answer = sk_OSSL_CMP_ITAV_new_null());
+    ck_assert_ptr_nonnull(S.sctx = ossl_peer_srv_new(&S, NULL, NULL,
+                                                     srv_genm, NULL, &pbm));
+    ck_assert_ptr_nonnull(ctx = P11CMP_CTX_new(NULL, NULL));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_LOG_VERBOSITY, 0));
+    ck_assert(P11CMP_CTX_set_transfer_cb(ctx, transfer));
+    ck_assert(P11CMP_CTX_set_transfer_cb_arg(ctx, &S));
+    ck_assert(P11CMP_CTX_set1_referenceValue(ctx, (unsigned char *)VP_REF,
+                                             strlen(VP_REF)));
+    ck_assert(P11CMP_CTX_set1_secretValue(ctx, (unsigned char *)VP_SECRET,
+                                          strlen(VP_SECRET)));
+    ERR_clear_error();
+}
+
+static void teardown(void)
+{
+    P11CMP_CTX_free(ctx);
+    OSSL_CMP_SRV_CTX_free(S.sctx);
+    sk_OSSL_CMP_ITAV_pop_free(S.answer, OSSL_CMP_ITAV_free);
+    ERR_clear_error();
+}
+
+/* 1 if reason is the p11cmp reason of the first error on the stack */
+static int first_reason_is(int reason)
+{
+    unsigned long e = ERR_peek_error();
+
+    return ERR_GET_LIB(e) == P11CMP_ERR_get_lib()
+        && ERR_GET_REASON(e) == reason;
+}
+
+/* 1 if reason is anywhere on the ERR stack (which is emptied) */
+static int has_reason(int reason)
+{
+    unsigned long e;
+    int found = 0;
+
+    while ((e = ERR_get_error()) != 0)
+        if (ERR_GET_LIB(e) == P11CMP_ERR_get_lib()
+            && ERR_GET_REASON(e) == reason)
+            found = 1;
+    return found;
+}
+
+static void assert_tmpl_subject(const P11CMP_CRMF_CERTTEMPLATE *tmpl)
+{
+    X509_NAME *name = vp_name("tmpl");
+
+    ck_assert_ptr_nonnull(tmpl);
+    ck_assert_int_eq(X509_NAME_cmp(P11CMP_CRMF_CERTTEMPLATE_get0_subject(
+                                       tmpl), name), 0);
+    X509_NAME_free(name);
+}
+
+/* our ITAV DER-encoded and decoded again (the decoded view is rebuilt) */
+static P11CMP_ITAV *roundtrip(P11CMP_ITAV *itav)
+{
+    P11CMP_ITAV *copy;
+
+    ck_assert_ptr_nonnull(itav);
+    ck_assert_ptr_nonnull(copy = P11CMP_ITAV_dup(itav));
+    P11CMP_ITAV_free(itav);
+    return copy;
+}
+
+START_TEST(wire_caCerts_rootCaCert)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null(), *got;
+    P11CMP_ITAV *itav;
+    X509 *cert;
+    struct der d;
+
+    ck_assert(sk_X509_push(certs, pki.root)
+              && sk_X509_push(certs, pki.other_root));
+    itav = roundtrip(P11CMP_ITAV_new_caCerts(certs));
+    der_certs(&d, pki.root, pki.other_root);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_caCerts(itav, &got));
+    ck_assert_int_eq(sk_X509_num(got), 2);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(got, 1), pki.other_root), 0);
+    /* of another type */
+    ck_assert(!P11CMP_ITAV_get0_rootCaCert(itav, &cert));
+    ck_assert(first_reason_is(P11CMP_R_INVALID_ARGUMENT));
+    ERR_clear_error();
+    P11CMP_ITAV_free(itav);
+    sk_X509_free(certs);
+
+    itav = roundtrip(P11CMP_ITAV_new_rootCaCert(old_root));
+    d.n = 0;
+    DER_ADD(&d, i2d_X509, old_root);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_rootCaCert(itav, &cert));
+    ck_assert_int_eq(X509_cmp(cert, old_root), 0);
+    P11CMP_ITAV_free(itav);
+
+    /* without value: the genm form */
+    itav = roundtrip(P11CMP_ITAV_new_caCerts(NULL));
+    ck_assert_ptr_null(P11CMP_ITAV_get0_value(itav));
+    ck_assert(P11CMP_ITAV_get0_caCerts(itav, &got));
+    ck_assert_ptr_null(got);
+    P11CMP_ITAV_free(itav);
+    itav = roundtrip(P11CMP_ITAV_new_rootCaCert(NULL));
+    ck_assert_ptr_null(P11CMP_ITAV_get0_value(itav));
+    P11CMP_ITAV_free(itav);
+}
+END_TEST
+
+START_TEST(wire_rootCaKeyUpdate)
+{
+    P11CMP_ITAV *itav;
+    X509 *a, *b, *c;
+    struct der d;
+
+    itav = roundtrip(P11CMP_ITAV_new_rootCaKeyUpdate(new_root, new_with_old,
+                                                     old_with_new));
+    der_root_update(&d, new_root, new_with_old, old_with_new);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_rootCaKeyUpdate(itav, &a, &b, &c));
+    ck_assert_int_eq(X509_cmp(a, new_root), 0);
+    ck_assert_int_eq(X509_cmp(b, new_with_old), 0);
+    ck_assert_int_eq(X509_cmp(c, old_with_new), 0);
+    ck_assert(!P11CMP_ITAV_get0_rootCaKeyUpdate(itav, NULL, &b, &c));
+    ck_assert(first_reason_is(P11CMP_R_NULL_ARGUMENT));
+    ERR_clear_error();
+    P11CMP_ITAV_free(itav);
+
+    itav = roundtrip(P11CMP_ITAV_new_rootCaKeyUpdate(NULL, new_with_old,
+                                                     NULL));
+    ck_assert_ptr_null(P11CMP_ITAV_get0_value(itav));
+    ck_assert(P11CMP_ITAV_get0_rootCaKeyUpdate(itav, &a, &b, NULL));
+    ck_assert_ptr_null(a);
+    ck_assert_ptr_null(b);
+    P11CMP_ITAV_free(itav);
+}
+END_TEST
+
+START_TEST(wire_crls_crlStatusList)
+{
+    STACK_OF(P11CMP_CRLSTATUS) *list = sk_P11CMP_CRLSTATUS_new_null(), *got;
+    STACK_OF(X509_CRL) *crls;
+    P11CMP_CRLSTATUS *st;
+    DIST_POINT_NAME *dpn;
+    GENERAL_NAMES *iss;
+    ASN1_TIME *upd;
+    P11CMP_ITAV *itav;
+    struct der d;
+
+    itav = roundtrip(P11CMP_ITAV_new_crls(crl_new));
+    der_crls(&d, crl_new);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_crls(itav, &crls));
+    ck_assert_int_eq(sk_X509_CRL_num(crls), 1);
+    ck_assert_int_eq(X509_CRL_cmp(sk_X509_CRL_value(crls, 0), crl_new), 0);
+    P11CMP_ITAV_free(itav);
+    itav = roundtrip(P11CMP_ITAV_new_crls(NULL));
+    ck_assert(P11CMP_ITAV_get0_crls(itav, &crls));
+    ck_assert_ptr_null(crls);
+    P11CMP_ITAV_free(itav);
+
+    /* the CRL source of a CRL without extensions is its issuer DN */
+    ck_assert_ptr_nonnull(st = P11CMP_CRLSTATUS_create(crl_old, NULL, 1));
+    ck_assert(sk_P11CMP_CRLSTATUS_push(list, st));
+    itav = roundtrip(P11CMP_ITAV_new0_crlStatusList(list));
+    der_crl_status(&d, crl_old);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_crlStatusList(itav, &got));
+    ck_assert(P11CMP_CRLSTATUS_get0(sk_P11CMP_CRLSTATUS_value(got, 0), &dpn,
+                                    &iss, &upd));
+    ck_assert_ptr_null(dpn);
+    ck_assert_int_eq(X509_NAME_cmp(sk_GENERAL_NAME_value(iss, 0)->d.dirn,
+                                   X509_CRL_get_issuer(crl_old)), 0);
+    ck_assert_int_eq(ASN1_TIME_compare(upd,
+                                       X509_CRL_get0_lastUpdate(crl_old)), 0);
+    P11CMP_ITAV_free(itav);
+
+    /* a cert's issuer when the cert has no CDP and no AKID issuer */
+    ck_assert_ptr_nonnull(st = P11CMP_CRLSTATUS_create(NULL, pki.ee, 1));
+    ck_assert(P11CMP_CRLSTATUS_get0(st, &dpn, &iss, &upd));
+    ck_assert_int_eq(X509_NAME_cmp(sk_GENERAL_NAME_value(iss, 0)->d.dirn,
+                                   X509_get_issuer_name(pki.ee)), 0);
+    ck_assert_ptr_null(upd);
+    /* exactly one of dpn and issuer */
+    ck_assert_ptr_null(P11CMP_CRLSTATUS_new1(NULL, NULL, NULL));
+    ck_assert(first_reason_is(P11CMP_R_NULL_ARGUMENT));
+    ck_assert_ptr_null(P11CMP_CRLSTATUS_create(NULL, NULL, 0));
+    ERR_clear_error();
+    P11CMP_CRLSTATUS_free(st);
+}
+END_TEST
+
+START_TEST(wire_certReqTemplate)
+{
+    P11CMP_CRMF_CERTTEMPLATE *tmpl, *got;
+    P11CMP_ATAVS *ks = NULL, *gotks;
+    P11CMP_ATAV *a;
+    X509_ALGOR *alg = ec_alg();
+    P11CMP_ITAV *itav;
+    struct der d;
+    const unsigned char *p;
+    char buf[64];
+
+    OSSL_CRMF_CERTTEMPLATE_free(tmpl_new(&d));
+    p = d.buf;
+    ck_assert_ptr_nonnull(tmpl = d2i_P11CMP_CRMF_CERTTEMPLATE(NULL, &p,
+                                                              d.n));
+    ck_assert_ptr_nonnull(a = P11CMP_ATAV_new_algId(alg));
+    ck_assert(P11CMP_ATAV_push1(&ks, a));
+    P11CMP_ATAV_free(a);
+    ck_assert_ptr_nonnull(a = P11CMP_ATAV_new_rsaKeyLen(2048));
+    ck_assert_int_eq(P11CMP_ATAV_get_rsaKeyLen(a), 2048);
+    ck_assert_ptr_null(P11CMP_ATAV_get0_algId(a));
+    ck_assert(P11CMP_ATAV_push1(&ks, a));
+    P11CMP_ATAV_free(a);
+#if OSSL_HAS_GENM
+    {   /* our keySpec DER is OpenSSL's */
+        OSSL_CMP_ATAVS *oks = NULL;
+        OSSL_CMP_ATAV *oa = OSSL_CMP_ATAV_new_algId(alg);
+        unsigned char *ours = NULL, *theirs = NULL;
+        int n1, n2;
+
+        ck_assert(oa != NULL && OSSL_CMP_ATAV_push1(&oks, oa));
+        OSSL_CMP_ATAV_free(oa);
+        ck_assert((oa = OSSL_CMP_ATAV_new_rsaKeyLen(2048)) != NULL
+                  && OSSL_CMP_ATAV_push1(&oks, oa));
+        OSSL_CMP_ATAV_free(oa);
+        n1 = i2d_P11CMP_ATAVS(ks, &ours);
+        n2 = i2d_OSSL_CMP_ATAVS(oks, &theirs);
+        ck_assert_int_gt(n1, 0);
+        ck_assert_int_eq(n1, n2);
+        ck_assert_int_eq(memcmp(ours, theirs, n1), 0);
+        OPENSSL_free(ours);
+        OPENSSL_free(theirs);
+        OSSL_CMP_ATAVS_free(oks);
+    }
+#endif
+    ck_assert_ptr_null(P11CMP_ITAV_new0_certReqTemplate(NULL, ks));
+    ck_assert(first_reason_is(P11CMP_R_INVALID_ARGUMENT));
+    ERR_clear_error();
+    itav = roundtrip(P11CMP_ITAV_new0_certReqTemplate(tmpl, ks));
+    der_req_template(&d);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get1_certReqTemplate(itav, &got, &gotks));
+    assert_tmpl_subject(got);
+    ck_assert_int_eq(sk_P11CMP_ATAV_num(gotks), 2);
+    a = sk_P11CMP_ATAV_value(gotks, 0);
+    ck_assert_ptr_nonnull(P11CMP_ATAV_get0_algId(a));
+    ck_assert_int_eq(X509_ALGOR_cmp(P11CMP_ATAV_get0_algId(a), alg), 0);
+    ck_assert_int_eq(P11CMP_ATAV_get_rsaKeyLen(a), -1);
+    ck_assert_int_eq(P11CMP_ATAV_get_rsaKeyLen(sk_P11CMP_ATAV_value(gotks,
+                                                                    1)),
+                     2048);
+    (void)OBJ_obj2txt(buf, sizeof(buf), P11CMP_ATAV_get0_type(a), 1);
+    ck_assert_str_eq(buf, OID_ALGID);
+    P11CMP_CRMF_CERTTEMPLATE_free(got);
+    P11CMP_ATAVS_free(gotks);
+    P11CMP_ITAV_free(itav);
+    X509_ALGOR_free(alg);
+
+    itav = roundtrip(P11CMP_ITAV_new0_certReqTemplate(NULL, NULL));
+    ck_assert_ptr_null(P11CMP_ITAV_get0_value(itav));
+    ck_assert(P11CMP_ITAV_get1_certReqTemplate(itav, &got, &gotks));
+    ck_assert_ptr_null(got);
+    ck_assert_ptr_null(gotks);
+    P11CMP_ITAV_free(itav);
+}
+END_TEST
+
+/* the transactions */
+
+START_TEST(get1_caCerts)
+{
+    STACK_OF(X509) *certs = NULL;
+
+    answer(peer_caCerts(pki.root, pki.other_root));
+    ck_assert(P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_str_eq(S.req_oid, OID_CACERTS);
+    ck_assert_int_eq(S.req_val.n, 0);
+    ck_assert_int_eq(sk_X509_num(certs), 2);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(certs, 0), pki.root), 0);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(certs, 1), pki.other_root), 0);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+    sk_X509_pop_free(certs, X509_free);
+    /* the same ctx again without reinit */
+    ck_assert(!P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert(first_reason_is(P11CMP_R_UNCLEAN_CTX));
+    ck_assert_int_eq(S.n_genm, 1);
+    ERR_clear_error();
+}
+END_TEST
+
+START_TEST(get1_caCerts_none_or_ee)
+{
+    STACK_OF(X509) *certs = NULL;
+
+    answer(peer_caCerts(NULL, NULL));
+    ck_assert(P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_ptr_null(certs);
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
+    answer(peer_caCerts(pki.root, pki.ee));
+    ck_assert(!P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_ptr_null(certs);
+    ck_assert(has_reason(P11CMP_R_INVALID_GENP));
+}
+END_TEST
+
+START_TEST(get1_rootCaKeyUpdate_good)
+{
+    X509 *nwn = NULL, *nwo = NULL, *own = NULL;
+    struct der d = { .n = 0 };
+
+    answer(peer_root_update(new_root, new_with_old, old_with_new));
+    ck_assert(P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn, &nwo, &own));
+    ck_assert_str_eq(S.req_oid, OID_ROOTCACERT);
+    DER_ADD(&d, i2d_X509, old_root);
+    ck_assert_int_eq(S.req_val.n, d.n);
+    ck_assert_int_eq(memcmp(S.req_val.buf, d.buf, d.n), 0);
+    ck_assert_int_eq(X509_cmp(nwn, new_root), 0);
+    ck_assert_int_eq(X509_cmp(nwo, new_with_old), 0);
+    ck_assert_int_eq(X509_cmp(own, old_with_new), 0);
+    X509_free(nwn);
+    X509_free(nwo);
+    X509_free(own);
+}
+END_TEST
+
+START_TEST(get1_rootCaKeyUpdate_trust_store)
+{
+    X509 *nwn = NULL;
+
+    /* without oldWithOld: newWithOld must chain to the trust store */
+    answer(peer_root_update(new_root, new_with_old, NULL));
+    ck_assert(!P11CMP_get1_rootCaKeyUpdate(ctx, NULL, &nwn, NULL, NULL));
+    ck_assert(has_reason(P11CMP_R_INVALID_ROOTCAKEYUPDATE));
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(X509_STORE_add_cert(P11CMP_CTX_get0_trustedStore(ctx),
+                                  old_root));
+    ck_assert(P11CMP_get1_rootCaKeyUpdate(ctx, NULL, &nwn, NULL, NULL));
+    ck_assert_str_eq(S.req_oid, OID_ROOTCACERT);
+    ck_assert_int_eq(S.req_val.n, 0);
+    ck_assert_int_eq(X509_cmp(nwn, new_root), 0);
+    X509_free(nwn);
+}
+END_TEST
+
+START_TEST(get1_rootCaKeyUpdate_bad)
+{
+    X509 *nwn = (X509 *)1, *nwo = (X509 *)1;
+    struct { X509 *nwn, *nwo, *own; } bad[] = {
+        { new_root, bad_nwo, NULL },       /* not signed by the old root */
+        { new_root, NULL, NULL },          /* nothing links it to the old */
+        { pki.root, new_with_old, NULL },  /* newWithNew of another key */
+        { new_root, new_with_old, new_with_old }, /* oldWithNew wrong key */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
+        answer(peer_root_update(bad[i].nwn, bad[i].nwo, bad[i].own));
+        ck_assert(P11CMP_CTX_reinit(ctx));
+        ck_assert_msg(!P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn,
+                                                   &nwo, NULL),
+                      "case %zu accepted", i);
+        ck_assert_ptr_null(nwn);
+        ck_assert_ptr_null(nwo);
+        ck_assert_msg(has_reason(P11CMP_R_INVALID_ROOTCAKEYUPDATE),
+                      "case %zu", i);
+    }
+    /* no update offered */
+    OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
+    answer(peer_root_update(NULL, NULL, NULL));
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn, &nwo, NULL));
+    ck_assert_ptr_null(nwn);
+    ck_assert_ptr_null(nwo);
+}
+END_TEST
+
+START_TEST(get1_crlUpdate)
+{
+    X509_CRL *crl = NULL;
+    struct der d;
+
+    answer(peer_crls(crl_new));
+    ck_assert(P11CMP_get1_crlUpdate(ctx, NULL, crl_old, &crl));
+    ck_assert_str_eq(S.req_oid, OID_CRLSTATUSLIST);
+    der_crl_status(&d, crl_old);
+    ck_assert_int_eq(S.req_val.n, d.n);
+    ck_assert_int_eq(memcmp(S.req_val.buf, d.buf, d.n), 0);
+    ck_assert_ptr_nonnull(crl);
+    ck_assert_int_eq(X509_CRL_cmp(crl, crl_new), 0);
+    X509_CRL_free(crl);
+    /* no update; and neither cert nor CRL given */
+    OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
+    answer(peer_crls(NULL));
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(P11CMP_get1_crlUpdate(ctx, pki.ee, NULL, &crl));
+    ck_assert_ptr_null(crl);
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(!P11CMP_get1_crlUpdate(ctx, NULL, NULL, &crl));
+    ck_assert(first_reason_is(P11CMP_R_NULL_ARGUMENT));
+    ck_assert_int_eq(S.n_genm, 2);
+    ERR_clear_error();
+}
+END_TEST
+
+START_TEST(get1_certReqTemplate)
+{
+    P11CMP_CRMF_CERTTEMPLATE *tmpl = NULL;
+    P11CMP_ATAVS *ks = NULL;
+
+    answer(peer_req_template(1));
+    ck_assert(P11CMP_get1_certReqTemplate(ctx, &tmpl, &ks));
+    ck_assert_str_eq(S.req_oid, OID_CERTREQTEMPLATE);
+    ck_assert_int_eq(S.req_val.n, 0);
+    assert_tmpl_subject(tmpl);
+    ck_assert_int_eq(sk_P11CMP_ATAV_num(ks), 2);
+    ck_assert_int_eq(P11CMP_ATAV_get_rsaKeyLen(sk_P11CMP_ATAV_value(ks, 1)),
+                     2048);
+    P11CMP_CRMF_CERTTEMPLATE_free(tmpl);
+    P11CMP_ATAVS_free(ks);
+    OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
+    answer(peer_req_template(0));
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(P11CMP_get1_certReqTemplate(ctx, &tmpl, &ks));
+    ck_assert_ptr_null(tmpl);
+    ck_assert_ptr_null(ks);
+}
+END_TEST
+
+START_TEST(genp_of_other_type)
+{
+    X509_CRL *crl = (X509_CRL *)1;
+
+    answer(peer_caCerts(pki.root, NULL));
+    ck_assert(!P11CMP_get1_crlUpdate(ctx, NULL, crl_old, &crl));
+    ck_assert_ptr_null(crl);
+    ck_assert(has_reason(P11CMP_R_INVALID_GENP));
+}
+END_TEST
+
+START_TEST(no_cache_extracerts)
+{
+    STACK_OF(X509) *certs = NULL;
+    OSSL_CMP_CTX *sc = OSSL_CMP_SRV_CTX_get0_cmp_ctx(S.sctx);
+    STACK_OF(X509) *extra = ossl_peer_one_cert(pki.other_root);
+
+    ck_assert_int_eq(P11CMP_CTX_get_option(ctx,
+                                           P11CMP_OPT_NO_CACHE_EXTRACERTS),
+                     0);
+    ck_assert(OSSL_CMP_CTX_set1_extraCertsOut(sc, extra));
+    answer(peer_caCerts(NULL, NULL));
+    ck_assert(P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_int_eq(sk_X509_num(P11CMP_CTX_get0_untrusted(ctx)), 1);
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(P11CMP_CTX_set1_untrusted(ctx, NULL));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_NO_CACHE_EXTRACERTS, 1));
+    ck_assert(P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_int_eq(sk_X509_num(P11CMP_CTX_get0_untrusted(ctx)), 0);
+    certs = P11CMP_CTX_get1_extraCertsIn(ctx);
+    ck_assert_int_eq(sk_X509_num(certs), 1);
+    sk_X509_pop_free(certs, X509_free);
+    sk_X509_pop_free(extra, X509_free);
+}
+END_TEST
+
+static Suite *genm_suite(void)
+{
+    Suite *s = suite_create("genm");
+    TCase *tc = tcase_create("genm");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, wire_caCerts_rootCaCert);
+    tcase_add_test(tc, wire_rootCaKeyUpdate);
+    tcase_add_test(tc, wire_crls_crlStatusList);
+    tcase_add_test(tc, wire_certReqTemplate);
+    tcase_add_test(tc, get1_caCerts);
+    tcase_add_test(tc, get1_caCerts_none_or_ee);
+    tcase_add_test(tc, get1_rootCaKeyUpdate_good);
+    tcase_add_test(tc, get1_rootCaKeyUpdate_trust_store);
+    tcase_add_test(tc, get1_rootCaKeyUpdate_bad);
+    tcase_add_test(tc, get1_crlUpdate);
+    tcase_add_test(tc, get1_certReqTemplate);
+    tcase_add_test(tc, genp_of_other_type);
+    tcase_add_test(tc, no_cache_extracerts);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    int failed;
+
+    if (!pki_new())
+        return 99;
+    printf("# peer: %s (%s)\n", OpenSSL_version(OPENSSL_VERSION),
+           OSSL_HAS_GENM ? "OpenSSL's own genm constructors and getters"
+           : "genp values as hand-made DER; genm values checked as DER");
+    failed = check_run(genm_suite(), CK_NORMAL);
+    pki_free();
+    return failed == 0 ? 0 : 1;
+}
