@@ -67,9 +67,10 @@ static X509_VERIFY_PARAM *trust_vpm(const P11CMP_CTX *ctx)
 }
 
 /* 1 if cert is valid now as vpm says and (if ca >= 0 and cert is v3) a
- * CA cert (ca 1) or not (ca 0); else 0 with an error naming what */
+ * CA cert (ca 1) or not (ca 0); else 0 with an error of reason naming
+ * what (P11CMP_R_CERT_NOT_VALID_NOW for the time) */
 static int cert_ok(const char *what, X509 *cert, int ca,
-                   const X509_VERIFY_PARAM *vpm)
+                   const X509_VERIFY_PARAM *vpm, int reason)
 {
     uint32_t flags = X509_get_extension_flags(cert);
     int t = X509_cmp_timeframe(vpm, X509_get0_notBefore(cert),
@@ -83,7 +84,7 @@ static int cert_ok(const char *what, X509 *cert, int ca,
                           t > 0 ? "has expired" : "is not yet valid");
     else if (ca >= 0 && (flags & EXFLAG_V1) == 0
              && ((flags & EXFLAG_CA) != 0) != (ca != 0))
-        p11cmp_raise_data(P11CMP_R_INVALID_GENP, "%s '%s' is %s", what,
+        p11cmp_raise_data(reason, "%s '%s' is %s", what,
                           subj == NULL ? "?" : subj,
                           ca ? "not a CA cert" : "a CA cert");
     else
@@ -111,7 +112,7 @@ int P11CMP_get1_caCerts(P11CMP_CTX *ctx, STACK_OF(X509) **out)
     }
     for (i = 0; i < sk_X509_num(certs); i++)
         ok = cert_ok("caCerts certificate", sk_X509_value(certs, i), 1,
-                     trust_vpm(ctx)) && ok;
+                     trust_vpm(ctx), P11CMP_R_INVALID_GENP) && ok;
     if (ok && certs != NULL) {
         /* the ITAV gives up its stack */
         *out = certs;
@@ -173,29 +174,40 @@ static int signed_by(X509 *cert, X509 *signer, const char *what)
     return 0;
 }
 
+/* 1 if cert of a root update is a CA cert valid now */
+static int link_ok(P11CMP_CTX *ctx, const char *what, X509 *cert)
+{
+    return cert_ok(what, cert, 1, trust_vpm(ctx),
+                   P11CMP_R_INVALID_ROOTCAKEYUPDATE);
+}
+
 /*
  * The checks of RFC 9810 4.4 on an update of root oldWithOld (NULL: the
  * trust store of ctx stands for it): newWithNew is a self-signed CA cert
- * valid now; newWithOld carries its key and verifies with the old root
+ * valid now; newWithOld, a CA cert valid now, carries its key and
+ * verifies with the old root
  * (or the trust store); without newWithOld, newWithNew itself must verify
  * with the old root or trust store (i.e. be trusted already); oldWithNew,
- * if given with oldWithOld, carries the old key and is signed by the new.
+ * if given with oldWithOld, is a CA cert valid now, carries the old key
+ * and is signed by the new.
  */
 static int root_update_ok(P11CMP_CTX *ctx, X509 *oldWithOld, X509 *nwn,
                           X509 *nwo, X509 *own)
 {
-    if (!cert_ok("newWithNew", nwn, 1, trust_vpm(ctx))
+    if (!link_ok(ctx, "newWithNew", nwn)
             || !signed_by(nwn, nwn, "newWithNew"))
         return 0;
     if (nwo != NULL) {
-        if (!key_is(nwo, nwn, "newWithOld")
+        if (!link_ok(ctx, "newWithOld", nwo)
+                || !key_is(nwo, nwn, "newWithOld")
                 || !verify_against(ctx, nwo, oldWithOld, "newWithOld"))
             return 0;
     } else if (!verify_against(ctx, nwn, oldWithOld, "newWithNew")) {
         return 0;
     }
     return own == NULL || oldWithOld == NULL
-        || (key_is(own, oldWithOld, "oldWithNew")
+        || (link_ok(ctx, "oldWithNew", own)
+            && key_is(own, oldWithOld, "oldWithNew")
             && signed_by(own, nwn, "oldWithNew"));
 }
 

@@ -25,67 +25,22 @@
 #include "ossl_peer.h"
 #include "verify_peer.h"
 #include "check_main.h"
+#include "testca/testca.h"
 
-#define OSSL_HAS_GENM (OPENSSL_VERSION_NUMBER >= 0x30400000L)
-
-#define OID_CACERTS "1.3.6.1.5.5.7.4.17"
-#define OID_ROOTCAKEYUPDATE "1.3.6.1.5.5.7.4.18"
-#define OID_CERTREQTEMPLATE "1.3.6.1.5.5.7.4.19"
-#define OID_ROOTCACERT "1.3.6.1.5.5.7.4.20"
-#define OID_CRLSTATUSLIST "1.3.6.1.5.5.7.4.22"
-#define OID_CRLS "1.3.6.1.5.5.7.4.23"
-#define OID_ALGID "1.3.6.1.5.5.7.5.1.11"
-#define OID_RSAKEYLEN "1.3.6.1.5.5.7.5.1.12"
-
-/* a growing DER buffer */
-struct der {
-    unsigned char buf[8192];
-    int n;
-};
-
-static void der_add(struct der *d, const unsigned char *p, int n)
-{
-    ck_assert_int_gt(n, 0);
-    ck_assert_int_le(d->n + n, (int)sizeof(d->buf));
-    memcpy(d->buf + d->n, p, n);
-    d->n += n;
-}
-
-/* appends the DER that i2d makes of x */
-#define DER_ADD(d, i2d, x)                          \
-    do {                                            \
-        unsigned char *p_ = NULL;                   \
-        int n_ = i2d(x, &p_);                       \
-        der_add(d, p_, n_);                         \
-        OPENSSL_free(p_);                           \
-    } while (0)
-
-/* wraps the whole contents of d into a constructed tag of class cls */
-static void der_wrap(struct der *d, int tag, int cls)
-{
-    unsigned char hdr[8], *p = hdr;
-    int hl = ASN1_object_size(1, d->n, tag) - d->n;
-
-    ck_assert_int_le(hl, (int)sizeof(hdr));
-    ck_assert_int_le(d->n + hl, (int)sizeof(d->buf));
-    ASN1_put_object(&p, 1, d->n, tag, cls);
-    memmove(d->buf + hl, d->buf, d->n);
-    memcpy(d->buf, hdr, hl);
-    d->n += hl;
-}
-
-static void der_seq(struct der *d)
-{
-    der_wrap(d, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
-}
+#define OID_CACERTS GENM_OID_CACERTS
+#define OID_CERTREQTEMPLATE GENM_OID_CERTREQTEMPLATE
+#define OID_ROOTCACERT GENM_OID_ROOTCACERT
+#define OID_CRLSTATUSLIST GENM_OID_CRLSTATUSLIST
+#define OID_ALGID GENM_OID_ALGID
 
 /* the DER of the value of our itav, compared with d */
-static void assert_value_der(const P11CMP_ITAV *itav, const struct der *d)
+static void assert_value_der(const P11CMP_ITAV *itav, const GDER *d)
 {
     unsigned char *p = NULL;
     ASN1_TYPE *v = P11CMP_ITAV_get0_value(itav);
     int n;
 
+    ck_assert(!d->err);
     ck_assert_ptr_nonnull(v);
     n = i2d_ASN1_TYPE(v, &p);
     ck_assert_int_eq(n, d->n);
@@ -93,10 +48,21 @@ static void assert_value_der(const P11CMP_ITAV *itav, const struct der *d)
     OPENSSL_free(p);
 }
 
+/* asserts that d holds the DER of x made by i2d */
+#define ASSERT_DER_OF(d, i2d, x)                                \
+    do {                                                        \
+        unsigned char *p_ = NULL;                               \
+        int n_ = i2d(x, &p_);                                   \
+        ck_assert_int_eq((d)->n, n_);                           \
+        ck_assert_int_eq(memcmp((d)->buf, p_, n_), 0);          \
+        OPENSSL_free(p_);                                       \
+    } while (0)
+
 /* the test PKI: vp_pki plus an old and a new root and a CRL */
 static struct vp_pki pki;
 static EVP_PKEY *old_key, *new_key;
 static X509 *old_root, *new_root, *new_with_old, *old_with_new, *bad_nwo;
+static X509 *ee_nwo;        /* newWithOld right but not a CA cert */
 static X509_CRL *crl_old, *crl_new;
 
 static X509_CRL *make_crl(int days_ago)
@@ -120,6 +86,27 @@ static X509_CRL *make_crl(int days_ago)
     return crl;
 }
 
+/* a link cert: a CA cert for pub issued by issuer */
+static X509 *link_cert(EVP_PKEY *pub, const char *cn, X509 *issuer,
+                       EVP_PKEY *ikey)
+{
+    X509 *x = vp_cert(pub, cn, issuer, ikey, "keyCertSign", -1, 30);
+    BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+
+    if (x == NULL || bc == NULL)
+        goto err;
+    bc->ca = 1;
+    if (X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1, 0)
+            && X509_sign(x, ikey, EVP_sha256()) > 0) {
+        BASIC_CONSTRAINTS_free(bc);
+        return x;
+    }
+ err:
+    BASIC_CONSTRAINTS_free(bc);
+    X509_free(x);
+    return NULL;
+}
+
 static int pki_new(void)
 {
     EVP_PKEY *stray = EVP_EC_gen("P-256");
@@ -130,12 +117,14 @@ static int pki_new(void)
                                "keyCertSign", -1, 30)) != NULL
         && (new_root = vp_cert(new_key, "new root", NULL, new_key,
                                "keyCertSign", -1, 60)) != NULL
-        && (new_with_old = vp_cert(new_key, "new root", old_root, old_key,
-                                   "keyCertSign", -1, 30)) != NULL
-        && (old_with_new = vp_cert(old_key, "old root", new_root, new_key,
-                                   "keyCertSign", -1, 30)) != NULL
-        && (bad_nwo = vp_cert(new_key, "new root", old_root, stray,
-                              "keyCertSign", -1, 30)) != NULL
+        && (new_with_old = link_cert(new_key, "new root", old_root,
+                                     old_key)) != NULL
+        && (old_with_new = link_cert(old_key, "old root", new_root,
+                                     new_key)) != NULL
+        && (bad_nwo = link_cert(new_key, "new root", old_root, stray))
+        != NULL
+        && (ee_nwo = vp_cert(new_key, "new root", old_root, old_key,
+                             "keyCertSign", -1, 30)) != NULL
         && (crl_old = make_crl(5)) != NULL
         && (crl_new = make_crl(1)) != NULL;
 
@@ -152,243 +141,57 @@ static void pki_free(void)
     X509_free(new_with_old);
     X509_free(old_with_new);
     X509_free(bad_nwo);
+    X509_free(ee_nwo);
     EVP_PKEY_free(old_key);
     EVP_PKEY_free(new_key);
     vp_pki_free(&pki);
 }
 
-/* the hand-made DER of the values */
-
-static void der_certs(struct der *d, X509 *a, X509 *b)
+/* the DER of cert in d */
+static void cert_der(GDER *d, X509 *cert)
 {
-    d->n = 0;
-    DER_ADD(d, i2d_X509, a);
-    if (b != NULL)
-        DER_ADD(d, i2d_X509, b);
-    der_seq(d);
+    unsigned char *p = NULL;
+
+    memset(d, 0, sizeof(*d));
+    d->n = i2d_X509(cert, &p);
+    ck_assert(d->n > 0 && d->n <= (int)sizeof(d->buf));
+    memcpy(d->buf, p, d->n);
+    OPENSSL_free(p);
 }
 
-static void der_root_update(struct der *d, X509 *nwn, X509 *nwo, X509 *own)
+/* a stack of a and b (if not NULL), borrowed */
+static STACK_OF(X509) *two(X509 *a, X509 *b)
 {
-    struct der t = { .n = 0 };
+    STACK_OF(X509) *certs = sk_X509_new_null();
 
-    X509 *opt[2] = { nwo, own };
-    int i;
-
-    d->n = 0;
-    DER_ADD(d, i2d_X509, nwn);
-    for (i = 0; i < 2; i++) {
-        if (opt[i] == NULL)
-            continue;
-        t.n = 0;
-        DER_ADD(&t, i2d_X509, opt[i]);
-        der_wrap(&t, i, V_ASN1_CONTEXT_SPECIFIC);
-        der_add(d, t.buf, t.n);
-    }
-    der_seq(d);
+    ck_assert(certs != NULL && (a == NULL || sk_X509_push(certs, a))
+              && (b == NULL || sk_X509_push(certs, b)));
+    return certs;
 }
 
-static void der_crls(struct der *d, X509_CRL *crl)
+/* the peer's caCerts ITAV with a and b */
+static OSSL_CMP_ITAV *peer_caCerts(X509 *a, X509 *b)
 {
-    d->n = 0;
-    DER_ADD(d, i2d_X509_CRL, crl);
-    der_seq(d);
+    STACK_OF(X509) *certs = two(a, b);
+    OSSL_CMP_ITAV *itav = genm_itav_cacerts(certs);
+
+    sk_X509_free(certs);
+    return itav;
 }
 
-/* crlStatusList of one CRLStatus: source issuer [1] { directoryName of
- * the CRL's issuer }, thisUpdate the CRL's lastUpdate */
-static void der_crl_status(struct der *d, X509_CRL *crl)
+/* the crlStatusList a client with crl should send: issuer DN and the
+ * lastUpdate of crl */
+static void crl_status_der(GDER *d, X509_CRL *crl)
 {
     GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
     GENERAL_NAME *gn = GENERAL_NAME_new();
-    struct der t = { .n = 0 };
 
     ck_assert(gens != NULL && gn != NULL);
     GENERAL_NAME_set0_value(gn, GEN_DIRNAME,
                             X509_NAME_dup(X509_CRL_get_issuer(crl)));
     ck_assert(sk_GENERAL_NAME_push(gens, gn));
-    DER_ADD(&t, i2d_GENERAL_NAMES, gens);
-    der_wrap(&t, 1, V_ASN1_CONTEXT_SPECIFIC);
-    d->n = 0;
-    der_add(d, t.buf, t.n);
-    DER_ADD(d, i2d_ASN1_TIME, X509_CRL_get0_lastUpdate(crl));
-    der_seq(d);
-    der_seq(d);
+    ck_assert(gder_crl_status(d, gens, X509_CRL_get0_lastUpdate(crl)));
     sk_GENERAL_NAME_pop_free(gens, GENERAL_NAME_free);
-}
-
-/* an attribute SEQUENCE { OID, value DER } appended to d */
-static void der_atav(struct der *d, const char *oid, const struct der *val)
-{
-    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-    struct der t = { .n = 0 };
-
-    DER_ADD(&t, i2d_ASN1_OBJECT, obj);
-    der_add(&t, val->buf, val->n);
-    der_seq(&t);
-    der_add(d, t.buf, t.n);
-    ASN1_OBJECT_free(obj);
-}
-
-/* a CertTemplate with subject CN=tmpl, its DER in d */
-static OSSL_CRMF_CERTTEMPLATE *tmpl_new(struct der *d)
-{
-    OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_CERTTEMPLATE_new();
-    X509_NAME *name = vp_name("tmpl");
-
-    ck_assert(tmpl != NULL && name != NULL);
-    ck_assert(OSSL_CRMF_CERTTEMPLATE_fill(tmpl, NULL, name, NULL, NULL));
-    X509_NAME_free(name);
-    d->n = 0;
-    DER_ADD(d, i2d_OSSL_CRMF_CERTTEMPLATE, tmpl);
-    return tmpl;
-}
-
-/* the algId of keySpec: id-ecPublicKey with named curve P-256 */
-static X509_ALGOR *ec_alg(void)
-{
-    X509_ALGOR *alg = X509_ALGOR_new();
-
-    ck_assert(alg != NULL && X509_ALGOR_set0(alg,
-                  OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-                  OBJ_nid2obj(NID_X9_62_prime256v1)));
-    return alg;
-}
-
-/* certReqTemplate value: SEQUENCE { tmpl, keySpec SEQUENCE { algId,
- * rsaKeyLen 2048 } } */
-static void der_req_template(struct der *d)
-{
-    struct der val = { .n = 0 }, ks = { .n = 0 };
-    X509_ALGOR *alg = ec_alg();
-    ASN1_INTEGER *len = ASN1_INTEGER_new();
-
-    OSSL_CRMF_CERTTEMPLATE_free(tmpl_new(d));
-    DER_ADD(&val, i2d_X509_ALGOR, alg);
-    der_atav(&ks, OID_ALGID, &val);
-    ck_assert(len != NULL && ASN1_INTEGER_set(len, 2048));
-    val.n = 0;
-    DER_ADD(&val, i2d_ASN1_INTEGER, len);
-    der_atav(&ks, OID_RSAKEYLEN, &val);
-    der_seq(&ks);
-    der_add(d, ks.buf, ks.n);
-    der_seq(d);
-    X509_ALGOR_free(alg);
-    ASN1_INTEGER_free(len);
-}
-
-/* the peer's ITAVs */
-
-#if !OSSL_HAS_GENM
-/* an ITAV of oid with value DER d (NULL: without value) */
-static OSSL_CMP_ITAV *peer_itav_der(const char *oid, const struct der *d)
-{
-    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-    ASN1_TYPE *val = NULL;
-    ASN1_STRING *seq;
-    OSSL_CMP_ITAV *itav;
-
-    ck_assert_ptr_nonnull(obj);
-    if (d != NULL) {
-        ck_assert_ptr_nonnull(val = ASN1_TYPE_new());
-        ck_assert_ptr_nonnull(seq = ASN1_STRING_new());
-        ck_assert(ASN1_STRING_set(seq, d->buf, d->n));
-        ASN1_TYPE_set(val, V_ASN1_SEQUENCE, seq);
-    }
-    ck_assert_ptr_nonnull(itav = OSSL_CMP_ITAV_create(obj, val));
-    return itav;
-}
-#endif
-
-static OSSL_CMP_ITAV *peer_caCerts(X509 *a, X509 *b)
-{
-#if OSSL_HAS_GENM
-    STACK_OF(X509) *certs = sk_X509_new_null();
-    OSSL_CMP_ITAV *itav;
-
-    ck_assert(certs != NULL && (a == NULL || sk_X509_push(certs, a))
-              && (b == NULL || sk_X509_push(certs, b)));
-    itav = OSSL_CMP_ITAV_new_caCerts(certs);
-    sk_X509_free(certs);
-    ck_assert_ptr_nonnull(itav);
-    return itav;
-#else
-    struct der d;
-
-    if (a == NULL)
-        return peer_itav_der(OID_CACERTS, NULL);
-    der_certs(&d, a, b);
-    return peer_itav_der(OID_CACERTS, &d);
-#endif
-}
-
-static OSSL_CMP_ITAV *peer_root_update(X509 *nwn, X509 *nwo, X509 *own)
-{
-#if OSSL_HAS_GENM
-    OSSL_CMP_ITAV *itav = OSSL_CMP_ITAV_new_rootCaKeyUpdate(nwn, nwo, own);
-
-    ck_assert_ptr_nonnull(itav);
-    return itav;
-#else
-    struct der d;
-
-    if (nwn == NULL)
-        return peer_itav_der(OID_ROOTCAKEYUPDATE, NULL);
-    der_root_update(&d, nwn, nwo, own);
-    return peer_itav_der(OID_ROOTCAKEYUPDATE, &d);
-#endif
-}
-
-static OSSL_CMP_ITAV *peer_crls(X509_CRL *crl)
-{
-#if OSSL_HAS_GENM
-    OSSL_CMP_ITAV *itav = OSSL_CMP_ITAV_new_crls(crl);
-
-    ck_assert_ptr_nonnull(itav);
-    return itav;
-#else
-    struct der d;
-
-    if (crl == NULL)
-        return peer_itav_der(OID_CRLS, NULL);
-    der_crls(&d, crl);
-    return peer_itav_der(OID_CRLS, &d);
-#endif
-}
-
-/* certReqTemplate: the template of tmpl_new() and the keySpec of
- * der_req_template(), or (with 0) none */
-static OSSL_CMP_ITAV *peer_req_template(int with)
-{
-#if OSSL_HAS_GENM
-    OSSL_CMP_ATAVS *ks = NULL;
-    OSSL_CMP_ATAV *a;
-    X509_ALGOR *alg = ec_alg();
-    struct der d;
-    OSSL_CMP_ITAV *itav;
-
-    if (!with) {
-        X509_ALGOR_free(alg);
-        return OSSL_CMP_ITAV_new0_certReqTemplate(NULL, NULL);
-    }
-    ck_assert_ptr_nonnull(a = OSSL_CMP_ATAV_new_algId(alg));
-    ck_assert(OSSL_CMP_ATAV_push1(&ks, a));
-    OSSL_CMP_ATAV_free(a);
-    ck_assert_ptr_nonnull(a = OSSL_CMP_ATAV_new_rsaKeyLen(2048));
-    ck_assert(OSSL_CMP_ATAV_push1(&ks, a));
-    OSSL_CMP_ATAV_free(a);
-    X509_ALGOR_free(alg);
-    itav = OSSL_CMP_ITAV_new0_certReqTemplate(tmpl_new(&d), ks);
-    ck_assert_ptr_nonnull(itav);
-    return itav;
-#else
-    struct der d;
-
-    if (!with)
-        return peer_itav_der(OID_CERTREQTEMPLATE, NULL);
-    der_req_template(&d);
-    return peer_itav_der(OID_CERTREQTEMPLATE, &d);
-#endif
 }
 
 /* the in-process server and what it saw */
@@ -398,66 +201,11 @@ struct srv {
     int n_genm;
     char req_oid[64];
     int req_has_value;
-    struct der req_val;        /* the DER of the first genm ITAV's value */
+    GDER req_val;              /* the DER of the first genm ITAV's value */
 };
 
 static struct srv S;
 static P11CMP_CTX *ctx;
-
-/* what OpenSSL decoded of the value of itav, as DER in d */
-static void peer_value_der(const OSSL_CMP_ITAV *itav, struct der *d)
-{
-#if OSSL_HAS_GENM
-    int kind = P11CMP_IT_CACERTS;
-    char oid[64];
-    X509 *cert = NULL;
-    STACK_OF(OSSL_CMP_CRLSTATUS) *list = NULL;
-
-    d->n = 0;
-    (void)OBJ_obj2txt(oid, sizeof(oid), OSSL_CMP_ITAV_get0_type(itav), 1);
-    if (strcmp(oid, OID_ROOTCACERT) == 0) {
-        ck_assert(OSSL_CMP_ITAV_get0_rootCaCert(itav, &cert));
-        if (cert != NULL)
-            DER_ADD(d, i2d_X509, cert);
-    } else if (strcmp(oid, OID_CRLSTATUSLIST) == 0) {
-        DIST_POINT_NAME *dpn;
-        GENERAL_NAMES *issuer;
-        ASN1_TIME *upd;
-        struct der t = { .n = 0 };
-
-        ck_assert(OSSL_CMP_ITAV_get0_crlStatusList(itav, &list));
-        ck_assert_int_eq(sk_OSSL_CMP_CRLSTATUS_num(list), 1);
-        ck_assert(OSSL_CMP_CRLSTATUS_get0(
-                      sk_OSSL_CMP_CRLSTATUS_value(list, 0), &dpn, &issuer,
-                      &upd));
-        ck_assert_ptr_null(dpn);
-        DER_ADD(&t, i2d_GENERAL_NAMES, issuer);
-        der_wrap(&t, 1, V_ASN1_CONTEXT_SPECIFIC);
-        der_add(d, t.buf, t.n);
-        if (upd != NULL)
-            DER_ADD(d, i2d_ASN1_TIME, upd);
-        der_seq(d);
-        der_seq(d);
-    } else if (strcmp(oid, OID_CACERTS) == 0) {
-        STACK_OF(X509) *certs;
-
-        ck_assert(OSSL_CMP_ITAV_get0_caCerts(itav, &certs));
-        ck_assert_ptr_null(certs);
-    } else if (strcmp(oid, OID_CERTREQTEMPLATE) == 0) {
-        OSSL_CRMF_CERTTEMPLATE *tmpl;
-
-        ck_assert(OSSL_CMP_ITAV_get1_certReqTemplate(itav, &tmpl, NULL));
-        ck_assert_ptr_null(tmpl);
-    }
-    (void)kind;
-#else
-    ASN1_TYPE *v = OSSL_CMP_ITAV_get0_value(itav);
-
-    d->n = 0;
-    if (v != NULL)
-        DER_ADD(d, i2d_ASN1_TYPE, v);
-#endif
-}
 
 static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
                     const STACK_OF(OSSL_CMP_ITAV) *in,
@@ -471,7 +219,7 @@ static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
     if (itav != NULL) {
         (void)OBJ_obj2txt(s->req_oid, sizeof(s->req_oid),
                           OSSL_CMP_ITAV_get0_type(itav), 1);
-        peer_value_der(itav, &s->req_val);
+        ck_assert(genm_value_der(itav, &s->req_val));
     }
     *out = sk_OSSL_CMP_ITAV_deep_copy(s->answer, OSSL_CMP_ITAV_dup,
                                       OSSL_CMP_ITAV_free);
@@ -587,12 +335,12 @@ START_TEST(wire_caCerts_rootCaCert)
     STACK_OF(X509) *certs = sk_X509_new_null(), *got;
     P11CMP_ITAV *itav;
     X509 *cert;
-    struct der d;
+    GDER d;
 
     ck_assert(sk_X509_push(certs, pki.root)
               && sk_X509_push(certs, pki.other_root));
     itav = roundtrip(P11CMP_ITAV_new_caCerts(certs));
-    der_certs(&d, pki.root, pki.other_root);
+    ck_assert(gder_certs(&d, certs));
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get0_caCerts(itav, &got));
     ck_assert_int_eq(sk_X509_num(got), 2);
@@ -605,8 +353,7 @@ START_TEST(wire_caCerts_rootCaCert)
     sk_X509_free(certs);
 
     itav = roundtrip(P11CMP_ITAV_new_rootCaCert(old_root));
-    d.n = 0;
-    DER_ADD(&d, i2d_X509, old_root);
+    cert_der(&d, old_root);
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get0_rootCaCert(itav, &cert));
     ck_assert_int_eq(X509_cmp(cert, old_root), 0);
@@ -628,11 +375,11 @@ START_TEST(wire_rootCaKeyUpdate)
 {
     P11CMP_ITAV *itav;
     X509 *a, *b, *c;
-    struct der d;
+    GDER d;
 
     itav = roundtrip(P11CMP_ITAV_new_rootCaKeyUpdate(new_root, new_with_old,
                                                      old_with_new));
-    der_root_update(&d, new_root, new_with_old, old_with_new);
+    ck_assert(gder_root_update(&d, new_root, new_with_old, old_with_new));
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get0_rootCaKeyUpdate(itav, &a, &b, &c));
     ck_assert_int_eq(X509_cmp(a, new_root), 0);
@@ -662,10 +409,10 @@ START_TEST(wire_crls_crlStatusList)
     GENERAL_NAMES *iss;
     ASN1_TIME *upd;
     P11CMP_ITAV *itav;
-    struct der d;
+    GDER d;
 
     itav = roundtrip(P11CMP_ITAV_new_crls(crl_new));
-    der_crls(&d, crl_new);
+    ck_assert(gder_crls(&d, crl_new));
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get0_crls(itav, &crls));
     ck_assert_int_eq(sk_X509_CRL_num(crls), 1);
@@ -680,7 +427,7 @@ START_TEST(wire_crls_crlStatusList)
     ck_assert_ptr_nonnull(st = P11CMP_CRLSTATUS_create(crl_old, NULL, 1));
     ck_assert(sk_P11CMP_CRLSTATUS_push(list, st));
     itav = roundtrip(P11CMP_ITAV_new0_crlStatusList(list));
-    der_crl_status(&d, crl_old);
+    crl_status_der(&d, crl_old);
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get0_crlStatusList(itav, &got));
     ck_assert(P11CMP_CRLSTATUS_get0(sk_P11CMP_CRLSTATUS_value(got, 0), &dpn,
@@ -712,16 +459,21 @@ START_TEST(wire_certReqTemplate)
     P11CMP_CRMF_CERTTEMPLATE *tmpl, *got;
     P11CMP_ATAVS *ks = NULL, *gotks;
     P11CMP_ATAV *a;
-    X509_ALGOR *alg = ec_alg();
+    X509_ALGOR *alg = genm_ec_alg();
+    OSSL_CRMF_CERTTEMPLATE *otmpl = genm_template("tmpl");
     P11CMP_ITAV *itav;
-    struct der d;
+    GDER d;
+    unsigned char *der = NULL;
     const unsigned char *p;
     char buf[64];
+    int n;
 
-    OSSL_CRMF_CERTTEMPLATE_free(tmpl_new(&d));
-    p = d.buf;
-    ck_assert_ptr_nonnull(tmpl = d2i_P11CMP_CRMF_CERTTEMPLATE(NULL, &p,
-                                                              d.n));
+    ck_assert(alg != NULL && otmpl != NULL);
+    n = i2d_OSSL_CRMF_CERTTEMPLATE(otmpl, &der);
+    p = der;
+    ck_assert_ptr_nonnull(tmpl = d2i_P11CMP_CRMF_CERTTEMPLATE(NULL, &p, n));
+    OPENSSL_free(der);
+    OSSL_CRMF_CERTTEMPLATE_free(otmpl);
     ck_assert_ptr_nonnull(a = P11CMP_ATAV_new_algId(alg));
     ck_assert(P11CMP_ATAV_push1(&ks, a));
     P11CMP_ATAV_free(a);
@@ -730,7 +482,7 @@ START_TEST(wire_certReqTemplate)
     ck_assert_ptr_null(P11CMP_ATAV_get0_algId(a));
     ck_assert(P11CMP_ATAV_push1(&ks, a));
     P11CMP_ATAV_free(a);
-#if OSSL_HAS_GENM
+#if GENM_OSSL_HAS_TYPES
     {   /* our keySpec DER is OpenSSL's */
         OSSL_CMP_ATAVS *oks = NULL;
         OSSL_CMP_ATAV *oa = OSSL_CMP_ATAV_new_algId(alg);
@@ -756,7 +508,7 @@ START_TEST(wire_certReqTemplate)
     ck_assert(first_reason_is(P11CMP_R_INVALID_ARGUMENT));
     ERR_clear_error();
     itav = roundtrip(P11CMP_ITAV_new0_certReqTemplate(tmpl, ks));
-    der_req_template(&d);
+    ck_assert(gder_template(&d, "tmpl"));
     assert_value_der(itav, &d);
     ck_assert(P11CMP_ITAV_get1_certReqTemplate(itav, &got, &gotks));
     assert_tmpl_subject(got);
@@ -826,14 +578,11 @@ END_TEST
 START_TEST(get1_rootCaKeyUpdate_good)
 {
     X509 *nwn = NULL, *nwo = NULL, *own = NULL;
-    struct der d = { .n = 0 };
 
-    answer(peer_root_update(new_root, new_with_old, old_with_new));
+    answer(genm_itav_root_update(new_root, new_with_old, old_with_new));
     ck_assert(P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn, &nwo, &own));
     ck_assert_str_eq(S.req_oid, OID_ROOTCACERT);
-    DER_ADD(&d, i2d_X509, old_root);
-    ck_assert_int_eq(S.req_val.n, d.n);
-    ck_assert_int_eq(memcmp(S.req_val.buf, d.buf, d.n), 0);
+    ASSERT_DER_OF(&S.req_val, i2d_X509, old_root);
     ck_assert_int_eq(X509_cmp(nwn, new_root), 0);
     ck_assert_int_eq(X509_cmp(nwo, new_with_old), 0);
     ck_assert_int_eq(X509_cmp(own, old_with_new), 0);
@@ -848,7 +597,7 @@ START_TEST(get1_rootCaKeyUpdate_trust_store)
     X509 *nwn = NULL;
 
     /* without oldWithOld: newWithOld must chain to the trust store */
-    answer(peer_root_update(new_root, new_with_old, NULL));
+    answer(genm_itav_root_update(new_root, new_with_old, NULL));
     ck_assert(!P11CMP_get1_rootCaKeyUpdate(ctx, NULL, &nwn, NULL, NULL));
     ck_assert(has_reason(P11CMP_R_INVALID_ROOTCAKEYUPDATE));
     ck_assert(P11CMP_CTX_reinit(ctx));
@@ -867,6 +616,7 @@ START_TEST(get1_rootCaKeyUpdate_bad)
     X509 *nwn = (X509 *)1, *nwo = (X509 *)1;
     struct { X509 *nwn, *nwo, *own; } bad[] = {
         { new_root, bad_nwo, NULL },       /* not signed by the old root */
+        { new_root, ee_nwo, NULL },        /* newWithOld not a CA cert */
         { new_root, NULL, NULL },          /* nothing links it to the old */
         { pki.root, new_with_old, NULL },  /* newWithNew of another key */
         { new_root, new_with_old, new_with_old }, /* oldWithNew wrong key */
@@ -875,7 +625,7 @@ START_TEST(get1_rootCaKeyUpdate_bad)
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
-        answer(peer_root_update(bad[i].nwn, bad[i].nwo, bad[i].own));
+        answer(genm_itav_root_update(bad[i].nwn, bad[i].nwo, bad[i].own));
         ck_assert(P11CMP_CTX_reinit(ctx));
         ck_assert_msg(!P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn,
                                                    &nwo, NULL),
@@ -887,7 +637,7 @@ START_TEST(get1_rootCaKeyUpdate_bad)
     }
     /* no update offered */
     OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
-    answer(peer_root_update(NULL, NULL, NULL));
+    answer(genm_itav_root_update(NULL, NULL, NULL));
     ck_assert(P11CMP_CTX_reinit(ctx));
     ck_assert(P11CMP_get1_rootCaKeyUpdate(ctx, old_root, &nwn, &nwo, NULL));
     ck_assert_ptr_null(nwn);
@@ -898,12 +648,12 @@ END_TEST
 START_TEST(get1_crlUpdate)
 {
     X509_CRL *crl = NULL;
-    struct der d;
+    GDER d;
 
-    answer(peer_crls(crl_new));
+    answer(genm_itav_crls(crl_new));
     ck_assert(P11CMP_get1_crlUpdate(ctx, NULL, crl_old, &crl));
     ck_assert_str_eq(S.req_oid, OID_CRLSTATUSLIST);
-    der_crl_status(&d, crl_old);
+    crl_status_der(&d, crl_old);
     ck_assert_int_eq(S.req_val.n, d.n);
     ck_assert_int_eq(memcmp(S.req_val.buf, d.buf, d.n), 0);
     ck_assert_ptr_nonnull(crl);
@@ -911,7 +661,7 @@ START_TEST(get1_crlUpdate)
     X509_CRL_free(crl);
     /* no update; and neither cert nor CRL given */
     OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
-    answer(peer_crls(NULL));
+    answer(genm_itav_crls(NULL));
     ck_assert(P11CMP_CTX_reinit(ctx));
     ck_assert(P11CMP_get1_crlUpdate(ctx, pki.ee, NULL, &crl));
     ck_assert_ptr_null(crl);
@@ -928,7 +678,7 @@ START_TEST(get1_certReqTemplate)
     P11CMP_CRMF_CERTTEMPLATE *tmpl = NULL;
     P11CMP_ATAVS *ks = NULL;
 
-    answer(peer_req_template(1));
+    answer(genm_itav_template("tmpl"));
     ck_assert(P11CMP_get1_certReqTemplate(ctx, &tmpl, &ks));
     ck_assert_str_eq(S.req_oid, OID_CERTREQTEMPLATE);
     ck_assert_int_eq(S.req_val.n, 0);
@@ -939,7 +689,7 @@ START_TEST(get1_certReqTemplate)
     P11CMP_CRMF_CERTTEMPLATE_free(tmpl);
     P11CMP_ATAVS_free(ks);
     OSSL_CMP_ITAV_free(sk_OSSL_CMP_ITAV_pop(S.answer));
-    answer(peer_req_template(0));
+    answer(genm_itav_template(NULL));
     ck_assert(P11CMP_CTX_reinit(ctx));
     ck_assert(P11CMP_get1_certReqTemplate(ctx, &tmpl, &ks));
     ck_assert_ptr_null(tmpl);
@@ -1014,7 +764,7 @@ int main(void)
     if (!pki_new())
         return 99;
     printf("# peer: %s (%s)\n", OpenSSL_version(OPENSSL_VERSION),
-           OSSL_HAS_GENM ? "OpenSSL's own genm constructors and getters"
+           GENM_OSSL_HAS_TYPES ? "OpenSSL's own genm constructors and getters"
            : "genp values as hand-made DER; genm values checked as DER");
     failed = check_run(genm_suite(), CK_NORMAL);
     pki_free();

@@ -280,13 +280,60 @@ static OSSL_CMP_PKISI *rr_cb(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
     return si;
 }
 
-/* OSSL_CMP_SRV_genm_cb_t: answers with a copy of the ITAVs asked for. */
+/* The genp ITAV for the RFC 9810 genm itav, or NULL for other types. */
+static OSSL_CMP_ITAV *genm_answer(SRV *s, const OSSL_CMP_ITAV *itav,
+                                  const char **what)
+{
+    *what = NULL;
+    if (genm_type_is(itav, GENM_OID_CACERTS)) {
+        *what = "caCerts";
+        return genm_itav_cacerts(s->genm_cacerts);
+    }
+    if (genm_type_is(itav, GENM_OID_ROOTCACERT)) {
+        *what = "rootCaCert";
+        return genm_itav_root_update(s->genm_nwn, s->genm_nwo, s->genm_own);
+    }
+    if (genm_type_is(itav, GENM_OID_CRLSTATUSLIST)) {
+        *what = "crlStatusList";
+        return genm_itav_crls(s->genm_crl);
+    }
+    if (genm_type_is(itav, GENM_OID_CERTREQTEMPLATE)) {
+        *what = "certReqTemplate";
+        return genm_itav_template(s->genm_template_cn);
+    }
+    return NULL;
+}
+
+/* OSSL_CMP_SRV_genm_cb_t: answers a genm of one of the types of RFC 9810
+ * (genm.c) as the --rsp-* options say, anything else with a copy of the
+ * ITAVs asked for. */
 static int genm_cb(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
                    const STACK_OF(OSSL_CMP_ITAV) *in,
                    STACK_OF(OSSL_CMP_ITAV) **out)
 {
-    (void)sctx;
+    SRV *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
+    OSSL_CMP_ITAV *rsp;
+    const char *what = NULL;
+    GDER d;
+
     (void)req;
+    if (sk_OSSL_CMP_ITAV_num(in) == 1
+            && (rsp = genm_answer(s, sk_OSSL_CMP_ITAV_value(in, 0), &what))
+            != NULL) {
+        int ok = genm_value_der(sk_OSSL_CMP_ITAV_value(in, 0), &d);
+
+        fprintf(stderr, "testca: genm %s (%s, value of %d bytes) answered\n",
+                what, ok ? "well-formed" : "MALFORMED", d.n);
+        if (ok && (*out = sk_OSSL_CMP_ITAV_new_null()) != NULL
+                && sk_OSSL_CMP_ITAV_push(*out, rsp))
+            return 1;
+        OSSL_CMP_ITAV_free(rsp);
+        sk_OSSL_CMP_ITAV_free(*out);
+        *out = NULL;
+        return 0;
+    }
+    if (sk_OSSL_CMP_ITAV_num(in) == 1 && what != NULL)
+        return 0;
     fprintf(stderr, "testca: genm with %d ITAV(s), echoed\n",
             sk_OSSL_CMP_ITAV_num(in) < 0 ? 0 : sk_OSSL_CMP_ITAV_num(in));
     if (in == NULL)
@@ -523,6 +570,11 @@ void srv_cleanup(SRV *s)
     X509_free(s->last_issued);
     X509_free(s->signer);
     sk_X509_pop_free(s->extra_certs, X509_free);
+    sk_X509_pop_free(s->genm_cacerts, X509_free);
+    X509_free(s->genm_nwn);
+    X509_free(s->genm_nwo);
+    X509_free(s->genm_own);
+    X509_CRL_free(s->genm_crl);
     s->last_issued = NULL;
     s->signer = NULL;
     s->ctx = NULL;

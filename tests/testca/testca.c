@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "testca.h"
 
@@ -44,6 +45,13 @@ static const char usage[] =
 "  --grant-implicit-confirm yes|no  (default no)\n"
 "  --send-capubs            put the CA cert into caPubs\n"
 "  --extra-certs F          send the certs of F in extraCerts\n"
+"  --rsp-cacerts F          answer genm caCerts with the certs of F\n"
+"  --rsp-newwithnew F --rsp-newwithold F --rsp-oldwithnew F\n"
+"                           answer genm rootCaCert with this update\n"
+"  --rsp-crl F              answer genm crlStatusList with this CRL (PEM)\n"
+"  --rsp-template CN        answer genm certReqTemplate with subject CN=CN\n"
+"                           and keySpec EC P-256, RSA 2048\n"
+"  (without them a genm of these types gets the answer 'none')\n"
 "  --verbose                log libcrypto's CMP debug messages\n";
 
 /* Everything the command line sets. */
@@ -61,6 +69,7 @@ typedef struct {
     int check_after;
     int send_capubs;
     const char *certout;
+    const char *rsp[6];              /* the --rsp-* files / the CN */
 } OPTS;
 
 enum {
@@ -68,7 +77,8 @@ enum {
     O_CACERT, O_CACERTOUT, O_SRVCERT, O_SRVKEY, O_TRUSTED, O_ACCEPT_UNPROT,
     O_DAYS, O_CERTOUT, O_POLL, O_POLL_FROM, O_POLL_TO, O_CHECK_AFTER,
     O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_FORK,
-    O_RAVERIFIED, O_HELP
+    O_RAVERIFIED, O_RSP_CACERTS, O_RSP_NWN, O_RSP_NWO, O_RSP_OWN, O_RSP_CRL,
+    O_RSP_TEMPLATE, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +109,12 @@ static const struct option long_opts[] = {
     { "io-timeout", required_argument, NULL, O_IO_TIMEOUT },
     { "fork", no_argument, NULL, O_FORK },
     { "accept-raverified", no_argument, NULL, O_RAVERIFIED },
+    { "rsp-cacerts", required_argument, NULL, O_RSP_CACERTS },
+    { "rsp-newwithnew", required_argument, NULL, O_RSP_NWN },
+    { "rsp-newwithold", required_argument, NULL, O_RSP_NWO },
+    { "rsp-oldwithnew", required_argument, NULL, O_RSP_OWN },
+    { "rsp-crl", required_argument, NULL, O_RSP_CRL },
+    { "rsp-template", required_argument, NULL, O_RSP_TEMPLATE },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 }
 };
@@ -145,6 +161,10 @@ static int set_string(OPTS *o, int opt, const char *arg)
     case O_CERTOUT: slot = &o->certout; break;
     case O_REJECT: slot = &o->reject; break;
     case O_EXTRA: slot = &o->extra_certs; break;
+    case O_RSP_CACERTS: case O_RSP_NWN: case O_RSP_NWO: case O_RSP_OWN:
+    case O_RSP_CRL: case O_RSP_TEMPLATE:
+        slot = &o->rsp[opt - O_RSP_CACERTS];
+        break;
     default: return 0;
     }
     *slot = arg;
@@ -209,6 +229,31 @@ static void parse_args(OPTS *o, int argc, char **argv)
     }
 }
 
+/* Loads what the --rsp-* options name for genm answers. 1 or 0. */
+static int setup_genm(const OPTS *o, SRV *s)
+{
+    X509 **certs[3] = { &s->genm_nwn, &s->genm_nwo, &s->genm_own };
+    BIO *b;
+    int i;
+
+    if (o->rsp[0] != NULL
+            && (s->genm_cacerts = ca_load_certs(o->rsp[0])) == NULL)
+        return 0;
+    for (i = 0; i < 3; i++)
+        if (o->rsp[1 + i] != NULL
+                && (*certs[i] = ca_load_cert(o->rsp[1 + i])) == NULL)
+            return 0;
+    if (o->rsp[4] != NULL) {
+        if ((b = BIO_new_file(o->rsp[4], "r")) != NULL)
+            s->genm_crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+        BIO_free(b);
+        if (s->genm_crl == NULL)
+            return 0;
+    }
+    s->genm_template_cn = o->rsp[5];
+    return 1;
+}
+
 /* Sets up CA and server from o. Returns 1 or 0. */
 static int setup(const OPTS *o, CA *ca, SRV *s)
 {
@@ -227,6 +272,8 @@ static int setup(const OPTS *o, CA *ca, SRV *s)
     s->send_capubs = o->send_capubs;
     if (o->extra_certs != NULL
             && (s->extra_certs = ca_load_certs(o->extra_certs)) == NULL)
+        return 0;
+    if (!setup_genm(o, s))
         return 0;
     return srv_init(s, &o->srv);
 }

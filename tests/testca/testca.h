@@ -11,6 +11,7 @@
 #include <openssl/cmp.h>
 #include <openssl/crmf.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 /* The CA: its key and certificate, and what it has issued and revoked. */
 typedef struct {
@@ -39,6 +40,10 @@ typedef struct {
     int reject_bit;                  /* failInfo bit to reject with, or -1 */
     int send_capubs;
     STACK_OF(X509) *extra_certs;     /* chain sent in extraCerts */
+    STACK_OF(X509) *genm_cacerts;    /* genp answers (genm.c) */
+    X509 *genm_nwn, *genm_nwo, *genm_own;
+    X509_CRL *genm_crl;
+    const char *genm_template_cn;
     long n_requests;
     long n_pollreq;
 } SRV;
@@ -93,6 +98,45 @@ EVP_PKEY *der_tmpl_pubkey(OSSL_CRMF_CERTTEMPLATE *tmpl);
 int der_tmpl_validity(OSSL_CRMF_CERTTEMPLATE *tmpl, ASN1_TIME **nb,
                       ASN1_TIME **na);
 X509 *der_msg_first_extracert(const OSSL_CMP_MSG *msg);
+
+/* from genm.c: the general messages of RFC 9810 5.3.19, with libcrypto's
+ * own constructors where it has them (3.4 and later), else as DER */
+#define GENM_OSSL_HAS_TYPES (OPENSSL_VERSION_NUMBER >= 0x30400000L)
+#define GENM_OID_CACERTS "1.3.6.1.5.5.7.4.17"
+#define GENM_OID_ROOTCAKEYUPDATE "1.3.6.1.5.5.7.4.18"
+#define GENM_OID_CERTREQTEMPLATE "1.3.6.1.5.5.7.4.19"
+#define GENM_OID_ROOTCACERT "1.3.6.1.5.5.7.4.20"
+#define GENM_OID_CRLSTATUSLIST "1.3.6.1.5.5.7.4.22"
+#define GENM_OID_CRLS "1.3.6.1.5.5.7.4.23"
+#define GENM_OID_ALGID "1.3.6.1.5.5.7.5.1.11"
+#define GENM_OID_RSAKEYLEN "1.3.6.1.5.5.7.5.1.12"
+#define GENM_RSA_KEYLEN 2048
+/* a DER buffer; err is set once something did not fit or encode */
+typedef struct {
+    unsigned char buf[16384];
+    int n;
+    int err;
+} GDER;
+void gder_wrap(GDER *d, int tag, int cls);
+/* the DER of values: caCerts, RootCaKeyUpdateContent (nwo, own may be
+ * NULL), crls of one CRL, a crlStatusList of one CRLStatus with issuer
+ * names (thisUpdate may be NULL), CertReqTemplateContent with subject
+ * CN=cn and keySpec { algId EC P-256, rsaKeyLen GENM_RSA_KEYLEN } */
+int gder_certs(GDER *d, const STACK_OF(X509) *certs);
+int gder_root_update(GDER *d, X509 *nwn, X509 *nwo, X509 *own);
+int gder_crls(GDER *d, X509_CRL *crl);
+int gder_crl_status(GDER *d, const GENERAL_NAMES *issuer,
+                    const ASN1_TIME *thisUpdate);
+int gder_template(GDER *d, const char *cn);
+X509_ALGOR *genm_ec_alg(void);
+OSSL_CRMF_CERTTEMPLATE *genm_template(const char *cn);
+int genm_type_is(const OSSL_CMP_ITAV *itav, const char *oid);
+/* genp ITAVs; NULL/empty arguments give the ITAV without value */
+OSSL_CMP_ITAV *genm_itav_cacerts(const STACK_OF(X509) *certs);
+OSSL_CMP_ITAV *genm_itav_root_update(X509 *nwn, X509 *nwo, X509 *own);
+OSSL_CMP_ITAV *genm_itav_crls(X509_CRL *crl);
+OSSL_CMP_ITAV *genm_itav_template(const char *cn);
+int genm_value_der(const OSSL_CMP_ITAV *itav, GDER *d);
 
 /* from srv.c */
 int srv_failinfo_bit(const char *name);
