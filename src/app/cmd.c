@@ -233,10 +233,13 @@ static int run_once(struct app *a)
     };
     STACK_OF(P11CMP_ITAV) *itavs;
     X509 *cert;
-    int rc;
+    int rc, kind;
 
     a->polls = 0;
     ERR_clear_error(); /* nothing stale from loading keys and modules */
+    if (a->cmd == CMD_GENM
+        && (kind = app_genm_kind(OPT_STR(a, O_INFOTYPE))) != GENM_OTHER)
+        return app_run_genm(a, kind);
     if (a->cmd == CMD_GENM) {
         if ((itavs = P11CMP_exec_GENM_ses(a->ctx)) == NULL)
             return app_exit_code(a);

@@ -123,7 +123,7 @@ int app_check_options(struct app *a)
         return app_usage_error("-certout not given, nowhere to save the "
                                "new certificate (a token key's is stored "
                                "on the token unless -no_store)");
-    return EXIT_OK;
+    return app_check_genm(a);
 }
 
 static int setup_server(struct app *a)
@@ -248,6 +248,8 @@ static int setup_server_auth(struct app *a)
         return rc;
     if (!SET_OPT(a, P11CMP_OPT_IGNORE_KEYUSAGE,
                  (int)OPT_NUM(a, O_IGNORE_KEYUSAGE))
+        || !SET_OPT(a, P11CMP_OPT_NO_CACHE_EXTRACERTS,
+                    (int)OPT_NUM(a, O_NO_CACHE_EXTRACERTS))
         || !SET_OPT(a, P11CMP_OPT_UNPROTECTED_ERRORS,
                     (int)OPT_NUM(a, O_UNPROTECTED_ERRORS)))
         return EXIT_OTHER;
@@ -444,6 +446,7 @@ static int setup_template(struct app *a)
         || (OPT_STR(a, O_GENINFO) != NULL
             && !app_set_geninfo(a, OPT_STR(a, O_GENINFO)))
         || (OPT_STR(a, O_INFOTYPE) != NULL && a->cmd == CMD_GENM
+            && app_genm_kind(OPT_STR(a, O_INFOTYPE)) == GENM_OTHER
             && !app_set_infotype(a, OPT_STR(a, O_INFOTYPE))))
         return EXIT_USAGE;
     if ((rc = setup_newkey(a)) != EXIT_OK || (rc = setup_oldcert(a))

@@ -1,0 +1,163 @@
+#!/bin/bash
+# tests/cli_genm.sh - p11cmp -cmd genm with the -infotype values of RFC
+# 9810 against the test CA, which serves them with libcrypto alone (its
+# --rsp-* options; as DER made by hand where libcrypto is 3.0): caCerts
+# (-cacertsout), rootCaCert (-oldwithold, -newwithnew, -newwithold,
+# -oldwithnew; a forged newWithOld is refused with exit 5 and writes
+# nothing), crlStatusList (-oldcrl or -crlcert, -crlout in DER and PEM),
+# certReqTemplate (-template, -keyspec), with each output compared with
+# what the CA served; a server without update removes stale outputs;
+# usage errors for missing outputs. Runs on OpenSSL 3.0 and 3.5.
+. "$top_srcdir/tests/fixture.sh"
+. "$top_srcdir/tests/cli_helpers.sh"
+. "$top_srcdir/tests/testca/helpers.sh"
+cd "$WORK"
+
+# the PKI the CA serves: two CA certs, an old and a new root with the
+# link certs, a CRL
+new_key old.key
+new_key new.key
+new_key other.key
+selfsigned() {
+    openssl req -x509 -new -key "$1" -subj "/CN=$2" -days 30 \
+        -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=keyCertSign,cRLSign -out "$3" 2> /dev/null \
+        || fail "self-signed $2"
+}
+selfsigned old.key "old root" old.pem
+selfsigned new.key "new root" new.pem
+selfsigned other.key "other CA" other.pem
+cat old.pem other.pem > cacerts.pem
+# link KEY_OF_SUBJECT SUBJECT ISSUER_CERT ISSUER_KEY OUT
+# link certs are CA certs (OpenSSL chains newWithNew through newWithOld)
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' > ca.ext
+link() {
+    openssl pkey -in "$1" -pubout -out "$5.pub"
+    openssl req -new -key other.key -subj "/CN=$2" 2> /dev/null \
+        | openssl x509 -req -CA "$3" -CAkey "$4" -CAcreateserial -days 30 \
+            -extfile ca.ext -force_pubkey "$5.pub" -out "$5" 2> /dev/null || fail "link $2"
+}
+link new.key "new root" old.pem old.key nwo.pem
+link old.key "old root" new.pem new.key own.pem
+link new.key "new root" other.pem other.key forged.pem
+# a CRL of the old root, with openssl ca's minimal setup
+mkdir -p ca && : > ca/index && echo 01 > ca/crlnumber
+cat > ca.cnf <<EOF
+[ca]
+default_ca = d
+[d]
+database = $WORK/ca/index
+crlnumber = $WORK/ca/crlnumber
+default_md = sha256
+default_crl_days = 7
+EOF
+openssl ca -config ca.cnf -gencrl -keyfile old.key -cert old.pem \
+    -out crl.pem 2> /dev/null || fail "CRL"
+openssl crl -in crl.pem -outform DER -out crl.der
+new_key ee.key
+openssl req -new -key ee.key -subj "/CN=ee" 2> /dev/null \
+    | openssl x509 -req -CA old.pem -CAkey old.key -CAcreateserial \
+        -days 30 -out ee.pem 2> /dev/null || fail "ee cert"
+
+CA_ARGS="--ref $REF --secret $SECRET"
+# genm NAME ARGS...: testca with --rsp-* ARGS, p11cmp -cmd genm runs next
+genm_ca() {
+    testca_stop
+    # shellcheck disable=SC2086
+    testca_start $CA_ARGS "$@"
+    CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -ref $REF -secret $SECRET"
+    CLI_ARGS="$CLI_ARGS -cmd genm -msg_timeout 20"
+    CLI_LOGS=$WORK/testca.err
+}
+same() {
+    cmp -s "$1" "$2" || fail "$1 differs from $2 (what the CA served)"
+}
+
+# caCerts
+genm_ca --rsp-cacerts cacerts.pem
+expect 0 -infotype caCerts -cacertsout got.pem -no_cache_extracerts
+same got.pem cacerts.pem
+has out "caCerts: 2 certificate"
+has testca.err "genm caCerts (well-formed, value of 0 bytes)"
+expect 2 -infotype caCerts
+has err "needs -cacertsout"
+genm_ca
+echo stale > stale.pem
+expect 0 -infotype caCerts -cacertsout stale.pem
+has out "caCerts: none"
+has stale.pem stale  # openssl cmp 3.5 leaves the file too
+
+# rootCaCert: the update verifies with the old root
+genm_ca --rsp-newwithnew new.pem --rsp-newwithold nwo.pem \
+    --rsp-oldwithnew own.pem
+expect 0 -infotype rootCaCert -oldwithold old.pem -newwithnew g-nwn.pem \
+    -newwithold g-nwo.pem -oldwithnew g-own.pem
+same g-nwn.pem new.pem
+same g-nwo.pem nwo.pem
+same g-own.pem own.pem
+has testca.err "genm rootCaCert (well-formed, value of [1-9]"
+expect 2 -infotype rootCaCert -oldwithold old.pem
+has err "needs -newwithnew"
+# without -oldwithold: the trust store stands for it
+expect 0 -infotype rootCaCert -trusted old.pem -newwithnew t-nwn.pem
+same t-nwn.pem new.pem
+has testca.err "genm rootCaCert (well-formed, value of 0 bytes)"
+# a newWithOld that the old root did not sign
+genm_ca --rsp-newwithnew new.pem --rsp-newwithold forged.pem
+rm -f f-nwn.pem
+expect 5 -infotype rootCaCert -oldwithold old.pem -newwithnew f-nwn.pem
+has err "invalid root CA key update"
+[ ! -e f-nwn.pem ] || fail "a refused update was written"
+# no update: the stale files go
+genm_ca
+expect 0 -infotype rootCaCert -oldwithold old.pem -newwithnew g-nwn.pem \
+    -newwithold g-nwo.pem -oldwithnew g-own.pem
+has out "no update"
+for f in g-nwn.pem g-nwo.pem g-own.pem; do
+    [ ! -e "$f" ] || fail "stale $f left after 'no update'"
+done
+
+# crlStatusList: the request names the CRL's issuer and thisUpdate
+genm_ca --rsp-crl crl.pem
+expect 0 -infotype crlStatusList -oldcrl crl.pem -crlout g.crl
+same g.crl crl.der
+has testca.err "genm crlStatusList (well-formed, value of [1-9]"
+expect 0 -infotype crlStatusList -crlcert ee.pem -crlout g2.crl -crlform PEM
+same g2.crl crl.pem
+expect 2 -infotype crlStatusList -crlout g.crl
+has err "needs -crlcert or -oldcrl"
+expect 2 -infotype crlStatusList -oldcrl crl.pem
+has err "needs -crlout"
+expect 2 -infotype crlStatusList -oldcrl crl.pem -crlout g.crl -crlform XML
+genm_ca
+expect 0 -infotype crlStatusList -oldcrl crl.pem -crlout g.crl
+has out "no update"
+[ ! -e g.crl ] || fail "stale CRL left after 'no update'"
+
+# certReqTemplate with keySpec
+hex() { od -An -tx1 "$1" | tr -d ' \n'; }
+genm_ca --rsp-template tmpl
+expect 0 -infotype certReqTemplate -template t.der -keyspec k.der
+grep -q tmpl t.der || fail "template lacks CN=tmpl"
+# rsaKeyLen (1.3.6.1.5.5.7.5.1.12) with INTEGER 2048, algId with P-256
+case $(hex k.der) in
+    *06092b060105050705010c02020800*) ;;
+    *) fail "keySpec lacks rsaKeyLen 2048: $(hex k.der)" ;;
+esac
+case $(hex k.der) in
+    *06082a8648ce3d030107*) ;;
+    *) fail "keySpec lacks P-256: $(hex k.der)" ;;
+esac
+has out "keySpec: rsaKeyLen 2048"
+expect 2 -infotype certReqTemplate
+has err "needs -template"
+genm_ca
+expect 0 -infotype certReqTemplate -template t.der -keyspec k.der
+has out "certReqTemplate: none"
+[ ! -e t.der ] && [ ! -e k.der ] || fail "stale template/keySpec left"
+
+# other infoTypes are still sent as they are and the answer echoed
+expect 0 -infotype signKeyPairTypes
+has out "genp: "
+testca_stop
+echo "ok: $n runs"
