@@ -1,7 +1,8 @@
 /*
  * src/asn1_genm.c - ASN.1 of the general messages of RFC 9810 5.3.19 that
  * p11cmp knows (caCerts, rootCaCert, rootCaKeyUpdate, certReqTemplate,
- * crlStatusList, crls) and of the keySpec controls: the infoType OIDs by
+ * crlStatusList, crls, and certProfile of the generalInfo header field)
+ * and of the keySpec controls: the infoType OIDs by
  * text (OpenSSL 3.0 has NIDs for only some of them), the templates of
  * their values, and the decoded view an ITAV keeps of such a value
  * (see struct p11cmp_itav_st in local.h). The CMP module uses EXPLICIT
@@ -55,6 +56,11 @@ ASN1_ITEM_TEMPLATE(p11cmp_CERTS) =
     ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, p11cmp_CERTS, X509)
 ASN1_ITEM_TEMPLATE_END(p11cmp_CERTS)
 
+ASN1_ITEM_TEMPLATE(p11cmp_UTF8STRINGS) =
+    ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, p11cmp_UTF8STRINGS,
+                          ASN1_UTF8STRING)
+ASN1_ITEM_TEMPLATE_END(p11cmp_UTF8STRINGS)
+
 ASN1_ITEM_TEMPLATE(p11cmp_CRLS) =
     ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, p11cmp_CRLS, X509_CRL)
 ASN1_ITEM_TEMPLATE_END(p11cmp_CRLS)
@@ -70,6 +76,7 @@ static const struct oid_kind infotypes[] = {
     { P11CMP_IT_ROOTCAKEYUPDATE, "1.3.6.1.5.5.7.4.18" },
     { P11CMP_IT_CERTREQTEMPLATE, "1.3.6.1.5.5.7.4.19" },
     { P11CMP_IT_ROOTCACERT, "1.3.6.1.5.5.7.4.20" },
+    { P11CMP_IT_CERTPROFILE, "1.3.6.1.5.5.7.4.21" },
     { P11CMP_IT_CRLSTATUSLIST, "1.3.6.1.5.5.7.4.22" },
     { P11CMP_IT_CRLS, "1.3.6.1.5.5.7.4.23" },
     { 0, NULL }
@@ -141,6 +148,8 @@ const ASN1_ITEM *p11cmp_it_item(int kind)
         return ASN1_ITEM_rptr(p11cmp_CRLSTATUSLIST);
     case P11CMP_IT_CRLS:
         return ASN1_ITEM_rptr(p11cmp_CRLS);
+    case P11CMP_IT_CERTPROFILE:
+        return ASN1_ITEM_rptr(p11cmp_UTF8STRINGS);
     default:
         return NULL;
     }

@@ -934,6 +934,7 @@ CTX_GET0(P11CMP_CTX_get0_newCert, newCert, X509)
 CTX_GET1_CERTS(P11CMP_CTX_get1_newChain, newChain)
 CTX_GET1_CERTS(P11CMP_CTX_get1_caPubs, caPubs)
 CTX_GET1_CERTS(P11CMP_CTX_get1_extraCertsIn, extraCertsIn)
+CTX_GET0(P11CMP_CTX_get0_validatedSrvCert, validatedSrvCert, X509)
 
 /* transaction state, settable for testing and debugging */
 CTX_SET1_OCTETS(P11CMP_CTX_set1_transactionID, transactionID)

@@ -1,7 +1,7 @@
 /*
  * src/itav.c - the ITAVs of the general messages of RFC 9810 5.3.19
  * (caCerts, rootCaCert, rootCaKeyUpdate, crlStatusList, crls,
- * certReqTemplate) and CRLStatus: the constructors and getters of
+ * certReqTemplate), certProfile, and CRLStatus: the constructors and getters of
  * OpenSSL 3.5's OSSL_CMP_ITAV_new_caCerts(3) page under the prefix
  * P11CMP_, with its ownership: new copies its arguments, new0 takes
  * them, get0 borrows from the ITAV, get1 gives copies.
@@ -239,6 +239,19 @@ int P11CMP_ITAV_get1_certReqTemplate(const P11CMP_ITAV *itav,
         *keySpec = NULL;
     }
     return 0;
+}
+
+P11CMP_ITAV *P11CMP_ITAV_new0_certProfile(STACK_OF(ASN1_UTF8STRING)
+                                          *certProfile)
+{
+    return p11cmp_itav_new_decoded(P11CMP_IT_CERTPROFILE, certProfile);
+}
+
+int P11CMP_ITAV_get0_certProfile(const P11CMP_ITAV *itav,
+                                 STACK_OF(ASN1_UTF8STRING) **out)
+{
+    return p11cmp_itav_get0_decoded(itav, P11CMP_IT_CERTPROFILE,
+                                    "certProfile", (void **)out);
 }
 
 /* CRLStatus */

@@ -232,6 +232,7 @@ typedef STACK_OF(P11CMP_ITAV) p11cmp_GENREPCONTENT;
 #define P11CMP_IT_ROOTCACERT      4   /* id-it-rootCaCert, a cert */
 #define P11CMP_IT_CRLSTATUSLIST   5   /* id-it-crlStatusList */
 #define P11CMP_IT_CRLS            6   /* id-it-crls, SEQUENCE OF CRL */
+#define P11CMP_IT_CERTPROFILE     7   /* id-it-certProfile (generalInfo) */
 /* the new infoType OID of kind, a new object owned by the caller */
 ASN1_OBJECT *p11cmp_it_obj(int kind);
 /* the kind of infoType obj, or 0 for any other type */
@@ -294,6 +295,7 @@ DECLARE_ASN1_ITEM(p11cmp_CRLSTATUSLIST)
 DECLARE_ASN1_ITEM(p11cmp_CERTS)
 DECLARE_ASN1_ITEM(p11cmp_CRLS)
 DECLARE_ASN1_ITEM(p11cmp_ATAVS)
+DECLARE_ASN1_ITEM(p11cmp_UTF8STRINGS)
 
 /* PKIStatusInfo ::= SEQUENCE { status, statusString OPT, failInfo OPT } */
 struct p11cmp_pkisi_st {

@@ -10,8 +10,9 @@
  * Cases: the DER of each constructor, caCerts (also an EE cert in it,
  * none offered), rootCaKeyUpdate (good, a newWithOld not signed by the
  * old root, a newWithNew with another key, no update), crlUpdate (with
- * the request's CRL source), certReqTemplate with keySpec, an unclean
- * context, a genp of the wrong type, NO_CACHE_EXTRACERTS.
+ * the request's CRL source), certReqTemplate with keySpec, certProfile
+ * in the request header, an unclean context, a genp of the wrong type,
+ * NO_CACHE_EXTRACERTS.
  */
 #include <stdio.h>
 #include <string.h>
@@ -199,6 +200,7 @@ struct srv {
     OSSL_CMP_SRV_CTX *sctx;
     STACK_OF(OSSL_CMP_ITAV) *answer;
     int n_genm;
+    char profile[64];          /* the first certProfile name in the header */
     char req_oid[64];
     int req_has_value;
     GDER req_val;              /* the DER of the first genm ITAV's value */
@@ -207,6 +209,54 @@ struct srv {
 static struct srv S;
 static P11CMP_CTX *ctx;
 
+/* the first certProfile name in the generalInfo of req, as the server
+ * sees it, into s->profile; libcrypto 3.0 has no getter for the header's
+ * generalInfo, so there the DER of the request is searched for the ITAV
+ * certProfile { "p1" } (see transfer()) */
+static void record_profile(struct srv *s, const OSSL_CMP_MSG *req)
+{
+#if GENM_OSSL_HAS_TYPES
+    STACK_OF(OSSL_CMP_ITAV) *gi =
+        OSSL_CMP_HDR_get0_geninfo_ITAVs(OSSL_CMP_MSG_get0_header(req));
+    STACK_OF(ASN1_UTF8STRING) *names;
+    const ASN1_UTF8STRING *name;
+    int i;
+
+    for (i = 0; i < sk_OSSL_CMP_ITAV_num(gi); i++) {
+        OSSL_CMP_ITAV *itav = sk_OSSL_CMP_ITAV_value(gi, i);
+
+        if (genm_type_is(itav, "1.3.6.1.5.5.7.4.21")
+                && OSSL_CMP_ITAV_get0_certProfile(itav, &names)
+                && (name = sk_ASN1_UTF8STRING_value(names, 0)) != NULL)
+            (void)snprintf(s->profile, sizeof(s->profile), "%.*s",
+                           ASN1_STRING_length(name),
+                           (const char *)ASN1_STRING_get0_data(name));
+    }
+#else
+    (void)s, (void)req;
+#endif
+}
+
+/* on libcrypto 3.0: "p1" into s->profile if the request DER holds
+ * SEQUENCE { id-it-certProfile, SEQUENCE { UTF8String "p1" } } */
+static void find_profile_der(struct srv *s, const unsigned char *der,
+                             int len)
+{
+#if !GENM_OSSL_HAS_TYPES
+    static const unsigned char itav[] = {
+        0x30, 0x10, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x04,
+        0x15, 0x30, 0x04, 0x0c, 0x02, 'p', '1'
+    };
+    int i;
+
+    for (i = 0; i + (int)sizeof(itav) <= len; i++)
+        if (memcmp(der + i, itav, sizeof(itav)) == 0)
+            strcpy(s->profile, "p1");
+#else
+    (void)s, (void)der, (void)len;
+#endif
+}
+
 static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
                     const STACK_OF(OSSL_CMP_ITAV) *in,
                     STACK_OF(OSSL_CMP_ITAV) **out)
@@ -214,7 +264,7 @@ static int srv_genm(OSSL_CMP_SRV_CTX *sctx, const OSSL_CMP_MSG *req,
     struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
     const OSSL_CMP_ITAV *itav = sk_OSSL_CMP_ITAV_value(in, 0);
 
-    (void)req;
+    record_profile(s, req);
     s->n_genm++;
     if (itav != NULL) {
         (void)OBJ_obj2txt(s->req_oid, sizeof(s->req_oid),
@@ -238,6 +288,7 @@ static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
 
     p = der;
     oreq = len > 0 ? d2i_OSSL_CMP_MSG(NULL, &p, len) : NULL;
+    find_profile_der(s, der, len);
     OPENSSL_free(der);
     der = NULL;
     if (oreq != NULL)
@@ -697,6 +748,34 @@ START_TEST(get1_certReqTemplate)
 }
 END_TEST
 
+START_TEST(cert_profile)
+{
+    STACK_OF(ASN1_UTF8STRING) *names = sk_ASN1_UTF8STRING_new_null(), *got;
+    ASN1_UTF8STRING *str = ASN1_UTF8STRING_new();
+    static const unsigned char der[] = {   /* SEQUENCE { UTF8String "p1" } */
+        0x30, 0x04, 0x0c, 0x02, 'p', '1'
+    };
+    P11CMP_ITAV *itav;
+    STACK_OF(X509) *certs = NULL;
+    GDER d;
+
+    ck_assert(str != NULL && ASN1_STRING_set(str, "p1", 2)
+              && sk_ASN1_UTF8STRING_push(names, str));
+    itav = roundtrip(P11CMP_ITAV_new0_certProfile(names));
+    memset(&d, 0, sizeof(d));
+    memcpy(d.buf, der, sizeof(der));
+    d.n = sizeof(der);
+    assert_value_der(itav, &d);
+    ck_assert(P11CMP_ITAV_get0_certProfile(itav, &got));
+    ck_assert_int_eq(sk_ASN1_UTF8STRING_num(got), 1);
+    /* in the header of a request, the server finds it */
+    ck_assert(P11CMP_CTX_push0_geninfo_ITAV(ctx, itav));
+    answer(peer_caCerts(NULL, NULL));
+    ck_assert(P11CMP_get1_caCerts(ctx, &certs));
+    ck_assert_str_eq(S.profile, "p1");
+}
+END_TEST
+
 START_TEST(genp_of_other_type)
 {
     X509_CRL *crl = (X509_CRL *)1;
@@ -751,6 +830,7 @@ static Suite *genm_suite(void)
     tcase_add_test(tc, get1_rootCaKeyUpdate_bad);
     tcase_add_test(tc, get1_crlUpdate);
     tcase_add_test(tc, get1_certReqTemplate);
+    tcase_add_test(tc, cert_profile);
     tcase_add_test(tc, genp_of_other_type);
     tcase_add_test(tc, no_cache_extracerts);
     suite_add_tcase(s, tc);

@@ -156,7 +156,28 @@ expect 0 -infotype certReqTemplate -template t.der -keyspec k.der
 has out "certReqTemplate: none"
 [ ! -e t.der ] && [ ! -e k.der ] || fail "stale template/keySpec left"
 
+# -profile puts certProfile (1.3.6.1.5.5.7.4.21) with the name into the
+# generalInfo of the request; -srvcertout gets the server's signer, and
+# is removed after a MAC-protected answer
+expect 0 -infotype certReqTemplate -template t.der -profile myprofile \
+    -reqout req.der
+case $(hex req.der) in
+    *06082b06010505070415300b0c096d7970726f66696c65*) ;;
+    *) fail "request lacks certProfile myprofile: $(hex req.der)" ;;
+esac
+echo stale > srv.pem
+expect 0 -infotype caCerts -cacertsout got.pem -srvcertout srv.pem
+[ ! -e srv.pem ] || fail "stale -srvcertout left after MAC protection"
+testca_stop
+testca_start --accept-unprotected --cacertout ca-signer.pem
+CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -cmd genm -msg_timeout 20"
+expect 0 -unprotected_requests -subject /CN=client -trusted ca-signer.pem \
+    -infotype caCerts \
+    -cacertsout got.pem -srvcertout srv.pem
+same srv.pem ca-signer.pem
+
 # other infoTypes are still sent as they are and the answer echoed
+genm_ca
 expect 0 -infotype signKeyPairTypes
 has out "genp: "
 testca_stop

@@ -147,6 +147,9 @@ X509 *P11CMP_CTX_get0_newCert(const P11CMP_CTX *ctx);
 STACK_OF(X509) *P11CMP_CTX_get1_newChain(const P11CMP_CTX *ctx);
 STACK_OF(X509) *P11CMP_CTX_get1_caPubs(const P11CMP_CTX *ctx);
 STACK_OF(X509) *P11CMP_CTX_get1_extraCertsIn(const P11CMP_CTX *ctx);
+/* the server cert that the protection of the last response was validated
+ * with (borrowed), or NULL (none, or MAC protection) */
+X509 *P11CMP_CTX_get0_validatedSrvCert(const P11CMP_CTX *ctx);
 
 /* for testing and debugging */
 int P11CMP_CTX_set1_transactionID(P11CMP_CTX *ctx,

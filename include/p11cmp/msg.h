@@ -127,6 +127,11 @@ P11CMP_ITAV *P11CMP_ITAV_new0_certReqTemplate(P11CMP_CRMF_CERTTEMPLATE
 int P11CMP_ITAV_get1_certReqTemplate(const P11CMP_ITAV *itav,
                                      P11CMP_CRMF_CERTTEMPLATE **certTemplate,
                                      P11CMP_ATAVS **keySpec);
+/* certProfile (RFC 9483 4.1.1) for the generalInfo of requests */
+P11CMP_ITAV *P11CMP_ITAV_new0_certProfile(STACK_OF(ASN1_UTF8STRING)
+                                          *certProfile);
+int P11CMP_ITAV_get0_certProfile(const P11CMP_ITAV *itav,
+                                 STACK_OF(ASN1_UTF8STRING) **out);
 
 /* CRLStatus: new1 copies dpn or issuer (exactly one) and thisUpdate;
  * create picks the source from cert and/or crl (only_DN: an issuer name

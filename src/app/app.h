@@ -30,7 +30,7 @@ enum opt_kind { K_FLAG, K_STR, K_INT, K_NONNEG, K_POSINT };
 /* Every option of p11cmp, in the order of the usage text. */
 enum opt_id {
     O_HELP, O_VERSION, O_CONFIG, O_SECTION, O_VERBOSITY,
-    O_CMD, O_INFOTYPE, O_GENINFO, O_TEMPLATE, O_KEYSPEC,
+    O_CMD, O_INFOTYPE, O_PROFILE, O_GENINFO, O_TEMPLATE, O_KEYSPEC,
     O_NEWKEY, O_NEWKEYPASS, O_NEWKEYGEN, O_SUBJECT, O_ISSUER, O_DAYS,
     O_REQEXTS, O_SANS, O_SAN_NODEFAULT, O_POLICIES, O_POLICY_OIDS,
     O_POLICY_OIDS_CRITICAL, O_POPO, O_CSR, O_OUT_TRUSTED,
@@ -39,7 +39,8 @@ enum opt_id {
     O_SERVER, O_PROXY, O_NO_PROXY, O_RECIPIENT, O_PATH, O_KEEP_ALIVE,
     O_MSG_TIMEOUT, O_TOTAL_TIMEOUT,
     O_TRUSTED, O_UNTRUSTED, O_SRVCERT, O_EXPECT_SENDER, O_IGNORE_KEYUSAGE,
-    O_UNPROTECTED_ERRORS, O_NO_CACHE_EXTRACERTS, O_EXTRACERTSOUT,
+    O_UNPROTECTED_ERRORS, O_NO_CACHE_EXTRACERTS, O_SRVCERTOUT,
+    O_EXTRACERTSOUT,
     O_CACERTSOUT, O_OLDWITHOLD, O_NEWWITHNEW, O_NEWWITHOLD, O_OLDWITHNEW,
     O_CRLCERT, O_OLDCRL, O_CRLOUT,
     O_REF, O_SECRET, O_CERT, O_OWN_TRUSTED, O_KEY, O_KEYPASS, O_DIGEST,
@@ -165,6 +166,7 @@ int app_set_policy_oids(struct app *a, const char *list);
 int app_set_reqexts(struct app *a);
 int app_set_geninfo(struct app *a, const char *text);
 int app_set_infotype(struct app *a, const char *name);
+int app_set_profile(struct app *a, const char *name);
 
 /* from genm.c */
 /* The GENM_* kind of an -infotype name (caCerts or id-it-caCerts ...). */
@@ -173,6 +175,10 @@ int app_genm_kind(const char *infotype);
 int app_check_genm(struct app *a);
 /* Runs the genm of kind and writes (or removes) its files; EXIT_*. */
 int app_run_genm(struct app *a, int kind);
+/* Saves cert to file, or without cert removes a stale file (desc says
+ * what is missing); 1, or 0 with a message. No-op without file. */
+int app_save_or_remove(struct app *a, X509 *cert, const char *file,
+                       const char *desc);
 
 /* from setup.c */
 /* Usage errors of option values and combinations; an EXIT_* code. */

@@ -15,6 +15,8 @@
 /* The EXIT_* class of one p11cmp reason, or -1 for "look further". */
 static int reason_class(int r)
 {
+    if (r == P11CMP_R_GETTING_GENP)  /* says only which exchange failed */
+        return -1;
     if (r == P11CMP_R_TRANSFER_ERROR || r == P11CMP_R_TOTAL_TIMEOUT
         || r == P11CMP_R_POLLING_FAILED || r == P11CMP_R_RESPONSE_TOO_LARGE)
         return EXIT_TRANSPORT;
@@ -167,12 +169,16 @@ static int save_stack(struct app *a, enum opt_id opt, STACK_OF(X509) *sk)
     return ok;
 }
 
-/* -extracertsout and -cacertsout: also after a failed transaction. */
+/* -extracertsout, -srvcertout and -cacertsout: also after a failed
+ * transaction. */
 static int save_received(struct app *a)
 {
     int ok = save_stack(a, O_EXTRACERTSOUT,
                         P11CMP_CTX_get1_extraCertsIn(a->ctx));
 
+    ok = app_save_or_remove(a, P11CMP_CTX_get0_validatedSrvCert(a->ctx),
+                            OPT_STR(a, O_SRVCERTOUT),
+                            "validated server certificate") && ok;
     return save_stack(a, O_CACERTSOUT, P11CMP_CTX_get1_caPubs(a->ctx))
         && ok;
 }

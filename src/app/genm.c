@@ -77,9 +77,8 @@ static int remove_stale(struct app *a, const char *file, const char *desc)
     return 0;
 }
 
-/* Saves cert to file, or removes a stale file without cert; 1 or 0. */
-static int save_or_remove(struct app *a, X509 *cert, const char *file,
-                          const char *desc)
+int app_save_or_remove(struct app *a, X509 *cert, const char *file,
+                       const char *desc)
 {
     if (file == NULL)
         return 1;
@@ -129,9 +128,9 @@ static int root_update(struct app *a)
     if (old == NULL && own != NULL)
         app_log(a, P11CMP_LOG_WARNING, "oldWithNew received but not "
                 "checked: no -oldwithold");
-    if (save_or_remove(a, nwn, OPT_STR(a, O_NEWWITHNEW), "newWithNew")
-        && save_or_remove(a, nwo, OPT_STR(a, O_NEWWITHOLD), "newWithOld")
-        && save_or_remove(a, own, OPT_STR(a, O_OLDWITHNEW), "oldWithNew"))
+    if (app_save_or_remove(a, nwn, OPT_STR(a, O_NEWWITHNEW), "newWithNew")
+        && app_save_or_remove(a, nwo, OPT_STR(a, O_NEWWITHOLD), "newWithOld")
+        && app_save_or_remove(a, own, OPT_STR(a, O_OLDWITHNEW), "oldWithNew"))
         rc = EXIT_OK;
  end:
     X509_free(old);

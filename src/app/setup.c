@@ -445,6 +445,8 @@ static int setup_template(struct app *a)
             && !app_set_reqexts(a))
         || (OPT_STR(a, O_GENINFO) != NULL
             && !app_set_geninfo(a, OPT_STR(a, O_GENINFO)))
+        || (OPT_STR(a, O_PROFILE) != NULL
+            && !app_set_profile(a, OPT_STR(a, O_PROFILE)))
         || (OPT_STR(a, O_INFOTYPE) != NULL && a->cmd == CMD_GENM
             && app_genm_kind(OPT_STR(a, O_INFOTYPE)) == GENM_OTHER
             && !app_set_infotype(a, OPT_STR(a, O_INFOTYPE))))

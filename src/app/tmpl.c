@@ -3,8 +3,8 @@
  * p11cmp(1) made from option text, as openssl cmp reads them: DNs in the
  * "/type=value/type=value" form (-subject, -issuer, -recipient,
  * -expect_sender), -sans, -policy_oids, -reqexts/-policies config
- * sections, -geninfo and -infotype. Each returns 0 after printing what is
- * wrong with the text (a usage error).
+ * sections, -geninfo, -infotype and -profile. Each returns 0 after
+ * printing what is wrong with the text (a usage error).
  */
 #include "config.h"
 
@@ -302,5 +302,27 @@ int app_set_infotype(struct app *a, const char *name)
     if (P11CMP_CTX_push0_genm_ITAV(a->ctx, itav))
         return 1;
     P11CMP_ITAV_free(itav);
+    return 0;
+}
+
+int app_set_profile(struct app *a, const char *name)
+{
+    STACK_OF(ASN1_UTF8STRING) *names = sk_ASN1_UTF8STRING_new_null();
+    ASN1_UTF8STRING *s = ASN1_UTF8STRING_new();
+    P11CMP_ITAV *itav = NULL;
+
+    if (names == NULL || s == NULL || !ASN1_STRING_set(s, name, -1)
+        || !sk_ASN1_UTF8STRING_push(names, s))
+        goto err;
+    s = NULL;
+    if ((itav = P11CMP_ITAV_new0_certProfile(names)) == NULL)
+        goto err;
+    names = NULL;
+    if (P11CMP_CTX_push0_geninfo_ITAV(a->ctx, itav))
+        return 1;
+ err:
+    P11CMP_ITAV_free(itav);
+    ASN1_UTF8STRING_free(s);
+    sk_ASN1_UTF8STRING_pop_free(names, ASN1_UTF8STRING_free);
     return 0;
 }
