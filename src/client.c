@@ -831,14 +831,17 @@ int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
 /* revocation */
 
 /* 1 if the CertId of an RP names cert (issuer and serial) */
-static int certid_matches(const p11cmp_CRMF_CERTID *cid, const X509 *cert)
+static int certid_matches(const P11CMP_CTX *ctx,
+                          const p11cmp_CRMF_CERTID *cid)
 {
+    const X509_NAME *issuer;
+    const ASN1_INTEGER *serial;
+
     return cid != NULL && cid->issuer != NULL
         && cid->issuer->type == GEN_DIRNAME
-        && X509_NAME_cmp(cid->issuer->d.directoryName,
-                         X509_get_issuer_name(cert)) == 0
-        && ASN1_INTEGER_cmp(cid->serialNumber,
-                            X509_get0_serialNumber(cert)) == 0;
+        && p11cmp_rr_target(ctx, &issuer, &serial)
+        && X509_NAME_cmp(cid->issuer->d.directoryName, issuer) == 0
+        && ASN1_INTEGER_cmp(cid->serialNumber, serial) == 0;
 }
 
 /*
@@ -846,8 +849,9 @@ static int certid_matches(const p11cmp_CRMF_CERTID *cid, const X509 *cert)
  * grantedWithMods are success (then the token drops the revoked cert as
  * configured, p11cmp_store_revoked()), revocationWarning/-Notification
  * success with a warning, everything else an error; revCerts, if not
- * empty, must name oldCert (an RR made from a CSR has none to name, so
- * then it must be empty, as in OpenSSL). 1 or 0.
+ * empty, must name the cert revoked (p11cmp_rr_target(); an RR made from
+ * a CSR has none to name, so then it must be empty, as in OpenSSL).
+ * 1 or 0.
  */
 static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
 {
@@ -892,10 +896,9 @@ static int rp_outcome(P11CMP_CTX *ctx, const p11cmp_REVREPCONTENT *rrep)
     /* an empty revCerts list names nothing, as OpenSSL reads it */
     if (sk_p11cmp_CRMF_CERTID_num(rrep->revCerts) > 0
         && (sk_p11cmp_CRMF_CERTID_num(rrep->revCerts) != 1
-            || ctx->oldCert == NULL
-            || !certid_matches(sk_p11cmp_CRMF_CERTID_value(rrep->revCerts,
-                                                           0),
-                               ctx->oldCert))) {
+            || !certid_matches(ctx,
+                               sk_p11cmp_CRMF_CERTID_value(rrep->revCerts,
+                                                           0)))) {
         p11cmp_raise(P11CMP_R_WRONG_CERTID_IN_RP);
         return 0;
     }

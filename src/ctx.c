@@ -56,6 +56,7 @@ static const struct opt_def options[] = {
     /* -1: the default, see P11CMP_DEFAULT_MSG_TIMEOUT; not settable */
     OPT(P11CMP_OPT_MSG_TIMEOUT, msg_timeout, 0, INT_MAX, -1, PLAIN),
     OPT(P11CMP_OPT_TOTAL_TIMEOUT, total_timeout, 0, INT_MAX, 0, PLAIN),
+    OPT(P11CMP_OPT_USE_TLS, use_tls, -1, 1, -1, PLAIN),
     OPT(P11CMP_OPT_MAX_POLL_TIME, max_poll_time, 1, INT_MAX,
         P11CMP_DEFAULT_MAX_POLL_TIME, PLAIN),
     OPT(P11CMP_OPT_VALIDITY_DAYS, days, 0, INT_MAX, 0, PLAIN),
@@ -238,6 +239,7 @@ void P11CMP_CTX_free(P11CMP_CTX *ctx)
     certs_free(ctx->extraCertsOut);
     EVP_PKEY_free(ctx->newPkey);
     X509_NAME_free(ctx->issuer);
+    ASN1_INTEGER_free(ctx->serialNumber);
     X509_NAME_free(ctx->subjectName);
     sk_GENERAL_NAME_pop_free(ctx->subjectAltNames, GENERAL_NAME_free);
     exts_free(ctx->reqExtensions);
@@ -769,6 +771,9 @@ CTX_SET1_REF(P11CMP_CTX_set1_oldCert, oldCert, X509, cert_usable)
 #define req_dup(csr) p11cmp_X509_REQ_dup((csr), ctx->libctx, ctx->propq)
 CTX_SET1_DUP(P11CMP_CTX_set1_p10CSR, p10CSR, X509_REQ, req_dup,
              X509_REQ_free)
+/* The serial number that, with issuer, names the cert RR revokes. */
+CTX_SET1_DUP(P11CMP_CTX_set1_serialNumber, serialNumber, ASN1_INTEGER,
+             ASN1_INTEGER_dup, ASN1_INTEGER_free)
 
 X509_REQ *p11cmp_X509_REQ_dup(const X509_REQ *csr, OSSL_LIB_CTX *libctx,
                               const char *propq)

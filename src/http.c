@@ -111,8 +111,9 @@ static int target_set_path(struct target *t, const char *path)
 /*
  * Fills t from ctx: server (a host, or "[http[s]://]host[:port][/path]"),
  * serverPort and serverPath (which win over the parts given in server);
- * TLS if http_cb_arg is set (as OpenSSL 3.0 decides) or the scheme is
- * https. Returns 1, or 0 with an error raised; t is then cleared.
+ * TLS as P11CMP_OPT_USE_TLS says, by default (-1) if http_cb_arg is
+ * set (as OpenSSL 3.0 decides), and always if the scheme is https.
+ * Returns 1, or 0 with an error raised; t is then cleared.
  */
 static int target_init(const P11CMP_CTX *ctx, struct target *t)
 {
@@ -123,7 +124,8 @@ static int target_init(const P11CMP_CTX *ctx, struct target *t)
         p11cmp_raise(P11CMP_R_MISSING_SERVER);
         return 0;
     }
-    t->use_ssl = ctx->http_cb_arg != NULL;
+    t->use_ssl = ctx->use_tls >= 0 ? ctx->use_tls
+        : ctx->http_cb_arg != NULL;
     if (is_url(server)) {
         if (!target_parse(server, t))
             goto err;

@@ -1,10 +1,10 @@
 /*
  * src/itav.c - the ITAVs of the general messages of RFC 9810 5.3.19
  * (caCerts, rootCaCert, rootCaKeyUpdate, crlStatusList, crls,
- * certReqTemplate), certProfile, and CRLStatus: the constructors and getters of
- * OpenSSL 3.5's OSSL_CMP_ITAV_new_caCerts(3) page under the prefix
- * P11CMP_, with its ownership: new copies its arguments, new0 takes
- * them, get0 borrows from the ITAV, get1 gives copies.
+ * certReqTemplate), certProfile, and CRLStatus: the constructors and
+ * getters of OpenSSL 3.5's OSSL_CMP_ITAV_new_caCerts(3) page under the
+ * prefix P11CMP_, with its ownership: new copies its arguments, new0
+ * takes them, get0 borrows from the ITAV, get1 gives copies.
  */
 #include <openssl/x509v3.h>
 

@@ -542,6 +542,7 @@ struct p11cmp_ctx_st {
     char *proxy;
     char *no_proxy;
     int keep_alive;             /* 0, 1 prefer, 2 require */
+    int use_tls;                /* 1, 0, -1: TLS iff http_cb_arg */
     int msg_timeout;            /* seconds, 0 = infinite */
     int total_timeout;          /* seconds, 0 = infinite */
     size_t max_resp_len;        /* cap on a response's DER size */
@@ -601,6 +602,7 @@ struct p11cmp_ctx_st {
     int setPoliciesCritical;
     int popoMethod;
     X509 *oldCert;
+    ASN1_INTEGER *serialNumber; /* with issuer: the cert to revoke */
     X509_REQ *p10CSR;
 
     /* misc body contents */
@@ -869,6 +871,11 @@ P11CMP_MSG *p11cmp_msg_create(P11CMP_CTX *ctx, int bodytype);
 P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype);
 /* RR for ctx->oldCert (P11CMP_R_MISSING_REFERENCE_CERT if none) */
 P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx);
+/* the cert RR revokes: issuer and serialNumber of ctx if both are set,
+ * else those of oldCert (borrowed); 1, or 0 if neither (the RR is then
+ * made from p10CSR) */
+int p11cmp_rr_target(const P11CMP_CTX *ctx, const X509_NAME **issuer,
+                     const ASN1_INTEGER **serial);
 /* GENM with copies of ctx->genm_ITAVs (may be empty) */
 P11CMP_MSG *p11cmp_genm_new(P11CMP_CTX *ctx);
 /*

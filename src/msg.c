@@ -506,20 +506,36 @@ P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype)
     return NULL;
 }
 
+int p11cmp_rr_target(const P11CMP_CTX *ctx, const X509_NAME **issuer,
+                     const ASN1_INTEGER **serial)
+{
+    if (ctx->serialNumber != NULL && ctx->issuer != NULL) {
+        *issuer = ctx->issuer;
+        *serial = ctx->serialNumber;
+        return 1;
+    }
+    if (ctx->oldCert != NULL) {
+        *issuer = X509_get_issuer_name(ctx->oldCert);
+        *serial = X509_get0_serialNumber(ctx->oldCert);
+        return 1;
+    }
+    return 0;
+}
+
 /*
- * The certDetails of an RR: issuer and serial of oldCert, else (as
- * OpenSSL does) subject and public key of p10CSR. 1 or 0.
+ * The certDetails of an RR: issuer and serial (p11cmp_rr_target()), else
+ * (as OpenSSL does) subject and public key of p10CSR. 1 or 0.
  */
 static int revtemplate_fill(const P11CMP_CTX *ctx,
                             p11cmp_CRMF_CERTTEMPLATE *t)
 {
-    X509 *cert = ctx->oldCert;
+    const X509_NAME *issuer;
+    const ASN1_INTEGER *serial;
     X509_REQ *csr = ctx->p10CSR;
 
-    if (cert != NULL)
-        return X509_NAME_set(&t->issuer, X509_get_issuer_name(cert))
-            && (t->serialNumber =
-                ASN1_INTEGER_dup(X509_get0_serialNumber(cert))) != NULL;
+    if (p11cmp_rr_target(ctx, &issuer, &serial))
+        return X509_NAME_set(&t->issuer, issuer)
+            && (t->serialNumber = ASN1_INTEGER_dup(serial)) != NULL;
     return X509_NAME_set(&t->subject, X509_REQ_get_subject_name(csr))
         && X509_PUBKEY_set(&t->publicKey, X509_REQ_get0_pubkey(csr));
 }
@@ -554,10 +570,11 @@ P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx)
     p11cmp_REVDETAILS *rd;
 
     CHECK_CTX(NULL);
-    if (ctx->oldCert == NULL && ctx->p10CSR == NULL) {
+    if ((ctx->serialNumber == NULL || ctx->issuer == NULL)
+        && ctx->oldCert == NULL && ctx->p10CSR == NULL) {
         p11cmp_raise_data(P11CMP_R_MISSING_REFERENCE_CERT,
-                          "RR needs the cert to revoke (oldCert) or a "
-                          "PKCS#10 CSR (p10CSR)");
+                          "RR needs the cert to revoke (oldCert, or issuer "
+                          "and serialNumber) or a PKCS#10 CSR (p10CSR)");
         return NULL;
     }
     if ((msg = p11cmp_msg_create(ctx, P11CMP_PKIBODY_RR)) == NULL)

@@ -36,6 +36,7 @@ struct srv {
     int (*mutate)(P11CMP_MSG *rsp);
     int n_types[P11CMP_PKIBODY_TYPE_MAX + 1];
     char certconf[256], error[256], subject[256];
+    long rr_serial;             /* the serial the last RR named */
     ASN1_OCTET_STRING *tids[MAX_TIDS];
     int n_tids;
     ASN1_OCTET_STRING *rsp_nonce;  /* senderNonce of the last response */
@@ -98,7 +99,8 @@ static OSSL_CMP_PKISI *srv_rr(OSSL_CMP_SRV_CTX *sctx,
 {
     struct srv *s = OSSL_CMP_SRV_CTX_get0_custom_ctx(sctx);
 
-    (void)req, (void)issuer, (void)serial;
+    (void)req, (void)issuer;
+    s->rr_serial = ASN1_INTEGER_get(serial);
     return OSSL_CMP_STATUSINFO_new(s->status,
                                    s->fail_bit < 0 ? 0 : 1 << s->fail_bit,
                                    "rr");
@@ -550,6 +552,27 @@ START_TEST(rr_outcomes)
 }
 END_TEST
 
+/* RR by issuer and serialNumber (OpenSSL 3.2's way), oldCert unset */
+START_TEST(rr_by_issuer_serial)
+{
+    ASN1_INTEGER *sn = ASN1_INTEGER_new();
+    X509_NAME *issuer = vp_name("some CA");
+
+    ck_assert(sn != NULL && ASN1_INTEGER_set(sn, 4711));
+    ck_assert(P11CMP_CTX_set1_serialNumber(ctx, sn));
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 0); /* no issuer yet */
+    ck_assert_int_eq(last_reason(), P11CMP_R_MISSING_REFERENCE_CERT);
+    ck_assert(P11CMP_CTX_set1_issuer(ctx, issuer));
+    ERR_clear_error();
+    ck_assert_int_eq(P11CMP_exec_RR_ses(ctx), 1);
+    ck_assert_int_eq(S.rr_serial, 4711);
+    ck_assert(P11CMP_CTX_set1_serialNumber(ctx, NULL));
+    ck_assert(!P11CMP_CTX_set1_serialNumber(NULL, sn));
+    ASN1_INTEGER_free(sn);
+    X509_NAME_free(issuer);
+}
+END_TEST
+
 /* changes the serial in revCerts of an RP and protects it again */
 static int other_certid(P11CMP_MSG *rsp)
 {
@@ -958,6 +981,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, rr_wrong_certid);
     tcase_add_test(tc, rr_empty_revcerts);
     tcase_add_test(tc, rr_by_csr);
+    tcase_add_test(tc, rr_by_issuer_serial);
     tcase_add_test(tc, unusable_response_error_sent);
     tcase_add_test(tc, invalid_response_error_sent);
     tcase_add_test(tc, genm_itavs);

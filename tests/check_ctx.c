@@ -63,6 +63,7 @@ START_TEST(options_have_openssl_defaults)
         {P11CMP_OPT_KEEP_ALIVE, 1},
         {P11CMP_OPT_MSG_TIMEOUT, -1}, /* P11CMP_DEFAULT_MSG_TIMEOUT */
         {P11CMP_OPT_TOTAL_TIMEOUT, 0},
+        {P11CMP_OPT_USE_TLS, -1},
         {P11CMP_OPT_VALIDITY_DAYS, 0},
         {P11CMP_OPT_SUBJECTALTNAME_NODEFAULT, 0},
         {P11CMP_OPT_SUBJECTALTNAME_CRITICAL, 0},
@@ -192,7 +193,7 @@ END_TEST
 
 START_TEST(unknown_option_is_invalid)
 {
-    static const int bad[] = { -1, 1, 13, 28, 38, 99, 199 };
+    static const int bad[] = { -1, 1, 14, 28, 38, 99, 199 };
     P11CMP_CTX *ctx = new_ctx();
     size_t i;
 

@@ -588,6 +588,31 @@ START_TEST(test_http_cb)
 }
 END_TEST
 
+/* P11CMP_OPT_USE_TLS (OpenSSL 3.5) overrides what http_cb_arg says */
+START_TEST(test_use_tls_option)
+{
+    P11CMP_CTX *ctx = ctx_for(ca.port);
+    int arg = 42;
+
+    cb_connects = cb_disconnects = cb_detail = cb_ok = 0;
+    ck_assert(P11CMP_CTX_set_http_cb(ctx, count_cb));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, &arg));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_USE_TLS, 0));
+    send_genm_ok(ctx);
+    ck_assert_int_eq(cb_connects, 1);
+    ck_assert_int_eq(cb_detail, 0);
+    ck_assert(P11CMP_CTX_reinit(ctx));
+    ck_assert(P11CMP_CTX_set_http_cb_arg(ctx, NULL));
+    ck_assert(P11CMP_CTX_set_option(ctx, P11CMP_OPT_USE_TLS, 1));
+    send_genm_ok(ctx);     /* count_cb leaves the BIO alone: plain HTTP */
+    ck_assert_int_eq(cb_connects, 2);
+    ck_assert_int_eq(cb_detail, 1);
+    ck_assert(!P11CMP_CTX_set_option(ctx, P11CMP_OPT_USE_TLS, 2));
+    ERR_clear_error();
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
 START_TEST(test_tls_without_http_cb)
 {
     P11CMP_CTX *ctx = ctx_for(ca.port);
@@ -775,6 +800,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_no_proxy_bypass);
     tcase_add_test(tc, test_proxy_from_environment);
     tcase_add_test(tc, test_http_cb);
+    tcase_add_test(tc, test_use_tls_option);
     tcase_add_test(tc, test_tls_without_http_cb);
     tcase_add_test(tc, test_tls);
     tcase_add_test(tc, test_tls_client_cert_required);

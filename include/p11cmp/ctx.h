@@ -119,6 +119,8 @@ int P11CMP_CTX_set1_extraCertsOut(P11CMP_CTX *ctx,
 int P11CMP_CTX_set0_newPkey(P11CMP_CTX *ctx, int priv, EVP_PKEY *pkey);
 EVP_PKEY *P11CMP_CTX_get0_newPkey(const P11CMP_CTX *ctx, int priv);
 int P11CMP_CTX_set1_issuer(P11CMP_CTX *ctx, const X509_NAME *name);
+/* with the issuer: the cert RR revokes, instead of oldCert (OpenSSL 3.2) */
+int P11CMP_CTX_set1_serialNumber(P11CMP_CTX *ctx, const ASN1_INTEGER *sn);
 int P11CMP_CTX_set1_subjectName(P11CMP_CTX *ctx, const X509_NAME *name);
 int P11CMP_CTX_push1_subjectAltName(P11CMP_CTX *ctx,
                                     const GENERAL_NAME *name);

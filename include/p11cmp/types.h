@@ -125,6 +125,8 @@ DEFINE_STACK_OF(P11CMP_CRLSTATUS)
 #define P11CMP_OPT_KEEP_ALIVE                          10
 #define P11CMP_OPT_MSG_TIMEOUT                         11
 #define P11CMP_OPT_TOTAL_TIMEOUT                       12
+/* OpenSSL 3.5: 1 TLS, 0 plain HTTP, -1 (default) TLS iff http_cb_arg */
+#define P11CMP_OPT_USE_TLS                             13
 #define P11CMP_OPT_VALIDITY_DAYS                       20
 #define P11CMP_OPT_SUBJECTALTNAME_NODEFAULT            21
 #define P11CMP_OPT_SUBJECTALTNAME_CRITICAL             22

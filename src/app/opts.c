@@ -73,6 +73,9 @@ static const struct opt_def table[] = {
      "Save the chain of the new cert to file"},
     {O_OLDCERT, "oldcert", K_STR, "cert",
      "Cert to update (kur) or revoke (rr): file or pkcs11: URI"},
+    {O_SERIAL, "serial", K_STR, "n",
+     "rr: serial number (decimal or 0x hex) of the cert to revoke, with "
+     "-issuer"},
     {O_REVREASON, "revreason", K_INT, "n",
      "Revocation reason 0..6, 8..10, or -1 (default) for none"},
     {O_SERVER, "server", K_STR, "[http://]host[:port][/path]",

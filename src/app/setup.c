@@ -12,6 +12,7 @@
 
 #include <openssl/err.h>
 #include <openssl/http.h>
+#include <openssl/x509v3.h>
 
 #include "app.h"
 
@@ -88,10 +89,13 @@ int app_check_options(struct app *a)
     if (a->cmd == CMD_KUR && OPT_STR(a, O_OLDCERT) == NULL
         && OPT_STR(a, O_CERT) == NULL)
         return app_usage_error("-cmd kur needs -oldcert or -cert");
+    if (OPT_STR(a, O_SERIAL) != NULL && OPT_STR(a, O_ISSUER) == NULL)
+        return app_usage_error("-serial needs -issuer");
     /* as openssl cmp: -cert is not the cert to revoke */
     if (a->cmd == CMD_RR && OPT_STR(a, O_OLDCERT) == NULL
-        && OPT_STR(a, O_CSR) == NULL)
-        return app_usage_error("-cmd rr needs -oldcert or -csr");
+        && OPT_STR(a, O_CSR) == NULL && OPT_STR(a, O_SERIAL) == NULL)
+        return app_usage_error("-cmd rr needs -oldcert or -csr (or -issuer "
+                               "and -serial)");
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
         && OPT_STR(a, O_NEWKEY) == NULL && OPT_STR(a, O_KEY) == NULL
         && OPT_STR(a, O_CSR) == NULL)
@@ -389,12 +393,32 @@ static int setup_newkey(struct app *a)
     return EXIT_OK;
 }
 
+/* -serial: with -issuer the cert to revoke; an EXIT_* code */
+static int setup_serial(struct app *a)
+{
+    ASN1_INTEGER *sn;
+    int ok;
+
+    if (OPT_STR(a, O_SERIAL) == NULL)
+        return EXIT_OK;
+    if ((sn = s2i_ASN1_INTEGER(NULL, OPT_STR(a, O_SERIAL))) == NULL) {
+        ERR_clear_error();
+        return app_usage_error("-serial: not a number: %s",
+                               OPT_STR(a, O_SERIAL));
+    }
+    ok = P11CMP_CTX_set1_serialNumber(a->ctx, sn);
+    ASN1_INTEGER_free(sn);
+    return ok ? EXIT_OK : EXIT_OTHER;
+}
+
 static int setup_oldcert(struct app *a)
 {
     const char *src = OPT_STR(a, O_OLDCERT);
     X509 *cert;
-    int ok;
+    int ok, rc;
 
+    if ((rc = setup_serial(a)) != EXIT_OK)
+        return rc;
     if (src == NULL)
         return EXIT_OK;
     if ((cert = app_load_cert(a, src, OPT_STR(a, O_KEYPASS), "-oldcert"))
