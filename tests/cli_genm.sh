@@ -11,53 +11,10 @@
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
+. "$top_srcdir/tests/genm_pki.sh"
 cd "$WORK"
 
-# the PKI the CA serves: two CA certs, an old and a new root with the
-# link certs, a CRL
-new_key old.key
-new_key new.key
-new_key other.key
-selfsigned() {
-    openssl req -x509 -new -key "$1" -subj "/CN=$2" -days 30 \
-        -addext basicConstraints=critical,CA:TRUE \
-        -addext keyUsage=keyCertSign,cRLSign -out "$3" 2> /dev/null \
-        || fail "self-signed $2"
-}
-selfsigned old.key "old root" old.pem
-selfsigned new.key "new root" new.pem
-selfsigned other.key "other CA" other.pem
-cat old.pem other.pem > cacerts.pem
-# link KEY_OF_SUBJECT SUBJECT ISSUER_CERT ISSUER_KEY OUT
-# link certs are CA certs (OpenSSL chains newWithNew through newWithOld)
-printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' > ca.ext
-link() {
-    openssl pkey -in "$1" -pubout -out "$5.pub"
-    openssl req -new -key other.key -subj "/CN=$2" 2> /dev/null \
-        | openssl x509 -req -CA "$3" -CAkey "$4" -CAcreateserial -days 30 \
-            -extfile ca.ext -force_pubkey "$5.pub" -out "$5" 2> /dev/null || fail "link $2"
-}
-link new.key "new root" old.pem old.key nwo.pem
-link old.key "old root" new.pem new.key own.pem
-link new.key "new root" other.pem other.key forged.pem
-# a CRL of the old root, with openssl ca's minimal setup
-mkdir -p ca && : > ca/index && echo 01 > ca/crlnumber
-cat > ca.cnf <<EOF
-[ca]
-default_ca = d
-[d]
-database = $WORK/ca/index
-crlnumber = $WORK/ca/crlnumber
-default_md = sha256
-default_crl_days = 7
-EOF
-openssl ca -config ca.cnf -gencrl -keyfile old.key -cert old.pem \
-    -out crl.pem 2> /dev/null || fail "CRL"
-openssl crl -in crl.pem -outform DER -out crl.der
-new_key ee.key
-openssl req -new -key ee.key -subj "/CN=ee" 2> /dev/null \
-    | openssl x509 -req -CA old.pem -CAkey old.key -CAcreateserial \
-        -days 30 -out ee.pem 2> /dev/null || fail "ee cert"
+genm_pki "old root" "new root"
 
 CA_ARGS="--ref $REF --secret $SECRET"
 # genm NAME ARGS...: testca with --rsp-* ARGS, p11cmp -cmd genm runs next

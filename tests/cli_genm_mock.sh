@@ -15,45 +15,15 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
+. "$top_srcdir/tests/genm_pki.sh"
 openssl cmp -help 2>&1 | grep -q -- '-rsp_newwithnew' \
     || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
         "genm caCerts/rootCaCert/crlStatusList/certReqTemplate (needs 3.4+)"
 cd "$WORK"
 
-new_key old.key
-new_key new.key
-new_key other.key
-new_key ee.key
-selfsigned() {
-    openssl req -x509 -new -key "$1" -subj "/CN=$2" -days 30 \
-        -addext basicConstraints=critical,CA:TRUE \
-        -addext keyUsage=keyCertSign,cRLSign -out "$3" 2> /dev/null \
-        || fail "self-signed $2"
-}
-selfsigned old.key "root" old.pem
-selfsigned new.key "root" new.pem
-selfsigned other.key "other root" other.pem
-cat old.pem other.pem > cacerts.pem
-# link certs are CA certs (OpenSSL chains newWithNew through newWithOld)
-printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' > ca.ext
-link() {
-    openssl pkey -in "$1" -pubout -out "$4.pub"
-    openssl req -new -key other.key -subj "/CN=root" 2> /dev/null \
-        | openssl x509 -req -CA "$2" -CAkey "$3" -CAcreateserial -days 30 \
-            -extfile ca.ext -force_pubkey "$4.pub" -out "$4" 2> /dev/null || fail "link $4"
-}
-link new.key old.pem old.key nwo.pem
-link old.key new.pem new.key own.pem
-openssl req -new -key ee.key -subj "/CN=ee" 2> /dev/null \
-    | openssl x509 -req -CA old.pem -CAkey old.key -CAcreateserial \
-        -days 30 -out ee.pem 2> /dev/null || fail "ee cert"
-mkdir -p ca && : > ca/index && echo 01 > ca/crlnumber
-printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s\ncrlnumber = %s\n%s\n' \
-    "$WORK/ca/index" "$WORK/ca/crlnumber" \
-    "default_md = sha256
-default_crl_days = 7" > ca.cnf
-openssl ca -config ca.cnf -gencrl -keyfile old.key -cert old.pem \
-    -out crl.pem 2> /dev/null || fail "CRL"
+# old and new root of the same name: the mock server offers an update
+# only for a root of the name of its newWithNew
+genm_pki root root
 # ref_cert only works from a config file (the command line option is
 # mapped to rsp_cert); the template is made of it
 printf '[cmp]\nref_cert = %s\n' "$WORK/ee.pem" > mock.cnf
