@@ -54,13 +54,17 @@ expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -certform XML
 expect 2 -cmd ir -verbosity 9
-# keys of tokens are named by pkcs11: URIs, not by -keyform ENGINE
+# -keyform ENGINE and -engine pkcs11 are accepted for libp11 engine
+# scripts; the keys are pkcs11: URIs then (tests/diff/cases compares more)
+expect 1 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
+    -newkey k.pem -keyform ENGINE -engine pkcs11
+expect_err "with -keyform ENGINE the key is a pkcs11: URI"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -keyform ENGINE
-expect_err "-keyform must be PEM, DER or P12 (for keys on tokens use a pkcs11: URI"
+    -newkey k.pem -keyform XYZ
+expect_err "-keyform must be PEM, DER, P12 or ENGINE"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -engine pkcs11
-expect_err "unknown option -engine"
+    -newkey k.pem -engine nosuch
+expect_err "no such engine"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -subject CN=nodelimiter -certout c.pem
 expect_err "not a DN"

@@ -38,47 +38,7 @@ openssl req -new -key "$WORK/front.key" -subj "/CN=tls client" 2>/dev/null \
         -out "$WORK/cl.pem" 2>/dev/null || fail "client cert"
 
 testca_start --ref tls --secret pass:tls-secret
-cat > "$WORK/front.py" <<'PY'
-import socket, ssl, sys, threading
-cert, key, ca, backend, log = sys.argv[1:6]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-ctx.load_verify_locations(ca)
-ctx.verify_mode = ssl.CERT_OPTIONAL
-lsock = socket.socket()
-lsock.bind(("127.0.0.1", 0))
-lsock.listen(4)
-print("LISTENING", lsock.getsockname()[1], flush=True)
-def pipe(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-while True:
-    c, _ = lsock.accept()
-    try:
-        t = ctx.wrap_socket(c, server_side=True)
-    except (ssl.SSLError, OSError) as e:
-        open(log, "a").write("handshake failed\n")
-        c.close()
-        continue
-    peer = t.getpeercert()
-    subj = dict(x[0] for x in peer["subject"]) if peer else {}
-    open(log, "a").write("client: %s\n" % subj.get("commonName", "-"))
-    b = socket.create_connection(("127.0.0.1", int(backend)))
-    threading.Thread(target=pipe, args=(t, b), daemon=True).start()
-    threading.Thread(target=pipe, args=(b, t), daemon=True).start()
-PY
-py_start "$WORK/front.py" "$WORK/front.pem" "$WORK/front.key" \
+py_start "$top_srcdir/tests/tls_front.py" "$WORK/front.pem" "$WORK/front.key" \
     "$WORK/tlsca.pem" "$TESTCA_PORT" "$WORK/front.log"
 TLS_PORT=$PY_PORT
 
@@ -90,7 +50,10 @@ IR="$IR -certout $WORK/nc.pem"
 expect 0 $IR -server "127.0.0.1:$TLS_PORT" -tls_used \
     -tls_trusted "$WORK/tlsca.pem" -subject /CN=over-tls
 grep -q '^enrolled: subject=/CN=over-tls' "$WORK/out" || fail "no result"
-expect 0 $IR -server "https://127.0.0.1:$TLS_PORT" \
+expect 0 $IR -server "https://127.0.0.1:$TLS_PORT" -tls_used \
+    -tls_trusted "$WORK/tlsca.pem" -tls_host front.test -subject /CN=https
+# as in openssl cmp 3.0, an https:// server needs -tls_used too
+expect 2 $IR -server "https://127.0.0.1:$TLS_PORT" \
     -tls_trusted "$WORK/tlsca.pem" -tls_host front.test -subject /CN=https
 # -tls_trusted from a PKCS#12 file opened with -otherpass
 openssl pkcs12 -export -nokeys -in "$WORK/tlsca.pem" -out "$WORK/tlsca.p12" \

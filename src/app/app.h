@@ -52,8 +52,19 @@ enum opt_id {
     O_RSPOUT,
     O_MODULE, O_NO_STORE, O_KEEP_OLD, O_RENEW_WITHIN, O_POST_HOOK,
     O_BATCH_IN, O_BATCH_OUT, O_WORKERS,
+    /* openssl cmp's generic application options (vfy.c) */
+    O_ENGINE, O_PROVIDER_PATH, O_PROVIDER, O_PROPQUERY, O_RAND, O_WRITERAND,
+    O_V_POLICY, O_V_PURPOSE, O_V_VERIFY_NAME, O_V_VERIFY_DEPTH,
+    O_V_AUTH_LEVEL, O_V_ATTIME, O_V_VERIFY_HOSTNAME, O_V_VERIFY_EMAIL,
+    O_V_VERIFY_IP, O_V_IGNORE_CRITICAL, O_V_ISSUER_CHECKS, O_V_CRL_CHECK,
+    O_V_CRL_CHECK_ALL, O_V_POLICY_CHECK, O_V_EXPLICIT_POLICY,
+    O_V_INHIBIT_ANY, O_V_INHIBIT_MAP, O_V_X509_STRICT, O_V_EXTENDED_CRL,
+    O_V_USE_DELTAS, O_V_POLICY_PRINT, O_V_CHECK_SS_SIG, O_V_TRUSTED_FIRST,
+    O_V_SUITEB_128_ONLY, O_V_SUITEB_128, O_V_SUITEB_192, O_V_PARTIAL_CHAIN,
+    O_V_NO_ALT_CHAINS, O_V_NO_CHECK_TIME, O_V_ALLOW_PROXY_CERTS,
     O_COUNT
 };
+#define O_XOPT_FIRST O_ENGINE
 
 /* One entry of the option table. */
 struct opt_def {
@@ -93,6 +104,10 @@ struct app {
     X509 *refcert;       /* -oldcert, else -cert; owned */
     struct ssl_ctx_st *ssl_ctx; /* TLS settings, or NULL; owned */
     char *tls_host;      /* server name for SNI; owned */
+    X509_VERIFY_PARAM *vpm; /* verification options, or NULL; owned */
+    struct ossl_provider_st *prov[16]; /* -provider; owned */
+    int n_prov;
+    const char *writerand; /* -writerand file, borrowed */
 };
 
 enum { CMD_NONE, CMD_IR, CMD_CR, CMD_KUR, CMD_P10CR, CMD_RR, CMD_GENM };
@@ -141,6 +156,9 @@ X509 *app_load_cert_chain(struct app *a, const char *src,
                           STACK_OF(X509) **rest);
 STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
                                const char *what);
+/* Every cert of one file (PEM, DER, PKCS#12 with passsrc), or NULL. */
+STACK_OF(X509) *app_load_file_certs(const char *file, const char *passsrc,
+                                    const char *what);
 X509_STORE *app_load_store(struct app *a, const char *srcs,
                            const char *what);
 /* A key; *priv (if not NULL) = 0 when a file held only a public key. */
@@ -201,6 +219,25 @@ void app_tls_free(struct app *a);
  */
 P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req);
 const char *app_body_name(int type);
+
+/* from vfy.c */
+/*
+ * Applies one occurrence of an option from O_XOPT_FIRST on (verification,
+ * provider, random state, engine): val is its argument, or for a flag
+ * NULL (command line) or the config value ("0" = not set). where says
+ * where it came from, for messages. EXIT_OK or an EXIT_* code (printed).
+ */
+int app_xopt(struct app *a, const struct opt_def *def, const char *val,
+             const char *where);
+/*
+ * Gives store the verification options; what is the option it is for
+ * ("-out_trusted": without -attime; others: without the host, email and
+ * IP, which only newly enrolled certs are checked for). 1 or 0.
+ */
+int app_store_set_param(struct app *a, X509_STORE *store, const char *what);
+/* At the end of a run: -writerand; EXIT_OK or EXIT_OTHER (printed). */
+int app_xopts_finish(struct app *a);
+void app_xopts_free(struct app *a);
 
 /* from log.c */
 int app_log_cb(const char *func, const char *file, int line,

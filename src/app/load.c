@@ -155,6 +155,19 @@ static X509 *cert_from_file(const char *file, const char *passsrc,
     return cert;
 }
 
+STACK_OF(X509) *app_load_file_certs(const char *file, const char *passsrc,
+                                    const char *what)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+
+    if (sk != NULL && !certs_from_file(file, passsrc, what, sk)) {
+        load_error(what, file);
+        sk_X509_free(sk);
+        sk = NULL;
+    }
+    return sk;
+}
+
 X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
                     const char *what)
 {
@@ -243,6 +256,7 @@ X509_STORE *app_load_store(struct app *a, const char *srcs,
     for (i = 0; ok && i < sk_X509_num(sk); i++)
         ok = X509_STORE_add_cert(store, sk_X509_value(sk, i));
     sk_X509_pop_free(sk, X509_free);
+    ok = ok && app_store_set_param(a, store, what);
     if (!ok) {
         X509_STORE_free(store);
         return NULL;
@@ -325,9 +339,16 @@ EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
 {
     EVP_PKEY *pkey = NULL;
     char *uri = NULL, *pass = NULL;
+    const char *form = OPT_STR(a, O_KEYFORM);
 
     ERR_clear_error(); /* only the errors of this load are shown */
 
+    if (form != NULL && OPENSSL_strcasecmp(form, "ENGINE") == 0
+        && (!OPT_SET(a, O_ENGINE) || !app_is_uri(src))) {
+        fprintf(stderr, "p11cmp: error: %s: with -keyform ENGINE the key "
+                "is a pkcs11: URI and -engine pkcs11 is given\n", what);
+        return NULL;
+    }
     if (!app_is_uri(src)) {
         if (passsrc == NULL || (pass = app_pass_get(passsrc, what)) != NULL)
             pkey = key_from_file(a, src, pass, priv);

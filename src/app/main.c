@@ -95,6 +95,8 @@ int main(int argc, char **argv)
     }
     rc = app_run(&a);
  end:
+    if (app_xopts_finish(&a) != EXIT_OK && rc == EXIT_OK)
+        rc = EXIT_OTHER;
     ERR_clear_error();
     app_free(&a);
     P11CMP_PKCS11_cleanup();

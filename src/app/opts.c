@@ -183,6 +183,69 @@ static const struct opt_def table[] = {
      "RA batch: write NAME.crt and NAME.err here, not next to NAME.csr"},
     {O_WORKERS, "workers", K_POSINT, "n",
      "RA batch: n parallel transactions, each with own context (1)"},
+    {O_ENGINE, "engine", K_STR, "pkcs11",
+     "Accepted for libp11 engine scripts (keys: pkcs11: URIs)"},
+    {O_PROVIDER_PATH, "provider-path", K_STR, "dir", "Provider load path"},
+    {O_PROVIDER, "provider", K_STR, "name",
+     "Provider to load (can be repeated)"},
+    {O_PROPQUERY, "propquery", K_STR, "query",
+     "Property query for fetching algorithms"},
+    {O_RAND, "rand", K_STR, "files", "Load files into the random generator"},
+    {O_WRITERAND, "writerand", K_STR, "file",
+     "Write random data to file at the end"},
+    {O_V_POLICY, "policy", K_STR, "OID",
+     "Add a policy to the acceptable policy set"},
+    {O_V_PURPOSE, "purpose", K_STR, "name", "Certificate chain purpose"},
+    {O_V_VERIFY_NAME, "verify_name", K_STR, "name",
+     "Verification policy name"},
+    {O_V_VERIFY_DEPTH, "verify_depth", K_INT, "n", "Chain depth limit"},
+    {O_V_AUTH_LEVEL, "auth_level", K_INT, "n",
+     "Chain authentication security level"},
+    {O_V_ATTIME, "attime", K_STR, "secs", "Verification epoch time"},
+    {O_V_VERIFY_HOSTNAME, "verify_hostname", K_STR, "name",
+     "Host name the new cert must match"},
+    {O_V_VERIFY_EMAIL, "verify_email", K_STR, "addr",
+     "Email address the new cert must match"},
+    {O_V_VERIFY_IP, "verify_ip", K_STR, "addr",
+     "IP address the new cert must match"},
+    {O_V_IGNORE_CRITICAL, "ignore_critical", K_FLAG, NULL,
+     "Permit unhandled critical extensions"},
+    {O_V_ISSUER_CHECKS, "issuer_checks", K_FLAG, NULL, "(deprecated)"},
+    {O_V_CRL_CHECK, "crl_check", K_FLAG, NULL,
+     "Check leaf certificate revocation"},
+    {O_V_CRL_CHECK_ALL, "crl_check_all", K_FLAG, NULL,
+     "Check full chain revocation"},
+    {O_V_POLICY_CHECK, "policy_check", K_FLAG, NULL,
+     "Perform RFC 5280 policy checks"},
+    {O_V_EXPLICIT_POLICY, "explicit_policy", K_FLAG, NULL,
+     "Set policy variable require-explicit-policy"},
+    {O_V_INHIBIT_ANY, "inhibit_any", K_FLAG, NULL,
+     "Set policy variable inhibit-any-policy"},
+    {O_V_INHIBIT_MAP, "inhibit_map", K_FLAG, NULL,
+     "Set policy variable inhibit-policy-mapping"},
+    {O_V_X509_STRICT, "x509_strict", K_FLAG, NULL,
+     "Disable certificate compatibility work-arounds"},
+    {O_V_EXTENDED_CRL, "extended_crl", K_FLAG, NULL,
+     "Enable extended CRL features"},
+    {O_V_USE_DELTAS, "use_deltas", K_FLAG, NULL, "Use delta CRLs"},
+    {O_V_POLICY_PRINT, "policy_print", K_FLAG, NULL,
+     "Print policy processing diagnostics"},
+    {O_V_CHECK_SS_SIG, "check_ss_sig", K_FLAG, NULL,
+     "Check root CA self-signatures"},
+    {O_V_TRUSTED_FIRST, "trusted_first", K_FLAG, NULL,
+     "Search the trust store first (default)"},
+    {O_V_SUITEB_128_ONLY, "suiteB_128_only", K_FLAG, NULL,
+     "Suite B 128-bit-only mode"},
+    {O_V_SUITEB_128, "suiteB_128", K_FLAG, NULL,
+     "Suite B 128-bit mode allowing 192-bit algorithms"},
+    {O_V_SUITEB_192, "suiteB_192", K_FLAG, NULL, "Suite B 192-bit-only mode"},
+    {O_V_PARTIAL_CHAIN, "partial_chain", K_FLAG, NULL,
+     "Accept chains anchored by intermediate trust-store CAs"},
+    {O_V_NO_ALT_CHAINS, "no_alt_chains", K_FLAG, NULL, "(deprecated)"},
+    {O_V_NO_CHECK_TIME, "no_check_time", K_FLAG, NULL,
+     "Ignore certificate validity time"},
+    {O_V_ALLOW_PROXY_CERTS, "allow_proxy_certs", K_FLAG, NULL,
+     "Allow the use of proxy certificates"},
 };
 
 const struct opt_def *app_opt_table(void)
@@ -258,7 +321,7 @@ static int set_value(struct app *a, const struct opt_def *def,
     if (def->kind == K_STR) {
         v->str = text;
         v->set = 1;
-        return EXIT_OK;
+        return app_xopt(a, def, text, where);
     }
     errno = 0;
     n = strtol(text, &end, 10);
@@ -273,7 +336,7 @@ static int set_value(struct app *a, const struct opt_def *def,
     v->num = def->kind == K_FLAG ? n != 0 : n;
     v->str = text;
     v->set = 1;
-    return EXIT_OK;
+    return app_xopt(a, def, text, where);
 }
 
 /*
@@ -480,6 +543,8 @@ static int parse_args(struct app *a, int argc, char **argv)
         if (def->kind == K_FLAG) {
             a->v[def->id].num = 1;
             a->v[def->id].set = 1;
+            if ((rc = app_xopt(a, def, NULL, "")) != EXIT_OK)
+                return rc;
             continue;
         }
         i++;
@@ -545,6 +610,7 @@ int app_parse(struct app *a, int argc, char **argv)
 
 void app_opts_free(struct app *a)
 {
+    app_xopts_free(a);
     NCONF_free(a->conf);
     a->conf = NULL;
 }

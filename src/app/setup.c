@@ -118,9 +118,9 @@ int app_check_options(struct app *a)
     form = OPT_STR(a, O_KEYFORM);
     if (form != NULL && OPENSSL_strcasecmp(form, "PEM") != 0
         && OPENSSL_strcasecmp(form, "DER") != 0
-        && OPENSSL_strcasecmp(form, "P12") != 0)
-        return app_usage_error("-keyform must be PEM, DER or P12 (for keys "
-                               "on tokens use a pkcs11: URI, not ENGINE)");
+        && OPENSSL_strcasecmp(form, "P12") != 0
+        && OPENSSL_strcasecmp(form, "ENGINE") != 0)
+        return app_usage_error("-keyform must be PEM, DER, P12 or ENGINE");
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
         && OPT_STR(a, O_CERTOUT) == NULL && OPT_STR(a, O_BATCH_IN) == NULL
         && !stored_on_token(a))
@@ -144,8 +144,12 @@ static int setup_server(struct app *a)
     ERR_pop_to_mark();
     if (!ok)
         return app_usage_error("-server: cannot parse '%s'", server);
-    if (ssl)
-        a->v[O_TLS_USED].num = 1;
+    if (ssl && !OPT_NUM(a, O_TLS_USED)) { /* as openssl cmp 3.0 */
+        OPENSSL_free(host);
+        OPENSSL_free(path);
+        return app_usage_error("-server %s is https: give -tls_used too",
+                               server);
+    }
     ok = P11CMP_CTX_set1_server(a->ctx, host)
         && P11CMP_CTX_set_serverPort(a->ctx, port)
         && P11CMP_CTX_set1_serverPath(a->ctx, OPT_STR(a, O_PATH) != NULL

@@ -68,29 +68,83 @@ static int tls_trust(struct app *a, SSL_CTX *ssl_ctx, const char *host)
     return EXIT_OK;
 }
 
-/* The client's TLS cert, extra certs and key. */
+/*
+ * The chain of the client's TLS cert, as openssl cmp builds it: the
+ * further certs of the -tls_cert file, then -untrusted, completed from
+ * the trust store (without the root; revocation and other checks off
+ * meanwhile). A chain that cannot be completed is only a warning.
+ */
+static int tls_chain(struct app *a, SSL_CTX *ssl_ctx, STACK_OF(X509) *chain)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+    X509_VERIFY_PARAM *param = X509_STORE_get0_param(store);
+    unsigned long flags = X509_VERIFY_PARAM_get_flags(param);
+    const unsigned long keep = X509_V_FLAG_USE_CHECK_TIME
+        | X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN
+        | X509_V_FLAG_POLICY_CHECK;
+    STACK_OF(X509) *untrusted = NULL;
+    int i, ok;
+
+    if (!SSL_CTX_set0_chain(ssl_ctx, chain)) {
+        sk_X509_pop_free(chain, X509_free);
+        return 0;
+    }
+    if (OPT_STR(a, O_UNTRUSTED) != NULL
+        && (untrusted = app_load_certs(a, OPT_STR(a, O_UNTRUSTED),
+                                       "-untrusted")) == NULL)
+        return 0;
+    for (ok = 1, i = 0; ok && i < sk_X509_num(untrusted); i++)
+        ok = SSL_CTX_add1_chain_cert(ssl_ctx, sk_X509_value(untrusted, i));
+    sk_X509_pop_free(untrusted, X509_free);
+    if (!ok)
+        return 0;
+    (void)X509_VERIFY_PARAM_clear_flags(param, ~keep);
+    ERR_set_mark();
+    if (!SSL_CTX_build_cert_chain(ssl_ctx, SSL_BUILD_CHAIN_FLAG_UNTRUSTED
+                                  | SSL_BUILD_CHAIN_FLAG_NO_ROOT))
+        app_log(a, P11CMP_LOG_WARNING, "could not build the chain of "
+                "-tls_cert");
+    ERR_pop_to_mark();
+    (void)X509_VERIFY_PARAM_set_flags(param, flags);
+    return 1;
+}
+
+/* The client's TLS cert with its chain, -tls_extra, and the key. */
 static int tls_client(struct app *a, SSL_CTX *ssl_ctx)
 {
+    const char *src = OPT_STR(a, O_TLS_CERT);
     X509 *cert;
     EVP_PKEY *pkey;
-    STACK_OF(X509) *extra;
-    int i, ok = 1;
+    STACK_OF(X509) *certs = NULL;
+    int ok = 1;
 
-    if (OPT_STR(a, O_TLS_CERT) != NULL) {
-        if ((cert = app_load_cert(a, OPT_STR(a, O_TLS_CERT),
-                                  OPT_STR(a, O_TLS_KEYPASS), "-tls_cert"))
-            == NULL)
-            return app_errors_exit(a, EXIT_OTHER);
-        ok = SSL_CTX_use_certificate(ssl_ctx, cert);
+    if (src != NULL) {
+        if (app_is_uri(src)) {
+            cert = app_load_cert(a, src, OPT_STR(a, O_TLS_KEYPASS),
+                                 "-tls_cert");
+            certs = sk_X509_new_null();
+        } else {
+            certs = app_load_file_certs(src, OPT_STR(a, O_TLS_KEYPASS),
+                                        "-tls_cert");
+            cert = sk_X509_shift(certs);
+        }
+        ok = cert != NULL && certs != NULL
+            && SSL_CTX_use_certificate(ssl_ctx, cert);
         X509_free(cert);
+        if (!ok || !tls_chain(a, ssl_ctx, certs)) {
+            if (!ok)
+                sk_X509_pop_free(certs, X509_free);
+            return app_errors_exit(a, EXIT_OTHER);
+        }
     }
-    if (ok && OPT_STR(a, O_TLS_EXTRA) != NULL) {
-        if ((extra = app_load_certs(a, OPT_STR(a, O_TLS_EXTRA),
+    if (OPT_STR(a, O_TLS_EXTRA) != NULL) {
+        if ((certs = app_load_certs(a, OPT_STR(a, O_TLS_EXTRA),
                                     "-tls_extra")) == NULL)
             return app_errors_exit(a, EXIT_OTHER);
-        for (i = 0; ok && i < sk_X509_num(extra); i++)
-            ok = SSL_CTX_add1_chain_cert(ssl_ctx, sk_X509_value(extra, i));
-        sk_X509_pop_free(extra, X509_free);
+        while (ok && (cert = sk_X509_shift(certs)) != NULL)
+            if (!(ok = SSL_CTX_add_extra_chain_cert(ssl_ctx, cert)))
+                X509_free(cert);
+        sk_X509_pop_free(certs, X509_free);
     }
     if (ok && OPT_STR(a, O_TLS_KEY) != NULL) {
         if ((pkey = app_load_key(a, OPT_STR(a, O_TLS_KEY),

@@ -163,6 +163,12 @@ int app_set_policy_oids(struct app *a, const char *list)
     ASN1_OBJECT *obj;
     int ok = copy != NULL;
 
+    if (OPT_STR(a, O_POLICIES) != NULL) {
+        OPENSSL_free(copy);
+        (void)app_usage_error("policies both from -policies and from "
+                              "-policy_oids");
+        return 0;
+    }
     for (tok = ok ? strtok_r(copy, ", \t", &save) : NULL; ok && tok != NULL;
          tok = strtok_r(NULL, ", \t", &save)) {
         if ((obj = OBJ_txt2obj(tok, 1)) == NULL) {
