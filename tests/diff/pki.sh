@@ -13,6 +13,8 @@
 #   newenc.key       new.key encrypted with pass phrase 12345
 #   new.p12 cli.p12  key and cert (and int) in PKCS#12, pass phrase 12345
 #   int.p12          int.pem alone in PKCS#12 (for -otherpass), 12345
+#   tls.pem/.key     "Diff TLS" for 127.0.0.1 and localhost, issued by int;
+#                    tls_chain.pem: with int (the TLS front end's chain)
 #   other.pem/.key   "Diff Other Root", a CA nobody trusts
 #   cli_other.pem    a client cert issued by other (untrusted signer)
 #   pass.txt         the line 12345; secret.txt the PBM secret
@@ -62,6 +64,10 @@ EXT
     pki_cert "/CN=Diff New" new int -extfile "$W/ee.ext"
     pki_cert "/CN=Diff Other Root" other self
     pki_cert "/CN=Diff Client" cli_other other -extfile "$W/ee.ext"
+    printf 'subjectAltName = IP:127.0.0.1, DNS:localhost\n' >> "$W/tls.ext"
+    cat "$W/ee.ext" >> "$W/tls.ext"
+    pki_cert "/CN=Diff TLS" tls int -extfile "$W/tls.ext"
+    cat "$W/tls.pem" "$W/int.pem" > "$W/tls_chain.pem"
     cat "$W/cli.pem" "$W/int.pem" > "$W/cli_chain.pem"
     cat "$W/srv.pem" "$W/int.pem" > "$W/srv_chain.pem"
     cat "$W/root.pem" "$W/int.pem" > "$W/root_int.pem"

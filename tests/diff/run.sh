@@ -35,11 +35,13 @@ pki_make
 export DIFF_PASS=12345 DIFF_SECRET=sec1
 
 SRV=          # host:port of the current group's server
+TLS=          # host:port of its TLS front end (@tls)
 GROUP=        # name of the current group
 COMMON=       # arguments every case of the group gets
 total=0 passed=0 failed=0 known=0
 FAILS=
 KNOWN=
+UNSUPPORTED=
 
 # subst TEXT: the table's placeholders replaced (%W inputs, %S server,
 # %P port, %M SoftHSM2 module; %O is replaced per run)
@@ -49,6 +51,8 @@ subst() {
     t=${t//%S/$SRV}
     t=${t//%P/${SRV##*:}}
     t=${t//%M/$SOFTHSM2_MODULE}
+    t=${t//%T/$TLS}
+    t=${t//%R/$WORK/runs}
     printf '%s' "$t"
 }
 
@@ -61,9 +65,19 @@ listen_port() {
 }
 
 group_stop() {
+    py_stop
     mock_stop
     testca_stop
     SRV=
+    TLS=
+}
+
+# group_tls: a TLS front end (tests/tls_front.py, cert tls.pem for
+# 127.0.0.1 issued by int) before the group's server; sets TLS
+group_tls() {
+    py_start "$top_srcdir/tests/tls_front.py" "$W/tls_chain.pem" \
+        "$W/tls.key" "$W/root.pem" "${SRV##*:}"
+    TLS=127.0.0.1:$PY_PORT
 }
 
 # group_mock NAME ARGS...: a fresh mock server (openssl cmp -port 0)
@@ -299,6 +313,9 @@ while IFS= read -r line || [ -n "$line" ]; do
                    COMMON=; group_testca "$g" "$*"; continue ;;
         '@common '*) COMMON=${line#@common }; continue ;;
         '@common') COMMON=; continue ;;
+        '@tls') group_tls; continue ;;
+        '@unsupported '*) UNSUPPORTED="$UNSUPPORTED ${line#@unsupported }"
+                   continue ;;
         @*) fail "line $lineno: unknown directive: $line" ;;
     esac
     name=$(echo "${line%%|*}" | tr -d ' ')
@@ -315,9 +332,41 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$CASES"
 group_stop
 
+# Every option of `openssl cmp -help` is compared by some case (on the
+# command line or as a config key) or listed by "@unsupported" (and then
+# in p11cmp(1)). Options of later releases are only named (not in 3.0).
+coverage() {
+    local o miss= newer=
+    for o in $(openssl cmp -help 2>&1 | sed -n 's/^ -\([A-Za-z0-9_-]*\).*/\1/p'); do
+        case " $UNSUPPORTED " in
+            *" $o "*)
+                grep -q -- "B<-$o>" "$top_srcdir/docs/man1/p11cmp.pod" \
+                    || miss="$miss -$o(not in p11cmp.pod)"
+                continue ;;
+        esac
+        if ! "$P11CMP" -help | grep -q -- "^ -$o[ ]"; then
+            if [ "$OSSL_REL" = 30 ]; then
+                miss="$miss -$o(not in p11cmp -help)"
+            else
+                newer="$newer -$o"
+            fi
+            continue
+        fi
+        grep -Eq -- "(-$o([ \"]|\$)|^$o *=)" "$CASES" \
+            || miss="$miss -$o(no case)"
+        covered=$((covered + 1))
+    done
+    [ -z "$newer" ] || echo "diff: options of openssl cmp $OSSL_REL" \
+        "that 3.0 lacks (not compared):$newer"
+    [ -z "$miss" ] || fail "options of openssl cmp -help neither compared" \
+        "nor listed unsupported:$miss"
+}
+covered=0
+[ -n "${DIFF_ONLY:-}" ] || coverage
+
 echo "diff: OpenSSL $(openssl version -v | cut -d' ' -f2) as the peer:" \
     "$total cases, $passed passed, $known known differences," \
-    "$failed failed"
+    "$failed failed; $covered options compared"
 [ -z "$KNOWN" ] || echo "diff: known differences:$KNOWN"
 [ "$failed" -eq 0 ] || fail "differing cases:$FAILS"
 [ -n "${DIFF_ONLY:-}" ] || [ "$total" -ge 250 ] \
