@@ -156,22 +156,27 @@ void app_print_cert_line(const char *what, X509 *cert)
     OPENSSL_free(subj);
 }
 
+/* Saves sk to the file of opt, if given: an empty file when sk is. */
 static int save_stack(struct app *a, enum opt_id opt, STACK_OF(X509) *sk)
 {
     int ok = 1;
 
-    if (OPT_STR(a, opt) != NULL && sk_X509_num(sk) > 0)
+    if (OPT_STR(a, opt) != NULL) {
+        if (sk_X509_num(sk) <= 0)
+            app_log(a, P11CMP_LOG_INFO, "no certificates for -%s: writing "
+                    "an empty file", app_opt_table()[opt].name);
         ok = app_save_certs(a, sk, OPT_STR(a, opt));
-    else if (OPT_STR(a, opt) != NULL)
-        app_log(a, P11CMP_LOG_INFO, "nothing to save to -%s",
-                app_opt_table()[opt].name);
+    }
     sk_X509_pop_free(sk, X509_free);
     return ok;
 }
 
-/* -extracertsout, -srvcertout and -cacertsout: also after a failed
- * transaction. */
-static int save_received(struct app *a)
+/*
+ * As openssl cmp: -extracertsout (and -srvcertout) after any transaction,
+ * -cacertsout (and for rr and genm -chainout, which enrolled() writes
+ * otherwise) after a successful one; empty files when nothing came.
+ */
+static int save_received(struct app *a, int rc)
 {
     int ok = save_stack(a, O_EXTRACERTSOUT,
                         P11CMP_CTX_get1_extraCertsIn(a->ctx));
@@ -179,6 +184,14 @@ static int save_received(struct app *a)
     ok = app_save_or_remove(a, P11CMP_CTX_get0_validatedSrvCert(a->ctx),
                             OPT_STR(a, O_SRVCERTOUT),
                             "validated server certificate") && ok;
+    if (rc != EXIT_OK)
+        return ok;
+    if ((a->cmd == CMD_RR || a->cmd == CMD_GENM)
+        && !save_stack(a, O_CHAINOUT, NULL))
+        ok = 0;
+    if (a->cmd == CMD_GENM
+        && app_genm_kind(OPT_STR(a, O_INFOTYPE)) == GENM_CACERTS)
+        return ok; /* genm.c writes (or leaves) -cacertsout then */
     return save_stack(a, O_CACERTSOUT, P11CMP_CTX_get1_caPubs(a->ctx))
         && ok;
 }
@@ -283,7 +296,7 @@ int app_run(struct app *a)
         if (i > 0 && !P11CMP_CTX_reinit(a->ctx))
             return app_exit_code(a);
         rc = run_once(a);
-        if (!save_received(a) && rc == EXIT_OK)
+        if (!save_received(a, rc) && rc == EXIT_OK)
             rc = EXIT_OTHER;
     }
     return rc;
