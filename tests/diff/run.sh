@@ -36,6 +36,7 @@ export DIFF_PASS=12345 DIFF_SECRET=sec1
 
 SRV=          # host:port of the current group's server
 TLS=          # host:port of its TLS front end (@tls)
+KIND= GARGS= FRESH= g= # how to start the group's server; @fresh
 GROUP=        # name of the current group
 COMMON=       # arguments every case of the group gets
 total=0 passed=0 failed=0 known=0
@@ -162,15 +163,13 @@ run_one() {
     local prog=$1 dir=$2
     shift 2
     mkdir -p "$dir"
-    local ins=/dev/null
+    local ins=/dev/null fd3=/dev/null
     [ -n "$C_IN" ] && ins=$W/$C_IN
+    [ -n "$C_FD3" ] && fd3=$W/$C_FD3
     set +e
-    if [ -n "$C_FD3" ]; then
-        timeout 60 $prog "$@" < "$ins" > "$dir.out" 2> "$dir.err" \
-            3< "$W/$C_FD3"
-    else
-        timeout 60 $prog "$@" < "$ins" > "$dir.out" 2> "$dir.err"
-    fi
+    # shellcheck disable=SC2086
+    env $C_ENV timeout "$C_LIMIT" $prog "$@" < "$ins" > "$dir.out" \
+        2> "$dir.err" 3< "$fd3"
     RC=$?
     set -e
 }
@@ -198,6 +197,7 @@ case_fail() {
 run_case() {
     local tok why=
     C_NAME=$1 C_EXP= C_RC= C_IN= C_FD3= C_CERT=same C_TODO= C_NOCONF=
+    C_ENV= C_LIMIT=60
     C_ERR=() C_PERR=() C_OERR=() C_NERR=()
     case $GROUP in testca*) C_CERT=fields ;; esac
     for tok in $2; do
@@ -215,6 +215,8 @@ run_case() {
             noerr=*) C_NERR+=("${tok#noerr=}") ;;
             todo=*) C_TODO=${tok#todo=} ;;
             noconf) C_NOCONF=1 ;;
+            env=*) C_ENV="$C_ENV $(subst "${tok#env=}")" ;;
+            limit=*) C_LIMIT=${tok#limit=} ;;
             *) fail "line $LINENO_C: unknown check '$tok'" ;;
         esac
     done
@@ -233,9 +235,11 @@ run_case() {
     case " $a " in *" -config "*) conf=() ;; esac
     local t0
     t0=$(date +%s%N)
+    [ -z "$FRESH" ] || { group_restart; a=$(subst "$C_ARGS"); }
     eval "set -- ${a//%O/$D/openssl}"
     run_one "openssl cmp" "$D/openssl" "${conf[@]}" "$@"
     RC_O=$RC
+    [ -z "$FRESH" ] || { group_restart; a=$(subst "$C_ARGS"); }
     eval "set -- ${a//%O/$D/p11cmp}"
     run_one "$P11CMP" "$D/p11cmp" "${conf[@]}" "$@"
     RC_P=$RC
@@ -288,9 +292,20 @@ run_case() {
     case_fail "$why"
 }
 
+# group_restart: (again) a fresh server of the current group
+group_restart() {
+    if [ "$KIND" = @mock ]; then
+        group_mock "$g" "$GARGS"
+    else
+        group_testca "$g" "$GARGS"
+    fi
+}
+
 # the table: "@file NAME" ... "@end" writes $W/NAME (placeholders
 # replaced); "@mock GROUP ARGS" / "@testca GROUP ARGS" start a group's
-# fresh server; "@common ARGS" sets the arguments of its cases;
+# fresh server ("@fresh": a fresh one for each run of each case);
+# "@common ARGS" sets the arguments of its cases; "@tls" puts a TLS
+# front end before it; "@unsupported OPTS" lists options not compared;
 # "NAME | CHECKS | ARGS" is a case
 lineno=0
 FILE_OUT=
@@ -307,10 +322,11 @@ while IFS= read -r line || [ -n "$line" ]; do
     case $line in
         ''|'#'*) continue ;;
         '@file '*) FILE_OUT=$W/${line#@file }; : > "$FILE_OUT"; continue ;;
-        '@mock '*) set -- ${line#@mock }; g=$1; shift
-                   COMMON=; group_mock "$g" "$*"; continue ;;
-        '@testca '*) set -- ${line#@testca }; g=$1; shift
-                   COMMON=; group_testca "$g" "$*"; continue ;;
+        '@mock '*|'@testca '*)
+                   set -- ${line#@* }; g=$1; shift
+                   KIND=${line%% *} GARGS="$*" COMMON= FRESH=
+                   group_restart; continue ;;
+        '@fresh') FRESH=1; continue ;;
         '@common '*) COMMON=${line#@common }; continue ;;
         '@common') COMMON=; continue ;;
         '@tls') group_tls; continue ;;
