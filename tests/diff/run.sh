@@ -168,7 +168,7 @@ run_one() {
     [ -n "$C_FD3" ] && fd3=$W/$C_FD3
     set +e
     # shellcheck disable=SC2086
-    env $C_ENV timeout "$C_LIMIT" $prog "$@" < "$ins" > "$dir.out" \
+    env $C_ENV timeout -k 2 "$C_LIMIT" $prog "$@" < "$ins" > "$dir.out" \
         2> "$dir.err" 3< "$fd3"
     RC=$?
     set -e
