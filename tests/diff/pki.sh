@@ -17,8 +17,11 @@
 #                    tls_chain.pem: with int (the TLS front end's chain)
 #   other.pem/.key   "Diff Other Root", a CA nobody trusts
 #   cli_other.pem    a client cert issued by other (untrusted signer)
+#   rsa.key          an RSA 2048 key
 #   pass.txt         the line 12345; secret.txt the PBM secret
 #   root.der new.der DER copies
+# and a SoftHSM2 token "diff" (PIN 1234) holding cli.key (label cli) and
+# new.key (label new), for -engine pkcs11 -keyform ENGINE and URIs
 
 # pki_cert SUBJECT NAME ISSUER [x509 args]: NAME.key and NAME.pem issued
 # by ISSUER (a name of this list, or "self")
@@ -68,6 +71,8 @@ EXT
     cat "$W/ee.ext" >> "$W/tls.ext"
     pki_cert "/CN=Diff TLS" tls int -extfile "$W/tls.ext"
     cat "$W/tls.pem" "$W/int.pem" > "$W/tls_chain.pem"
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+        -out "$W/rsa.key" 2> /dev/null || fail "RSA key"
     cat "$W/cli.pem" "$W/int.pem" > "$W/cli_chain.pem"
     cat "$W/srv.pem" "$W/int.pem" > "$W/srv_chain.pem"
     cat "$W/root.pem" "$W/int.pem" > "$W/root_int.pem"
@@ -94,4 +99,12 @@ EXT
     echo 12345 > "$W/pass.txt"
     echo sec1 > "$W/secret.txt"
     : > "$W/empty.txt"
+    fixture_token diff
+    for p in cli new; do
+        openssl pkcs8 -topk8 -nocrypt -in "$W/$p.key" -out "$W/$p.p8" \
+            || fail "pkcs8 $p"
+        softhsm2-util --import "$W/$p.p8" --token diff --label $p \
+            --id "0$([ $p = cli ] && echo 1 || echo 2)" --pin "$PIN" \
+            > /dev/null || fail "import $p into the token"
+    done
 }

@@ -236,11 +236,13 @@ run_case() {
     local t0
     t0=$(date +%s%N)
     [ -z "$FRESH" ] || { group_restart; a=$(subst "$C_ARGS"); }
-    eval "set -- ${a//%O/$D/openssl}"
+    a=${a//%O/$D/%X}
+    eval "set -- ${a//%X/openssl}"
     run_one "openssl cmp" "$D/openssl" "${conf[@]}" "$@"
     RC_O=$RC
     [ -z "$FRESH" ] || { group_restart; a=$(subst "$C_ARGS"); }
-    eval "set -- ${a//%O/$D/p11cmp}"
+    a=${a//%O/$D/%X}
+    eval "set -- ${a//%X/p11cmp}"
     run_one "$P11CMP" "$D/p11cmp" "${conf[@]}" "$@"
     RC_P=$RC
     [ -z "${DIFF_TIMES:-}" ] \
