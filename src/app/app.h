@@ -156,9 +156,6 @@ X509 *app_load_cert_chain(struct app *a, const char *src,
                           STACK_OF(X509) **rest);
 STACK_OF(X509) *app_load_certs(struct app *a, const char *srcs,
                                const char *what);
-/* Every cert of one file (PEM, DER, PKCS#12 with passsrc), or NULL. */
-STACK_OF(X509) *app_load_file_certs(const char *file, const char *passsrc,
-                                    const char *what);
 X509_STORE *app_load_store(struct app *a, const char *srcs,
                            const char *what);
 /* A key; *priv (if not NULL) = 0 when a file held only a public key. */

@@ -155,19 +155,6 @@ static X509 *cert_from_file(const char *file, const char *passsrc,
     return cert;
 }
 
-STACK_OF(X509) *app_load_file_certs(const char *file, const char *passsrc,
-                                    const char *what)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-
-    if (sk != NULL && !certs_from_file(file, passsrc, what, sk)) {
-        load_error(what, file);
-        sk_X509_free(sk);
-        sk = NULL;
-    }
-    return sk;
-}
-
 X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
                     const char *what)
 {

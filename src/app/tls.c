@@ -119,15 +119,10 @@ static int tls_client(struct app *a, SSL_CTX *ssl_ctx)
     int ok = 1;
 
     if (src != NULL) {
-        if (app_is_uri(src)) {
-            cert = app_load_cert(a, src, OPT_STR(a, O_TLS_KEYPASS),
-                                 "-tls_cert");
+        cert = app_load_cert_chain(a, src, OPT_STR(a, O_TLS_KEYPASS),
+                                   "-tls_cert", &certs);
+        if (cert != NULL && certs == NULL) /* a cert on a token */
             certs = sk_X509_new_null();
-        } else {
-            certs = app_load_file_certs(src, OPT_STR(a, O_TLS_KEYPASS),
-                                        "-tls_cert");
-            cert = sk_X509_shift(certs);
-        }
         ok = cert != NULL && certs != NULL
             && SSL_CTX_use_certificate(ssl_ctx, cert);
         X509_free(cert);
