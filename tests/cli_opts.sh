@@ -57,13 +57,13 @@ expect 2 -cmd ir -verbosity 9
 # -keyform ENGINE and -engine pkcs11 are accepted for libp11 engine
 # scripts; the keys are pkcs11: URIs then (tests/diff/cases compares more)
 expect 1 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -keyform ENGINE -engine pkcs11
+    -newkey k.pem -keyform ENGINE -engine pkcs11 -certout c.pem
 expect_err "with -keyform ENGINE the key is a pkcs11: URI"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -keyform XYZ
+    -newkey k.pem -keyform XYZ -certout c.pem
 expect_err "-keyform must be PEM, DER, P12 or ENGINE"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
-    -newkey k.pem -engine nosuch
+    -newkey k.pem -engine nosuch -certout c.pem
 expect_err "no such engine"
 expect 2 -cmd ir -server 127.0.0.1:1 -ref r -secret pass:y \
     -newkey k.pem -subject CN=nodelimiter -certout c.pem
