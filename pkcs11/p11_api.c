@@ -155,6 +155,5 @@ void P11CMP_PKCS11_set_batch(int batch)
 void P11CMP_PKCS11_cleanup(void)
 {
     p11cmp_p11_modules_cleanup();
-    p11cmp_p11_evp_cleanup();
     p11cmp_p11_prov_cleanup();
 }

@@ -1,34 +1,209 @@
 /*
- * pkcs11/p11_key.c - finding the one private key a URI names and handing
- * it out as a token-backed EVP_PKEY; no match or several matches are
- * errors that name the URI searched.
+ * pkcs11/p11_key.c - the token key object, P11CMP_P11_KEY: one private
+ * key on a token (its handle, CKA_ID, CKA_LABEL, whether it wants a
+ * context-specific login per signature, and the transaction of a key pair
+ * generated but not yet committed), and the one thing it does: a C_Sign
+ * with a given mechanism. The key never leaves the token. The provider
+ * (p11_prov.c) wraps it into EVP_PKEYs.
  */
 #include "config.h"
 
 #include "p11_local.h"
 
-EVP_PKEY *p11cmp_p11_key_find(P11CMP_P11_TOKEN *tok,
-                              const P11CMP_P11_URI *uri)
-{
-    static const struct p11cmp_p11_kind kind = {
-        CKO_PRIVATE_KEY, "private", "private keys", P11CMP_R_KEY_NOT_FOUND,
-        P11CMP_R_AMBIGUOUS_KEY
-    };
-    CK_OBJECT_HANDLE obj;
+struct p11cmp_p11_key_st {
+    P11CMP_P11_TOKEN *tok;
+    CK_OBJECT_HANDLE h;
+    CK_KEY_TYPE type;
+    int always_auth;    /* CKA_ALWAYS_AUTHENTICATE: log in per signature */
+    unsigned char *id;
+    size_t idlen;
+    char *label;
+    P11CMP_P11_TXN *txn; /* provisional: generated, not yet committed */
+};
 
-    if (!p11cmp_p11_find_one(tok, uri, &kind, &obj))
-        return NULL;
-    return p11cmp_p11_pkey_new(tok, obj);
+void p11cmp_p11_key_free(P11CMP_P11_KEY *k)
+{
+    if (k == NULL)
+        return;
+    p11cmp_p11_txn_free(k->txn); /* a provisional key pair goes away */
+    p11cmp_p11_token_free(k->tok);
+    OPENSSL_free(k->id);
+    OPENSSL_free(k->label);
+    OPENSSL_free(k);
 }
 
-EVP_PKEY *p11cmp_p11_key_load(const char *uri, const char *pin_source)
+/*
+ * Reads CKA_ALWAYS_AUTHENTICATE into k: a module that does not know the
+ * attribute has no such keys; any other failure (the device) fails.
+ */
+static int read_always_auth(P11CMP_P11_KEY *k)
 {
-    P11CMP_P11_TOKEN *tok;
-    EVP_PKEY *pk = NULL;
+    P11CMP_P11_TOKEN *tok = k->tok;
 
-    if ((tok = p11cmp_p11_token_open(uri, pin_source, P11CMP_P11_LOGIN))
-        != NULL)
-        pk = p11cmp_p11_key_find(tok, tok->uri);
-    p11cmp_p11_token_free(tok);
-    return pk;
+    ERR_set_mark();
+    if (!p11cmp_p11_get_bool(tok, k->h, CKA_ALWAYS_AUTHENTICATE,
+                             &k->always_auth)) {
+        if (tok->last_fn != NULL
+            && tok->last_rv != CKR_ATTRIBUTE_TYPE_INVALID) {
+            (void)ERR_clear_last_mark();
+            return 0;
+        }
+        k->always_auth = 0;
+    }
+    (void)ERR_pop_to_mark();
+    return 1;
+}
+
+P11CMP_P11_KEY *p11cmp_p11_key_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                                   CK_KEY_TYPE type)
+{
+    P11CMP_P11_KEY *k;
+    unsigned char *label = NULL;
+
+    if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    if (!p11cmp_p11_get_attr(tok, h, CKA_ID, &k->id, &k->idlen)
+        || !p11cmp_p11_get_attr(tok, h, CKA_LABEL, &label, NULL)
+        || !p11cmp_p11_token_up_ref(tok)) {
+        OPENSSL_free(label);
+        p11cmp_p11_key_free(k);
+        return NULL;
+    }
+    k->label = (char *)label;
+    k->tok = tok;
+    k->h = h;
+    k->type = type;
+    if (!read_always_auth(k)) {
+        p11cmp_p11_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+P11CMP_P11_KEY *p11cmp_p11_key_dup(const P11CMP_P11_KEY *src)
+{
+    P11CMP_P11_KEY *k;
+
+    if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL) {
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    k->h = src->h;
+    k->type = src->type;
+    k->always_auth = src->always_auth;
+    k->idlen = src->idlen;
+    if ((src->id != NULL
+         && (k->id = OPENSSL_memdup(src->id, src->idlen)) == NULL)
+        || (src->label != NULL
+            && (k->label = OPENSSL_strdup(src->label)) == NULL)
+        || !p11cmp_p11_token_up_ref(src->tok)) {
+        p11cmp_p11_key_free(k);
+        p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    k->tok = src->tok;
+    return k;
+}
+
+P11CMP_P11_TOKEN *p11cmp_p11_key_token(const P11CMP_P11_KEY *k)
+{
+    return k->tok;
+}
+
+void p11cmp_p11_key_get_id(const P11CMP_P11_KEY *k, const unsigned char **id,
+                           size_t *idlen, const char **label)
+{
+    if (id != NULL)
+        *id = k->id;
+    if (idlen != NULL)
+        *idlen = k->idlen;
+    if (label != NULL)
+        *label = k->label;
+}
+
+P11CMP_P11_TXN *p11cmp_p11_key_txn(const P11CMP_P11_KEY *k)
+{
+    return p11cmp_p11_txn_count(k->txn) > 0 ? k->txn : NULL;
+}
+
+int p11cmp_p11_key_set0_txn(P11CMP_P11_KEY *k, P11CMP_P11_TXN *txn)
+{
+    if (k->txn != NULL) {
+        p11cmp_raise(P11CMP_R_INVALID_ARGUMENT);
+        return 0;
+    }
+    k->txn = txn;
+    return 1;
+}
+
+/*
+ * Looks k's private key up again by its CKA_ID (logging in again first):
+ * modules such as SoftHSM2 drop the handles of private objects when the
+ * token is logged out (all sessions lost, or another application's
+ * C_Logout). 1 if exactly one matches; its handle replaces k->h.
+ */
+static int refind_key(P11CMP_P11_KEY *k)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
+                         {CKA_ID, k->id, k->idlen}};
+
+    return k->idlen > 0 && p11cmp_p11_refind(k->tok, t, 2, &k->h);
+}
+
+/*
+ * C_SignInit, the context-specific login the key may want, and C_Sign,
+ * again on a new session if it was lost. Returns the CKR_ code.
+ */
+static CK_RV sign_once(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                       const unsigned char *in, size_t inlen,
+                       unsigned char *out, CK_ULONG *outlen)
+{
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_ULONG cap = *outlen;
+    CK_RV rv;
+
+    P11CMP_P11_RETRY(tok, rv,
+                     *outlen = cap;
+                     if (P11CMP_P11_CALL(tok, rv, C_SignInit, tok->session,
+                                         m, k->h) == CKR_OK
+                         && (!k->always_auth
+                             || (rv = p11cmp_p11_token_context_login(tok))
+                                == CKR_OK))
+                         P11CMP_P11_CALL(tok, rv, C_Sign, tok->session,
+                                         (CK_BYTE *)in, inlen, out, outlen));
+    return rv;
+}
+
+int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
+                        const unsigned char *in, size_t inlen,
+                        unsigned char *out, CK_ULONG *outlen)
+{
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_MECHANISM m = {mech, NULL, 0};
+    CK_ULONG cap = *outlen;
+    CK_RV rv;
+    int res;
+
+    if (!CRYPTO_THREAD_write_lock(tok->lock))
+        return 0;
+    rv = sign_once(k, &m, in, inlen, out, outlen);
+    if ((rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
+        && refind_key(k)) {
+        *outlen = cap;
+        rv = sign_once(k, &m, in, inlen, out, outlen);
+    }
+    res = rv == CKR_OK;
+    if (!res) {
+        p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "signing");
+        /* a module may keep a failed operation active: use a new session
+         * (opened before the old one closes, so handles stay valid) */
+        ERR_set_mark();
+        (void)p11cmp_p11_token_renew_session(tok);
+        (void)ERR_pop_to_mark();
+    }
+    CRYPTO_THREAD_unlock(tok->lock);
+    return res;
 }

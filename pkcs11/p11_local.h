@@ -315,39 +315,27 @@ int p11cmp_p11_delete(P11CMP_P11_TOKEN *tok, const unsigned char *id,
                       size_t idlen, const char *label, unsigned int classes,
                       int *count);
 
-/* from p11_evp.c */
+/* from p11_key.c: the token key object */
 /*
- * A token-backed EVP_PKEY for the private key object h (RSA, EC, or EdDSA
- * on Ed25519 / Ed448 through p11_prov.c): its signatures are made by
- * C_Sign on the token. Holds a reference to tok.
- * P11CMP_R_UNSUPPORTED_KEY_TYPE for other key types and curves, and for
- * EdDSA keys on a module without CKM_EDDSA.
+ * The private key object h of tok (of CKK_ type type): reads CKA_ID,
+ * CKA_LABEL and CKA_ALWAYS_AUTHENTICATE and takes a reference to tok.
+ * NULL on error.
  */
-EVP_PKEY *p11cmp_p11_pkey_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
-/* 1 if pkey is token-backed (made by p11cmp_p11_pkey_new). */
-int p11cmp_p11_pkey_is_token(const EVP_PKEY *pkey);
-/* The token of a token-backed key (get0), or NULL. */
-P11CMP_P11_TOKEN *p11cmp_p11_pkey_token(const EVP_PKEY *pkey);
-/* CKA_ID (get0, *idlen) and CKA_LABEL (get0, may be NULL) of the key. */
-int p11cmp_p11_pkey_get_id(const EVP_PKEY *pkey, const unsigned char **id,
+P11CMP_P11_KEY *p11cmp_p11_key_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                                   CK_KEY_TYPE type);
+/* A copy on the same token object (no transaction); NULL on error. */
+P11CMP_P11_KEY *p11cmp_p11_key_dup(const P11CMP_P11_KEY *k);
+/* Frees k (rolling back its transaction if uncommitted); NULL is fine. */
+void p11cmp_p11_key_free(P11CMP_P11_KEY *k);
+/* The token of k (get0). */
+P11CMP_P11_TOKEN *p11cmp_p11_key_token(const P11CMP_P11_KEY *k);
+/* CKA_ID (get0, *idlen) and CKA_LABEL (get0, may be NULL) of k. */
+void p11cmp_p11_key_get_id(const P11CMP_P11_KEY *k, const unsigned char **id,
                            size_t *idlen, const char **label);
-/*
- * The transaction a provisional key was generated in (get0), or NULL for a
- * key that was loaded or whose transaction was committed. The store
- * session stores the certificates into it and commits it; rolling it back
- * destroys the key pair.
- */
-P11CMP_P11_TXN *p11cmp_p11_pkey_txn(const EVP_PKEY *pkey);
-/*
- * Makes pkey provisional: it takes txn, which is rolled back (the pair
- * destroyed) when the last reference to pkey is freed uncommitted.
- */
-int p11cmp_p11_pkey_set0_txn(EVP_PKEY *pkey, P11CMP_P11_TXN *txn);
-/* The public key of a token key object h (public or private) as EVP_PKEY. */
-EVP_PKEY *p11cmp_p11_pubkey_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
-                                 CK_KEY_TYPE *type);
-/* Frees the method tables (process exit). */
-void p11cmp_p11_evp_cleanup(void);
+/* k's transaction (get0) while it has something to undo, else NULL. */
+P11CMP_P11_TXN *p11cmp_p11_key_txn(const P11CMP_P11_KEY *k);
+/* k takes txn; 0 (INVALID_ARGUMENT) if it has one already. */
+int p11cmp_p11_key_set0_txn(P11CMP_P11_KEY *k, P11CMP_P11_TXN *txn);
 /*
  * The token signs in (inlen bytes) with mechanism mech (no parameters) as
  * key k: the signature into out, whose size is *outlen, and its length
@@ -356,15 +344,23 @@ void p11cmp_p11_evp_cleanup(void);
 int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
                         const unsigned char *in, size_t inlen,
                         unsigned char *out, CK_ULONG *outlen);
-/* Frees a token key (what a token-backed EVP_PKEY holds); NULL is fine. */
-void p11cmp_p11_key_free(P11CMP_P11_KEY *k);
+
+/* from p11_pub.c */
+/*
+ * The public key of a token key object h (public or private) as a
+ * software EVP_PKEY of the default library context; its CKK_ type into
+ * *type (may be NULL). P11CMP_R_UNSUPPORTED_KEY_TYPE for other key types
+ * and for curves that are not named (EC) or not Ed25519 / Ed448.
+ */
+EVP_PKEY *p11cmp_p11_pubkey_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h,
+                                 CK_KEY_TYPE *type);
 
 /* from p11_prov.c */
 /*
- * A token-backed EdDSA EVP_PKEY made by p11cmp's built-in provider (loaded
- * into the default library context on first use): the public key is that
- * of pub (ED25519 or ED448), signatures are made by k, which the new key
- * takes (on success only). NULL and an error otherwise.
+ * A token-backed EVP_PKEY of p11cmp's provider (loaded into its own
+ * library context on first use): the public key is that of pub (RSA, EC,
+ * ED25519 or ED448), signatures are made by k, which the new key takes
+ * (freed on failure too). NULL and an error otherwise.
  */
 EVP_PKEY *p11cmp_p11_prov_pkey_new(const EVP_PKEY *pub, P11CMP_P11_KEY *k);
 /* The token key of a key from p11cmp_p11_prov_pkey_new (get0), or NULL. */
@@ -372,7 +368,14 @@ P11CMP_P11_KEY *p11cmp_p11_prov_key_of(const EVP_PKEY *pkey);
 /* Unloads the provider (process exit). */
 void p11cmp_p11_prov_cleanup(void);
 
-/* from p11_key.c */
+/* from p11_pkey.c: token keys as EVP_PKEYs */
+/*
+ * A token-backed EVP_PKEY for the private key object h (RSA, EC, or EdDSA
+ * on Ed25519 / Ed448): its signatures are made by C_Sign on the token.
+ * Holds a reference to tok. P11CMP_R_UNSUPPORTED_KEY_TYPE for other key
+ * types and curves, and for EdDSA keys on a module without CKM_EDDSA.
+ */
+EVP_PKEY *p11cmp_p11_pkey_new(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
 /*
  * The token-backed private key the URI names (type=private implied):
  * exactly one must match, else P11CMP_R_KEY_NOT_FOUND / AMBIGUOUS_KEY
@@ -382,6 +385,25 @@ EVP_PKEY *p11cmp_p11_key_load(const char *uri, const char *pin_source);
 /* Same on an open token, matching the object part of uri. */
 EVP_PKEY *p11cmp_p11_key_find(P11CMP_P11_TOKEN *tok,
                               const P11CMP_P11_URI *uri);
+/* 1 if pkey is token-backed (made by p11cmp_p11_pkey_new, or a copy). */
+int p11cmp_p11_pkey_is_token(const EVP_PKEY *pkey);
+/* The token of a token-backed key (get0), or NULL. */
+P11CMP_P11_TOKEN *p11cmp_p11_pkey_token(const EVP_PKEY *pkey);
+/* CKA_ID (get0, *idlen) and CKA_LABEL (get0, may be NULL) of the key. */
+int p11cmp_p11_pkey_get_id(const EVP_PKEY *pkey, const unsigned char **id,
+                           size_t *idlen, const char **label);
+/*
+ * The transaction a provisional key was generated in (get0), or NULL for a
+ * key that was loaded or whose transaction was committed, and for copies.
+ * The store session stores the certificates into it and commits it;
+ * rolling it back destroys the key pair.
+ */
+P11CMP_P11_TXN *p11cmp_p11_pkey_txn(const EVP_PKEY *pkey);
+/*
+ * Makes pkey provisional: it takes txn, which is rolled back (the pair
+ * destroyed) when the last reference to pkey is freed uncommitted.
+ */
+int p11cmp_p11_pkey_set0_txn(EVP_PKEY *pkey, P11CMP_P11_TXN *txn);
 
 /* from p11_keygen.c */
 /*

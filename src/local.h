@@ -685,8 +685,8 @@ EVP_PKEY *p11cmp_ctx_get0_newPubkey(const P11CMP_CTX *ctx);
  * A copy of csr made through its DER (in libctx / propq), for the CSR
  * kept by set1_p10CSR and the one sent in a P10CR: X509_REQ_dup() also
  * copies the public key object a CSR built with X509_REQ_set_pubkey()
- * holds, and OpenSSL 3.0 cannot copy a token-backed RSA key (a foreign
- * RSA_METHOD). The copy holds the public key decoded from the DER. New
+ * holds, which for a token key is a copy of the token key itself. The
+ * copy holds the public key decoded from the DER, in libctx. New
  * object, or NULL with P11CMP_R_ASN1_ENCODE_ERROR / _DECODE_ERROR.
  */
 X509_REQ *p11cmp_X509_REQ_dup(const X509_REQ *csr, OSSL_LIB_CTX *libctx,

@@ -72,7 +72,7 @@ static int sign_verify(EVP_PKEY *key, EVP_PKEY *pub, int pss)
 /* 1 if key signs through EVP in library context lc with query propq. */
 static int sign_in(EVP_PKEY *key, OSSL_LIB_CTX *lc, const char *propq)
 {
-    unsigned char sig[128];
+    unsigned char sig[1024];
     size_t len = sizeof(sig);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     int ok = EVP_DigestSignInit_ex(c, NULL, NULL, lc, propq, key, NULL) == 1
@@ -516,40 +516,69 @@ static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
     return c;
 }
 
-/*
- * A token Ed25519 key (made by the built-in provider) compares with
- * software keys and certificates, signs X.509 structures, is found by URI,
- * and never exports its private half; software Ed25519 keys made after it
- * still come from the default provider.
- */
-START_TEST(eddsa_keys)
+/* the key types of provider_keys: one software key of each type too */
+static const struct {
+    const char *alg, *type, *soft;
+    int base_id, size, secbits, pss;
+} prov_keys[] = {
+    { "ED25519", "ED25519", "ED25519", EVP_PKEY_ED25519, 64, 128, 0 },
+    { "ED448", "ED448", "ED448", EVP_PKEY_ED448, 114, 224, 0 },
+    { "RSA:2048", "RSA", "RSA", EVP_PKEY_RSA, 256, 112, 0 },
+    { "RSA:2048", "RSA", "RSA", EVP_PKEY_RSA, 256, 112, 1 },
+    { "EC:P-256", "EC", "EC", EVP_PKEY_EC, 72, 128, 0 },
+    { "EC:P-521", "EC", "EC", EVP_PKEY_EC, 139, 256, 0 },
+};
+
+/* A software key of the type prov_keys[i] names. */
+static EVP_PKEY *soft_key(int i)
 {
-    EVP_PKEY *key, *loaded, *pub, *soft;
+    return strcmp(prov_keys[i].soft, "RSA") == 0
+        ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
+        : strcmp(prov_keys[i].soft, "EC") == 0
+        ? EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+                            prov_keys[i].size == 72 ? "P-256" : "P-521")
+        : EVP_PKEY_Q_keygen(NULL, NULL, prov_keys[i].soft);
+}
+
+/*
+ * A token key of each type (an EVP_PKEY of p11cmp's provider) compares
+ * with software keys and certificates, signs X.509 structures, is found
+ * by URI, is copied as a token key and never exports its private half;
+ * software keys of the type made after it still come from the default
+ * provider.
+ */
+START_TEST(provider_keys)
+{
+    EVP_PKEY *key, *loaded, *pub, *soft, *copy;
     X509 *cert, *other;
     unsigned char *der = NULL;
     OSSL_LIB_CTX *lc;
+    int pss = prov_keys[_i].pss;
+    char obj[32], priv[48];
 
-    key = P11CMP_PKCS11_generate_key(URI("t-ed", ";object=ed"), "ED25519",
+    snprintf(obj, sizeof(obj), ";object=pk%d", _i);
+    snprintf(priv, sizeof(priv), "%s;type=private", obj);
+    key = P11CMP_PKCS11_generate_key(URI("t-ed", obj), prov_keys[_i].alg,
                                      NULL, NULL, 0);
     ck_assert_ptr_nonnull(key);
     ck_assert(P11CMP_PKCS11_is_token_key(key));
-    ck_assert(EVP_PKEY_is_a(key, "ED25519"));
-    ck_assert_int_eq(EVP_PKEY_get_base_id(key), EVP_PKEY_ED25519);
-    ck_assert_int_eq(EVP_PKEY_get_size(key), 64);
-    ck_assert_int_eq(EVP_PKEY_get_security_bits(key), 128);
+    ck_assert(EVP_PKEY_is_a(key, prov_keys[_i].type));
+    ck_assert_int_eq(EVP_PKEY_get_base_id(key), prov_keys[_i].base_id);
+    ck_assert_int_eq(EVP_PKEY_get_size(key), prov_keys[_i].size);
+    ck_assert_int_eq(EVP_PKEY_get_security_bits(key),
+                     prov_keys[_i].secbits);
     pub = public_copy(key);
     ck_assert_int_eq(EVP_PKEY_eq(key, pub), 1);
     ck_assert_int_eq(EVP_PKEY_eq(pub, key), 1);
-    ck_assert_int_eq(sign_verify(key, pub, 0), 1);
-    loaded = P11CMP_PKCS11_load_key(URI("t-ed", ";object=ed;type=private"),
-                                    NULL);
+    ck_assert_int_eq(sign_verify(key, pub, pss), 1);
+    loaded = P11CMP_PKCS11_load_key(URI("t-ed", priv), NULL);
     ck_assert_ptr_nonnull(loaded);
     ck_assert_int_eq(EVP_PKEY_eq(loaded, key), 1);
     /* a certificate signed by the token matches the key, not another */
     cert = make_cert(key, key, "ed", 9);
     ck_assert_int_eq(X509_verify(cert, pub), 1);
     ck_assert_int_eq(X509_check_private_key(cert, loaded), 1);
-    soft = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    soft = soft_key(_i);
     ck_assert_ptr_nonnull(soft);
     ck_assert(!P11CMP_PKCS11_is_token_key(soft));
     ck_assert_str_eq(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(soft)),
@@ -563,12 +592,17 @@ START_TEST(eddsa_keys)
     ck_assert_int_eq(X509_verify(cert, loaded), 1);
     ck_assert_int_le(X509_verify(other, loaded), 0);
     ERR_clear_error();
-    /* the private half is never exported, not even to a copy */
+    /* the private half is never exported; a copy is a token key too */
     ck_assert_int_le(i2d_PrivateKey(loaded, &der), 0);
-    ck_assert_ptr_null(EVP_PKEY_dup(loaded));
     ERR_clear_error();
+    ck_assert_ptr_nonnull(copy = EVP_PKEY_dup(loaded));
+    ck_assert(P11CMP_PKCS11_is_token_key(copy));
+    ck_assert_int_le(i2d_PrivateKey(copy, &der), 0);
+    ERR_clear_error();
+    ck_assert_int_eq(sign_verify(copy, pub, pss), 1);
+    EVP_PKEY_free(copy);
     /* after all those comparisons the token still signs */
-    ck_assert_int_eq(sign_verify(loaded, pub, 0), 1);
+    ck_assert_int_eq(sign_verify(loaded, pub, pss), 1);
     /* also for another library context, unless a query excludes ours */
     ck_assert_ptr_nonnull(lc = OSSL_LIB_CTX_new());
     ck_assert(sign_in(loaded, lc, NULL));
@@ -979,18 +1013,22 @@ START_TEST(foreign_keys)
 END_TEST
 
 /*
- * Copies of an EC token key (EVP_PKEY_dup(), and the one inside a copied
- * PKCS#10 request holding the key) sign on the token and outlive the
- * original; each copy frees only what is its own. (OpenSSL 3.0 copies no
- * RSA key with a foreign RSA_METHOD at all.)
+ * Copies of an RSA and an EC token key (EVP_PKEY_dup(), and the one
+ * inside a copied PKCS#10 request holding the key) sign on the token and
+ * outlive the original; each copy frees only what is its own.
  */
+static const char *const copy_algs[] = { "EC:P-256", "RSA:2048" };
+
 START_TEST(token_key_copies)
 {
     EVP_PKEY *key, *dup, *pub;
     X509_REQ *req, *copy;
+    char obj[32], label[16];
 
-    key = P11CMP_PKCS11_generate_key(URI("t-dup", ";object=dup"),
-                                     "EC:P-256", NULL, NULL, 0);
+    snprintf(label, sizeof(label), "dup%d", _i);
+    snprintf(obj, sizeof(obj), ";object=%s", label);
+    key = P11CMP_PKCS11_generate_key(URI("t-dup", obj), copy_algs[_i], NULL,
+                                     NULL, 0);
     ck_assert_ptr_nonnull(key);
     pub = public_copy(key);
     ck_assert_ptr_nonnull(dup = EVP_PKEY_dup(key));
@@ -1004,7 +1042,7 @@ START_TEST(token_key_copies)
     X509_REQ_free(copy);
     EVP_PKEY_free(dup);
     EVP_PKEY_free(pub);
-    ck_assert_int_eq(p11_fixture_count_label("t-dup", "dup"), 2);
+    ck_assert_int_eq(p11_fixture_count_label("t-dup", label), 2);
 }
 END_TEST
 
@@ -1024,7 +1062,8 @@ int main(void)
     tcase_add_loop_test(tc, keygen_types, 0,
                         (int)(sizeof(keygens) / sizeof(keygens[0])));
     tcase_add_test(tc, keygen_id_from_pubkey);
-    tcase_add_test(tc, eddsa_keys);
+    tcase_add_loop_test(tc, provider_keys, 0,
+                        sizeof(prov_keys) / sizeof(prov_keys[0]));
     tcase_add_test(tc, eddsa_unsupported_curve);
     tcase_add_test(tc, eddsa_always_authenticate);
     tcase_add_test(tc, cert_objects);
@@ -1033,7 +1072,8 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     tcase_add_test(tc, pin_per_token);
-    tcase_add_test(tc, token_key_copies);
+    tcase_add_loop_test(tc, token_key_copies, 0,
+                        sizeof(copy_algs) / sizeof(copy_algs[0]));
     suite_add_tcase(s, tc);
     return p11_fixture_main(labels, s);
 }

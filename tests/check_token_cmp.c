@@ -426,13 +426,39 @@ static int cr_over_tls(const PROXY *front, SSL_CTX *tls, const char *label,
     return ok;
 }
 
-/* TLS client keys on the token, and their labels there */
-static const char *const tls_algs[] = { "EC:P-256", "ED25519" };
-static const char *const tls_labels[] = { "tls", "tls-ed" };
+/*
+ * TLS client keys on the token, their labels there, the highest TLS
+ * version and the client's signature algorithms (NULL: OpenSSL's): RSA
+ * signs TLS 1.3 with PSS, TLS 1.2 with PKCS#1 v1.5 or PSS as allowed.
+ */
+static const struct {
+    const char *alg, *label;
+    int max_version;
+    const char *sigalgs;
+} tls_rows[] = {
+    { "EC:P-256", "tls", 0, NULL },
+    { "ED25519", "tls-ed", 0, NULL },
+    { "RSA:2048", "tls-rsa", TLS1_3_VERSION, "rsa_pss_rsae_sha256" },
+    { "RSA:2048", "tls-rsa12", TLS1_2_VERSION, "RSA+SHA256" },
+    { "RSA:3072", "tls-pss12", TLS1_2_VERSION, "rsa_pss_rsae_sha384" },
+    { "EC:P-384", "tls-ec12", TLS1_2_VERSION, "ECDSA+SHA384" },
+};
+
+/* tls_client() limited as tls_rows[i] says. */
+static SSL_CTX *tls_client_row(X509 *srv, EVP_PKEY *key, X509 *cert, int i)
+{
+    SSL_CTX *c = tls_client(srv, key, cert);
+
+    if (tls_rows[i].max_version != 0)
+        ck_assert(SSL_CTX_set_max_proto_version(c, tls_rows[i].max_version));
+    if (tls_rows[i].sigalgs != NULL)
+        ck_assert(SSL_CTX_set1_client_sigalgs_list(c, tls_rows[i].sigalgs));
+    return c;
+}
 
 START_TEST(tls_client_auth_with_token_key)
 {
-    const char *label = tls_labels[_i];
+    const char *label = tls_rows[_i].label;
     char extra[64];
     SSL_CTX *server, *tls;
     EVP_PKEY *key;
@@ -440,16 +466,17 @@ START_TEST(tls_client_auth_with_token_key)
     PROXY front;
 
     token_ca_start(NULL, NULL);
-    cert = token_ca_enroll("e-tls", label, tls_algs[_i]);
+    cert = token_ca_enroll("e-tls", label, tls_rows[_i].alg);
     server = front_ctx(&srv);
     ck_assert(proxy_start(&front, token_ca.port, server));
     snprintf(extra, sizeof(extra), ";object=%s;type=private", label);
     key = P11CMP_PKCS11_load_key(URI("e-tls", extra), NULL);
     ck_assert(P11CMP_PKCS11_is_token_key(key));
     /* the TLS handshake is signed by the token key */
-    tls = tls_client(srv, key, cert);
+    tls = tls_client_row(srv, key, cert, _i);
     ck_assert_msg(cr_over_tls(&front, tls, label, NULL),
-                  "CR over TLS with %s failed", tls_algs[_i]);
+                  "CR over TLS with %s (%s) failed", tls_rows[_i].alg,
+                  label);
     ck_assert_ptr_nonnull(tls_peer);
     ck_assert_int_eq(X509_cmp(tls_peer, cert), 0);
     ck_assert_int_eq(testca_log_count(&token_ca, ": cr\n"), 1);
@@ -535,7 +562,7 @@ int main(void)
     tcase_add_test(tc, rejected_ir_leaves_token);
     tcase_add_test(tc, always_authenticate_key);
     tcase_add_loop_test(tc, tls_client_auth_with_token_key, 0,
-                        (int)(sizeof(tls_algs) / sizeof(tls_algs[0])));
+                        (int)(sizeof(tls_rows) / sizeof(tls_rows[0])));
     tcase_add_test(tc, ed25519_ir_cr_kur);
     tcase_add_loop_test(tc, p10cr_with_csr_of_token_key, 0,
                         (int)(sizeof(csr_algs) / sizeof(csr_algs[0])));
