@@ -1,6 +1,7 @@
 #!/bin/bash
 # scripts/test.sh - README command 2: install what is missing, build with
-# warnings as errors, run the whole test suite (make check) and check the
+# warnings as errors and without OpenSSL's deprecated API (the library
+# and the program), run the whole test suite (make check) and check the
 # distribution (make distcheck). Skipped tests are named with their
 # reason; the last line is "N passed, M failed".
 # Exits non-zero on any failure.
@@ -8,7 +9,8 @@ set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/scripts/lib.sh"
 install_deps || exit 1
-build_tree "${P11CMP_BUILD_DIR:-$SRC/build}" --enable-werror || exit 1
+build_tree "${P11CMP_BUILD_DIR:-$SRC/build}" --enable-werror \
+    --enable-no-deprecated || exit 1
 cd "$BUILD"
 make -j"$(nproc)" check
 rc=$?
