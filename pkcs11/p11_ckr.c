@@ -1,12 +1,10 @@
 /*
  * pkcs11/p11_ckr.c - PKCS#11 return codes by name: the CKR_ value -> name
- * table, remembering the last failing module call of a token handle, and
- * raising it as a p11cmp error whose data names the function, the CKR_
- * code and the URI (never a PIN).
+ * table, and remembering the last failing module call of a token handle
+ * (p11cmp_p11_raise() in p11_token.c raises it).
  */
 #include "config.h"
 
-#include <stdio.h>
 
 #include "p11_local.h"
 
@@ -44,25 +42,4 @@ CK_RV p11cmp_p11_called(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv)
 {
     ERR_pop_to_mark();
     return p11cmp_p11_note(tok, fn, rv);
-}
-
-void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what)
-{
-    const char *name = NULL, *fn = "?", *uri = "?";
-    unsigned long rv = 0;
-
-    if (tok != NULL) {
-        rv = tok->last_rv;
-        fn = tok->last_fn != NULL ? tok->last_fn : "?";
-        uri = p11cmp_p11_token_uri(tok);
-        name = p11cmp_p11_ckr_name(tok->last_rv);
-    }
-    if (tok == NULL || tok->last_fn == NULL)
-        p11cmp_raise_data(reason, "%s%suri=%s", what != NULL ? what : "",
-                          what != NULL ? "; " : "", uri);
-    else
-        p11cmp_raise_data(reason, "%s: %s (0x%lx)%s%s; uri=%s", fn,
-                          name != NULL ? name : "CKR_VENDOR_DEFINED", rv,
-                          what != NULL ? "; " : "",
-                          what != NULL ? what : "", uri);
 }

@@ -40,7 +40,7 @@
 #include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 
-#include "../src/local.h"
+#include "../src/err.h"
 
 typedef struct p11cmp_p11_uri_st P11CMP_P11_URI;
 typedef struct p11cmp_p11_module_st P11CMP_P11_MODULE;
@@ -138,11 +138,6 @@ const char *p11cmp_p11_ckr_name(CK_RV rv);
 CK_RV p11cmp_p11_note(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv);
 /* p11cmp_p11_note() after P11CMP_P11_CALL: also pops to its ERR mark */
 CK_RV p11cmp_p11_called(P11CMP_P11_TOKEN *tok, const char *fn, CK_RV rv);
-/*
- * Raises reason with data "C_Fn: CKR_NAME (0xNN) [what] uri=URI" from the
- * last failure remembered in tok; what may be NULL.
- */
-void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what);
 
 /* from p11_module.c */
 /*
@@ -212,6 +207,11 @@ int p11cmp_p11_set_default_pin_source(const char *source);
 void p11cmp_p11_set_batch(int batch);
 
 /* from p11_token.c */
+/*
+ * Raises reason with data "C_Fn: CKR_NAME (0xNN) [what] uri=URI" from the
+ * last failure remembered in tok; what may be NULL.
+ */
+void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what);
 /*
  * Finds the one token the URI describes (module from the URI), opens a
  * session on it (read-write with P11CMP_P11_RW) and logs in when flags ask

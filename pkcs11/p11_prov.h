@@ -2,7 +2,8 @@
  * pkcs11/p11_prov.h - inside p11cmp's provider: the key data its key
  * management (p11_prov.c) keeps and its signature implementations
  * (p11_sig.c for RSA and ECDSA, p11_sig_ed.c for EdDSA) work on. Nothing
- * outside these three files includes it.
+ * outside these three files includes it. The provider context the
+ * signature functions are given is the provider's library context.
  */
 #ifndef P11CMP_P11_PROV_H
 #define P11CMP_P11_PROV_H
@@ -31,9 +32,6 @@ typedef struct {
     EVP_PKEY *pub;
     P11CMP_P11_KEY *k;
 } P11CMP_PROV_KEY;
-
-/* The provider's library context (see p11_prov.c). */
-OSSL_LIB_CTX *p11cmp_prov_libctx(void);
 
 /* The signature dispatch tables (RSA and ECDSA; EdDSA). */
 extern const OSSL_DISPATCH p11cmp_prov_sig_functions[];

@@ -26,6 +26,7 @@
 #include "p11_sig_pad.h"
 
 typedef struct {
+    OSSL_LIB_CTX *libctx;   /* the provider's */
     P11CMP_PROV_KEY *key;
     int sign;
     EVP_PKEY_CTX *shadow;
@@ -39,8 +40,12 @@ static int is_rsa(const SIGCTX *ctx)
 
 static void *sig_newctx(void *provctx, const char *propq)
 {
-    (void)provctx, (void)propq;
-    return OPENSSL_zalloc(sizeof(SIGCTX));
+    SIGCTX *ctx = OPENSSL_zalloc(sizeof(SIGCTX));
+
+    (void)propq;
+    if (ctx != NULL)
+        ctx->libctx = provctx;
+    return ctx;
 }
 
 static void sig_freectx(void *vctx)
@@ -134,7 +139,7 @@ static const OSSL_PARAM *sig_gettable_ctx_params(void *vctx, void *provctx)
 static int sig_start(SIGCTX *ctx, void *vkey, int sign, const char *mdname,
                      const OSSL_PARAM params[])
 {
-    OSSL_LIB_CTX *lc = p11cmp_prov_libctx();
+    OSSL_LIB_CTX *lc = ctx->libctx;
     OSSL_PARAM mp[2] = {OSSL_PARAM_END, OSSL_PARAM_END};
     EVP_MD *md = NULL;
     int ok;
@@ -213,7 +218,7 @@ static EVP_MD *shadow_md(SIGCTX *ctx, const char *name)
     p[0] = OSSL_PARAM_construct_utf8_string(name, buf, sizeof(buf));
     if (EVP_PKEY_CTX_get_params(ctx->shadow, p) <= 0 || buf[0] == '\0')
         return NULL;
-    return EVP_MD_fetch(p11cmp_prov_libctx(), buf, NULL);
+    return EVP_MD_fetch(ctx->libctx, buf, NULL);
 }
 
 /* A PSS signature of digest tbs into sig (k bytes, the modulus size). */
@@ -233,7 +238,7 @@ static int rsa_pss_sign(SIGCTX *ctx, const EVP_MD *md, const unsigned char
         goto end;
     }
     ok = (em = OPENSSL_malloc(*len)) != NULL
-        && p11cmp_pss_encode(p11cmp_prov_libctx(), md,
+        && p11cmp_pss_encode(ctx->libctx, md,
                              mgf1 != NULL ? mgf1 : md, tbs, slen, bits, em,
                              *len)
         && p11cmp_p11_key_sign(ctx->key->k, CKM_RSA_X_509, em, *len, sig,

@@ -16,13 +16,18 @@
 
 /* A signature operation in progress. */
 typedef struct {
+    OSSL_LIB_CTX *libctx;   /* the provider's */
     P11CMP_PROV_KEY *key;
 } SIGCTX;
 
 static void *sig_newctx(void *provctx, const char *propq)
 {
-    (void)provctx, (void)propq;
-    return OPENSSL_zalloc(sizeof(SIGCTX));
+    SIGCTX *ctx = OPENSSL_zalloc(sizeof(SIGCTX));
+
+    (void)propq;
+    if (ctx != NULL)
+        ctx->libctx = provctx;
+    return ctx;
 }
 
 static void sig_freectx(void *vctx)
@@ -76,7 +81,7 @@ static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen,
     int ok;
 
     ok = md != NULL
-        && EVP_DigestVerifyInit_ex(md, NULL, NULL, p11cmp_prov_libctx(),
+        && EVP_DigestVerifyInit_ex(md, NULL, NULL, ctx->libctx,
                                    P11CMP_PROV_DEFAULT, ctx->key->pub,
                                    NULL) == 1
         && EVP_DigestVerify(md, sig, siglen, tbs, tbslen) == 1;

@@ -2,7 +2,8 @@
  * pkcs11/p11_token.c - token handles: finding the one token a URI
  * describes, opening a session (read-write only when writing), logging in
  * (CKR_USER_ALREADY_LOGGED_IN is fine), and getting the session back after
- * it was lost, the token re-inserted or the process forked.
+ * it was lost, the token re-inserted or the process forked; raising a
+ * failed module call of a token as a p11cmp error.
  */
 #include "config.h"
 
@@ -244,4 +245,29 @@ void p11cmp_p11_token_free(P11CMP_P11_TOKEN *tok)
     OPENSSL_free(tok->pin_source);
     CRYPTO_THREAD_lock_free(tok->lock);
     OPENSSL_free(tok);
+}
+
+/*
+ * Raises reason with the last failing module call of tok: its function,
+ * CKR_ code and the token's URI (never a PIN) in the error data.
+ */
+void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what)
+{
+    const char *name = NULL, *fn = "?", *uri = "?";
+    unsigned long rv = 0;
+
+    if (tok != NULL) {
+        rv = tok->last_rv;
+        fn = tok->last_fn != NULL ? tok->last_fn : "?";
+        uri = p11cmp_p11_token_uri(tok);
+        name = p11cmp_p11_ckr_name(tok->last_rv);
+    }
+    if (tok == NULL || tok->last_fn == NULL)
+        p11cmp_raise_data(reason, "%s%suri=%s", what != NULL ? what : "",
+                          what != NULL ? "; " : "", uri);
+    else
+        p11cmp_raise_data(reason, "%s: %s (0x%lx)%s%s; uri=%s", fn,
+                          name != NULL ? name : "CKR_VENDOR_DEFINED", rv,
+                          what != NULL ? "; " : "",
+                          what != NULL ? what : "", uri);
 }

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "local.h"
 #include "../pkcs11/p11_local.h"
 
 /* classes for p11cmp_p11_delete() */

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "local.h"
 #include "p11_local.h"
 #include "p11_fixture.h"
 

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "local.h"
 #include "p11_local.h"
 #include "p11_fixture.h"
 

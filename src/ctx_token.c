@@ -1,5 +1,5 @@
 /*
- * pkcs11/p11_ctx.c - the P11CMP_CTX functions for token keys and
+ * src/ctx_token.c - the P11CMP_CTX functions for token keys and
  * certificates: set the client key, the key to enroll, the client and old
  * certificate from pkcs11: URIs, and generate the key to enroll on a token.
  * A generated key is provisional until the enrollment stores its
@@ -10,7 +10,8 @@
 
 #include <p11cmp/p11cmp.h>
 
-#include "p11_local.h"
+#include "local.h"
+#include "../pkcs11/p11_local.h"
 
 int P11CMP_CTX_set1_pkey_uri(P11CMP_CTX *ctx, const char *uri)
 {
