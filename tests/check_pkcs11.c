@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <p11-kit/uri.h>
+#include <p11cmp/p11cmp.h>
 
 #include "p11_local.h"
 #include "p11_fixture.h"
@@ -516,6 +518,54 @@ static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *cn,
     return c;
 }
 
+/*
+ * 1 if CMS signed data made by key (with cert, signed attributes) verifies
+ * and gives the content back.
+ */
+static int cms_signs(X509 *cert, EVP_PKEY *key)
+{
+    static const char data[] = "content";
+    BIO *in = BIO_new_mem_buf(data, sizeof(data) - 1);
+    BIO *out = BIO_new(BIO_s_mem());
+    CMS_ContentInfo *cms = CMS_sign(cert, key, NULL, in, CMS_BINARY);
+    char buf[16] = "";
+    int ok = cms != NULL
+        && CMS_verify(cms, NULL, NULL, NULL, out,
+                      CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1
+        && BIO_read(out, buf, sizeof(buf) - 1) == (int)sizeof(data) - 1
+        && strcmp(buf, data) == 0;
+
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    BIO_free(out);
+    return ok;
+}
+
+/* 1 if a CSR signed by key with RSASSA-PSS (SHA-256) verifies with pub. */
+static int pss_csr_signs(EVP_PKEY *key, EVP_PKEY *pub)
+{
+    X509_REQ *req = X509_REQ_new();
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+    const X509_ALGOR *alg = NULL;
+    int ok = req != NULL && c != NULL
+        && X509_REQ_set_version(req, X509_REQ_VERSION_1)
+        && X509_REQ_set_pubkey(req, key)
+        && EVP_DigestSignInit(c, &pc, EVP_sha256(), NULL, key) == 1
+        && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) > 0
+        && EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) > 0
+        && X509_REQ_sign_ctx(req, c) > 0;
+
+    if (ok) {
+        X509_REQ_get0_signature(req, NULL, &alg);
+        ok = OBJ_obj2nid(alg->algorithm) == NID_rsassaPss
+            && X509_REQ_verify(req, pub) == 1;
+    }
+    EVP_MD_CTX_free(c);
+    X509_REQ_free(req);
+    return ok;
+}
+
 /* the key types of provider_keys: one software key of each type too */
 static const struct {
     const char *alg, *type, *soft;
@@ -588,6 +638,9 @@ START_TEST(provider_keys)
     ck_assert_int_eq(X509_check_private_key(cert, soft), 0);
     other = make_cert(soft, soft, "soft", 10);
     ck_assert_int_eq(X509_check_private_key(other, loaded), 0);
+    /* (OpenSSL 3.0's CMS knows no digest for EdDSA, not even in software) */
+    ck_assert(md_for(loaded) == NULL || cms_signs(cert, loaded));
+    ck_assert(!pss || pss_csr_signs(loaded, pub));
     /* the token key object verifies too (in software) */
     ck_assert_int_eq(X509_verify(cert, loaded), 1);
     ck_assert_int_le(X509_verify(other, loaded), 0);

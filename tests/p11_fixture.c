@@ -110,26 +110,27 @@ const char *p11_fixture_uri(const char *label, const char *extra,
 
 char *p11_fixture_list(const char *label)
 {
-    char cmd[1024], buf[4096];
+    enum { MAX_LIST = 1 << 20 }; /* pkcs11-tool 0.26 says much per object */
+    char cmd[1024], *buf = malloc(MAX_LIST);
     size_t n = 0, r;
     FILE *p;
-    char *out;
 
     snprintf(cmd, sizeof(cmd), "pkcs11-tool --module '%s' --token-label "
              "'%s' --login --pin %s --list-objects 2>&1 | sort",
              p11_fixture_module(), label, P11_FIXTURE_PIN);
-    if ((p = popen(cmd, "r")) == NULL)
+    if (buf == NULL || (p = popen(cmd, "r")) == NULL) {
+        free(buf);
         return NULL;
-    while (n < sizeof(buf) - 1
-           && (r = fread(buf + n, 1, sizeof(buf) - 1 - n, p)) > 0)
+    }
+    while (n < MAX_LIST - 1
+           && (r = fread(buf + n, 1, MAX_LIST - 1 - n, p)) > 0)
         n += r;
     buf[n] = '\0';
-    if (pclose(p) != 0)
+    if (pclose(p) != 0 || n == MAX_LIST - 1) {
+        free(buf);
         return NULL;
-    out = malloc(n + 1);
-    if (out != NULL)
-        memcpy(out, buf, n + 1);
-    return out;
+    }
+    return buf;
 }
 
 int p11_fixture_count(const char *label, const char *text, int exact)
