@@ -68,8 +68,11 @@ check_cert "$WORK/p10.pem" "$WORK/k4.pem" "O=csr,CN=p10cr" 12
 # P10CR with a broken CSR signature is rejected with badPOP
 openssl req -in "$WORK/csr.pem" -outform DER -out "$WORK/csr.der"
 size=$(stat -c %s "$WORK/csr.der")
-printf '\x01' | dd of="$WORK/csr.der" bs=1 seek=$((size - 3)) conv=notrunc \
-    2>/dev/null
+# flip all bits of one signature byte (writing a fixed value left the
+# CSR intact whenever the byte already had it: 1 run in 256)
+byte=$(od -An -tu1 -j $((size - 3)) -N 1 "$WORK/csr.der" | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 255)))" \
+    | dd of="$WORK/csr.der" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
 openssl req -verify -inform DER -in "$WORK/csr.der" -noout 2>&1 \
     | grep -q "verify failure" || fail "tampered CSR still verifies"
 cmp_pbm -cmd p10cr -csr "$WORK/csr.der" -certout "$WORK/bad.pem" \
