@@ -5,6 +5,9 @@
 # for this run, copy the source tree in, bind /proc, /dev and /dev/pts, and
 # run "bash scripts/test.sh" (or the script named as $1) there as root.
 # The mirror is the one this machine's apt sources name. Must run as root.
+# The root is unmounted and deleted on any exit (also on a signal); the
+# command reads no stdin; CI is passed through; the exit status is the
+# command's. Downloaded .debs are cached beside the tarball.
 #   bash scripts/debian13.sh [scripts/test.sh|scripts/demo.sh]
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,29 +54,43 @@ make_tarball() {
     return $rc
 }
 
-ensure_tools || { echo "error: cannot install debootstrap" >&2; exit 1; }
-make_tarball || { echo "error: debootstrap $SUITE failed" >&2; exit 1; }
+[ -f "$SRC/$CMD" ] || { echo "error: no such command: $CMD" >&2; exit 2; }
+ensure_tools </dev/null \
+    || { echo "error: cannot install debootstrap" >&2; exit 1; }
+mkdir -p "$CACHE"
+# one debootstrap at a time; a concurrent run waits for the tarball
+(flock 9 && make_tarball) 9> "$CACHE/.lock" </dev/null \
+    || { echo "error: debootstrap $SUITE failed" >&2; exit 1; }
 
 ROOT=$(mktemp -d /var/tmp/p11cmp-$SUITE.XXXXXX)
+# cleanup: unmount what is mounted (innermost first), then delete the
+# root without crossing into a file system still mounted there
 cleanup() {
+    rc=$?
+    trap - EXIT INT TERM HUP
     for m in var/cache/apt/archives dev/pts dev proc; do
-        mountpoint -q "$ROOT/$m" && umount -l "$ROOT/$m"
+        if mountpoint -q "$ROOT/$m"; then
+            umount "$ROOT/$m" 2>/dev/null || umount -l "$ROOT/$m"
+        fi
     done
     rm -rf --one-file-system "$ROOT"
+    exit $rc
 }
 trap cleanup EXIT
-tar -C "$ROOT" -xf "$TARBALL"
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+tar -C "$ROOT" -xf "$TARBALL" || exit 1
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null
 mkdir -p "$ROOT/src"
 # the tree as committed plus local changes, without build products
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard \
     | tar --null -T - -cf -) | tar -C "$ROOT/src" -xf -
-mount -t proc proc "$ROOT/proc"
-mount --bind /dev "$ROOT/dev"
-mount --bind /dev/pts "$ROOT/dev/pts"
+mount -t proc proc "$ROOT/proc" && mount --bind /dev "$ROOT/dev" \
+    && mount --bind /dev/pts "$ROOT/dev/pts" || exit 1
 # downloaded .debs are kept between runs; the install itself runs each time
 mkdir -p "$CACHE/archives-$SUITE" "$ROOT/var/cache/apt/archives"
-mount --bind "$CACHE/archives-$SUITE" "$ROOT/var/cache/apt/archives"
+mount --bind "$CACHE/archives-$SUITE" "$ROOT/var/cache/apt/archives" \
+    || exit 1
 echo "== $CMD in a fresh $SUITE root ($ROOT)"
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
