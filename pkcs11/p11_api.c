@@ -40,8 +40,11 @@ EVP_PKEY *P11CMP_PKCS11_generate_key(const char *token_uri, const char *alg,
         f |= P11CMP_P11_ID_FROM_PUBKEY;
     else
         id = p11cmp_p11_uri_id(tok->uri, &idlen);
-    if (p11cmp_p11_txn_keygen(txn, alg, label, id, idlen, f, &pk))
-        (void)p11cmp_p11_txn_commit(txn);
+    if (p11cmp_p11_txn_keygen(txn, alg, label, id, idlen, f, &pk)
+        && !p11cmp_p11_txn_commit(txn)) {
+        EVP_PKEY_free(pk); /* rolled back below */
+        pk = NULL;
+    }
  end:
     p11cmp_p11_txn_free(txn); /* rolls back unless committed */
     p11cmp_p11_token_free(tok);

@@ -148,7 +148,8 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
         /* what identifies it: class, CKA_ID, CKA_LABEL, CKA_VALUE */
         CK_ATTRIBUTE ident[] = {t[0], t[5], t[6], t[10]};
 
-        if (!p11cmp_p11_create(tok, t, sizeof(t) / sizeof(t[0]), &h))
+        if (!p11cmp_p11_txn_will_create(txn, ident, 4, 0)
+            || !p11cmp_p11_create(tok, t, sizeof(t) / sizeof(t[0]), &h))
             goto end;
         if (!p11cmp_p11_txn_add_created(txn, h, ident, 4)) {
             (void)p11cmp_p11_destroy(tok, h);

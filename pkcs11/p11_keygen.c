@@ -134,20 +134,48 @@ static CK_RV generate(P11CMP_P11_TOKEN *tok, const KEYGEN *g,
 }
 
 /*
- * Records pub and priv in txn, by handle and by class, CKA_ID and
- * CKA_LABEL (to find them again after the token was logged out).
+ * What identifies a half of the pair g into t: class *cls, CKA_ID and
+ * CKA_LABEL (to find it again after the token was logged out, or after
+ * the process died). The number of attributes.
  */
+static CK_ULONG pair_ident(const KEYGEN *g, CK_OBJECT_CLASS *cls,
+                           CK_ATTRIBUTE t[3])
+{
+    CK_ULONG n = 2;
+
+    t[0].type = CKA_CLASS;
+    t[0].pValue = cls;
+    t[0].ulValueLen = sizeof(*cls);
+    t[1].type = CKA_ID;
+    t[1].pValue = (void *)g->id;
+    t[1].ulValueLen = g->idlen;
+    if (g->label != NULL) {
+        t[2].type = CKA_LABEL;
+        t[2].pValue = (void *)g->label;
+        t[2].ulValueLen = strlen(g->label);
+        n++;
+    }
+    return n;
+}
+
+/* Journals the pair g before it is generated (one record for both). */
+static int journal_pair(P11CMP_P11_TXN *txn, const KEYGEN *g)
+{
+    CK_OBJECT_CLASS pub = CKO_PUBLIC_KEY, priv = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE t[3];
+
+    return p11cmp_p11_txn_will_create(txn, t, pair_ident(g, &pub, t), 1)
+        && p11cmp_p11_txn_will_create(txn, t, pair_ident(g, &priv, t), 0);
+}
+
+/* Records pub and priv in txn, by handle and by identity. */
 static int add_pair(P11CMP_P11_TXN *txn, const KEYGEN *g,
                     CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
 {
     CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
-    CK_ATTRIBUTE t[3] = {{CKA_CLASS, &cls, sizeof(cls)},
-                         {CKA_ID, (void *)g->id, g->idlen},
-                         {CKA_LABEL, (void *)g->label, 0}};
-    CK_ULONG n = 2;
+    CK_ATTRIBUTE t[3];
+    CK_ULONG n = pair_ident(g, &cls, t);
 
-    if (g->label != NULL)
-        t[n++].ulValueLen = strlen(g->label);
     if (!p11cmp_p11_txn_add_created(txn, pub, t, n))
         return 0;
     cls = CKO_PRIVATE_KEY;
@@ -209,6 +237,10 @@ int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
     g.label = label;
     if (g.type != CKK_RSA && !curve_params(g.arg, &params, &plen)) {
         p11cmp_raise(P11CMP_R_INTERNAL_ERROR);
+        return 0;
+    }
+    if (!journal_pair(txn, &g)) {
+        OPENSSL_free(params);
         return 0;
     }
     if ((rv = generate(tok, &g, params, plen, &pub, &priv)) != CKR_OK) {

@@ -47,6 +47,7 @@ typedef struct p11cmp_p11_module_st P11CMP_P11_MODULE;
 typedef struct p11cmp_p11_token_st P11CMP_P11_TOKEN;
 typedef struct p11cmp_p11_txn_st P11CMP_P11_TXN;
 typedef struct p11cmp_p11_key_st P11CMP_P11_KEY;
+typedef struct p11cmp_p11_journal_st P11CMP_P11_JOURNAL;
 
 /* Environment variable holding a PIN when no other source is given. */
 #define P11CMP_P11_PIN_ENV "P11CMP_PIN"
@@ -129,6 +130,7 @@ struct p11cmp_p11_token_st {
     CK_RV last_rv;
     int refs;
     void *lock;             /* CRYPTO_RWLOCK serialising signatures */
+    int journal_settled;    /* p11cmp_p11_journal_recover() ran */
 };
 
 /* from p11_ckr.c */
@@ -482,9 +484,32 @@ int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
  */
 int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
                            size_t idlen, const char *label);
+/*
+ * Writes to the token's journal, before an object is created in txn,
+ * what will identify it (as for p11cmp_p11_txn_add_created()), so that
+ * a later run destroys it if this process dies before the commit. With
+ * more set the entry is only planned, to go into one journal record with
+ * the next call's. 1 or 0.
+ */
+int p11cmp_p11_txn_will_create(P11CMP_P11_TXN *txn, const CK_ATTRIBUTE *ident,
+                               CK_ULONG n, int more);
+/*
+ * Plans that the objects matching tmpl (n attributes) are destroyed when
+ * txn commits (KUR retiring the old pair): they go into the journal's
+ * commit record, so that a run that dies after the commit has them done
+ * by the next one. 1 or 0.
+ */
+int p11cmp_p11_txn_delete_at_commit(P11CMP_P11_TXN *txn,
+                                    const CK_ATTRIBUTE *tmpl, CK_ULONG n);
+/* 1 if txn committed but not all its deletes could be done yet. */
+int p11cmp_p11_txn_unfinished(const P11CMP_P11_TXN *txn);
 /* Number of undo entries (for tests and logging). */
 int p11cmp_p11_txn_count(const P11CMP_P11_TXN *txn);
-/* Keeps everything done in txn; the undo list is emptied. 1 on success. */
+/*
+ * Keeps everything done in txn (the journal's commit point), then does
+ * the deletes planned with p11cmp_p11_txn_delete_at_commit(); the undo
+ * list is emptied. 1 once committed (see p11cmp_p11_txn_unfinished()).
+ */
 int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn);
 /*
  * Undoes everything recorded, newest first; 1 if all was undone, else 0
@@ -496,5 +521,44 @@ int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn);
  * forked child never undoes its parent's work), then frees. NULL is fine.
  */
 void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn);
+
+/* from p11_journal.c (the on-token journal of a transaction) */
+/* A journal with a new random id, nothing written yet; NULL + error. */
+P11CMP_P11_JOURNAL *p11cmp_p11_journal_new(void);
+void p11cmp_p11_journal_free(P11CMP_P11_JOURNAL *j);
+/*
+ * Plans one operation for the next record: verb "create" or "relabel"
+ * (old label old, oldlen bytes; NULL for the others), or "delete" (for
+ * the commit record), on the objects matching the n attributes a. 1 or 0.
+ */
+int p11cmp_p11_journal_plan(P11CMP_P11_JOURNAL *j, const char *verb,
+                            const unsigned char *old, size_t oldlen,
+                            const CK_ATTRIBUTE *a, CK_ULONG n);
+/* Writes the planned operations as the next record on tok; 1 or 0. */
+int p11cmp_p11_journal_write(P11CMP_P11_TOKEN *tok, P11CMP_P11_JOURNAL *j);
+/*
+ * Commits j (nothing to do if nothing was journaled): without planned
+ * deletes the removal of its last record is the commit point; with them
+ * writing the commit record is, and then the deletes are done and the
+ * records removed: *finished is 0 if some of that failed (a later run
+ * finishes it). 1 if committed, else 0 and an error (then nothing was
+ * committed: the caller rolls back).
+ */
+int p11cmp_p11_journal_commit(P11CMP_P11_TOKEN *tok, P11CMP_P11_JOURNAL *j,
+                              int *finished);
+/* Removes j's records after its changes were undone; 1 or 0. */
+int p11cmp_p11_journal_discard(P11CMP_P11_TOKEN *tok, P11CMP_P11_JOURNAL *j);
+/*
+ * Finishes or undoes every transaction on tok that a dead process left
+ * (see p11_journal.c), in a read-write session of its own if tok's is
+ * read-only. 1 if there was nothing to do or all went; else 0 + error.
+ */
+int p11cmp_p11_journal_recover(P11CMP_P11_TOKEN *tok);
+/*
+ * The same, also for what this process left (a rollback that failed
+ * because the token was away): as the next process would. Single
+ * threaded use only (tests, or a process about to give up the token).
+ */
+int p11cmp_p11_journal_recover_mine(P11CMP_P11_TOKEN *tok);
 
 #endif /* P11CMP_P11_LOCAL_H */

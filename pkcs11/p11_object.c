@@ -16,8 +16,14 @@ static CK_RV find_once(P11CMP_P11_TOKEN *tok, CK_ATTRIBUTE *tmpl,
     CK_RV rv, rv2;
 
     *count = 0;
-    if (P11CMP_P11_CALL(tok, rv, C_FindObjectsInit, tok->session, tmpl, n)
-        != CKR_OK)
+    (void)P11CMP_P11_CALL(tok, rv, C_FindObjectsInit, tok->session, tmpl, n);
+    if (rv == CKR_OPERATION_ACTIVE) {
+        /* an earlier search whose C_FindObjectsFinal failed: end it */
+        (void)P11CMP_P11_CALL(tok, rv2, C_FindObjectsFinal, tok->session);
+        (void)P11CMP_P11_CALL(tok, rv, C_FindObjectsInit, tok->session,
+                              tmpl, n);
+    }
+    if (rv != CKR_OK)
         return rv;
     (void)P11CMP_P11_CALL(tok, rv, C_FindObjects, tok->session, out, max,
                           count);

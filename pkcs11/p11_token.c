@@ -1,9 +1,10 @@
 /*
  * pkcs11/p11_token.c - token handles: finding the one token a URI
  * describes, opening a session (read-write only when writing), logging in
- * (CKR_USER_ALREADY_LOGGED_IN is fine), and getting the session back after
- * it was lost, the token re-inserted or the process forked; raising a
- * failed module call of a token as a p11cmp error.
+ * (CKR_USER_ALREADY_LOGGED_IN is fine), settling what a dead process left
+ * in the token's journal, and getting the session back after it was lost,
+ * the token re-inserted or the process forked; raising a failed module
+ * call of a token as a p11cmp error.
  */
 #include "config.h"
 
@@ -213,6 +214,10 @@ P11CMP_P11_TOKEN *p11cmp_p11_token_open(const char *uri,
     if ((tok->mod = p11cmp_p11_module_get(
                 p11cmp_p11_uri_module(tok->uri))) == NULL
         || !p11cmp_p11_token_ready(tok))
+        goto err;
+    /* what a dead run left is settled first (else in p11cmp_p11_txn_new) */
+    if ((tok->flags & (P11CMP_P11_LOGIN | P11CMP_P11_RW)) != 0
+        && !p11cmp_p11_journal_recover(tok))
         goto err;
     return tok;
  err:

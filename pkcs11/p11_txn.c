@@ -4,7 +4,9 @@
  * half-done store can be taken back exactly (newest first) and nothing is
  * left half-written. An object is recorded by handle and by what
  * identifies it, so that it is found again when the token was logged out
- * in between and its handle became invalid.
+ * in between and its handle became invalid. Each change is also written
+ * to the token's journal (p11_journal.c) before it is made, so that a
+ * later process can undo or finish it if this one dies.
  */
 #include "config.h"
 
@@ -30,6 +32,9 @@ struct p11cmp_p11_txn_st {
     pid_t pid;          /* only the creating process undoes */
     UNDO *undo;
     int n, cap;
+    P11CMP_P11_JOURNAL *j;
+    int unfinished;     /* committed, but its deletes are not all done */
+    int undo_failed;    /* a rollback failed: the journal stays */
 };
 
 P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok)
@@ -40,8 +45,13 @@ P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok)
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return NULL;
     }
+    if (!tok->journal_settled && !p11cmp_p11_journal_recover(tok))
+        return NULL;
     if ((txn = OPENSSL_zalloc(sizeof(*txn))) == NULL
+        || (txn->j = p11cmp_p11_journal_new()) == NULL
         || !p11cmp_p11_token_up_ref(tok)) {
+        if (txn != NULL)
+            p11cmp_p11_journal_free(txn->j);
         OPENSSL_free(txn);
         p11cmp_raise(P11CMP_R_MALLOC_FAILURE);
         return NULL;
@@ -49,6 +59,24 @@ P11CMP_P11_TXN *p11cmp_p11_txn_new(P11CMP_P11_TOKEN *tok)
     txn->tok = tok;
     txn->pid = getpid();
     return txn;
+}
+
+int p11cmp_p11_txn_will_create(P11CMP_P11_TXN *txn, const CK_ATTRIBUTE *ident,
+                               CK_ULONG n, int more)
+{
+    return p11cmp_p11_journal_plan(txn->j, "create", NULL, 0, ident, n)
+        && (more || p11cmp_p11_journal_write(txn->tok, txn->j));
+}
+
+int p11cmp_p11_txn_delete_at_commit(P11CMP_P11_TXN *txn,
+                                    const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+    return p11cmp_p11_journal_plan(txn->j, "delete", NULL, 0, tmpl, n);
+}
+
+int p11cmp_p11_txn_unfinished(const P11CMP_P11_TXN *txn)
+{
+    return txn != NULL && txn->unfinished;
 }
 
 P11CMP_P11_TOKEN *p11cmp_p11_txn_token(P11CMP_P11_TXN *txn)
@@ -155,12 +183,35 @@ static int ident_update(UNDO *u, const CK_ATTRIBUTE *a)
     return 1;
 }
 
+/*
+ * Journals the identity that the created object of u will have once the
+ * n attributes tmpl are set on it, before they are.
+ */
+static int journal_new_ident(P11CMP_P11_TXN *txn, const UNDO *u,
+                             const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+    CK_ATTRIBUTE id[P11CMP_P11_MAX_IDENT];
+    CK_ULONG i, k;
+
+    for (k = 0; k < u->nident; k++) {
+        id[k] = u->ident[k];
+        for (i = 0; i < n; i++)
+            if (tmpl[i].type == id[k].type)
+                id[k] = tmpl[i];
+    }
+    return p11cmp_p11_txn_will_create(txn, id, u->nident, 0);
+}
+
 int p11cmp_p11_txn_set_attrs(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
                              CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
     CK_ULONG i;
     int k;
 
+    for (k = 0; k < txn->n; k++)
+        if (txn->undo[k].kind == UNDO_DESTROY && txn->undo[k].h == h
+            && !journal_new_ident(txn, &txn->undo[k], tmpl, n))
+            return 0;
     if (!p11cmp_p11_set_attrs(txn->tok, h, tmpl, n))
         return 0;
     for (k = 0; k < txn->n; k++)
@@ -197,7 +248,9 @@ static int relabel_one(P11CMP_P11_TXN *txn, CK_OBJECT_HANDLE h,
         ident[n].pValue = val;
         ident[n++].ulValueLen = vlen;
     }
-    if ((u = undo_add(txn, UNDO_RELABEL, h, ident, n)) == NULL)
+    if (!p11cmp_p11_journal_plan(txn->j, "relabel", old, oldlen, ident, n)
+        || !p11cmp_p11_journal_write(txn->tok, txn->j)
+        || (u = undo_add(txn, UNDO_RELABEL, h, ident, n)) == NULL)
         goto end;
     if (!p11cmp_p11_set_attrs(txn->tok, h, &ident[2], 1)) {
         undo_clear(&txn->undo[--txn->n]); /* nothing to undo */
@@ -232,17 +285,28 @@ int p11cmp_p11_txn_relabel(P11CMP_P11_TXN *txn, const unsigned char *id,
     return 1;
 }
 
-int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
+/* Empties the undo list. */
+static void forget(P11CMP_P11_TXN *txn)
 {
     int i;
+
+    for (i = 0; i < txn->n; i++)
+        undo_clear(&txn->undo[i]);
+    txn->n = 0;
+}
+
+int p11cmp_p11_txn_commit(P11CMP_P11_TXN *txn)
+{
+    int finished;
 
     if (txn == NULL) {
         p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
         return 0;
     }
-    for (i = 0; i < txn->n; i++)
-        undo_clear(&txn->undo[i]);
-    txn->n = 0;
+    if (!p11cmp_p11_journal_commit(txn->tok, txn->j, &finished))
+        return 0;
+    txn->unfinished = !finished;
+    forget(txn);
     return 1;
 }
 
@@ -256,16 +320,42 @@ static int undo_apply(P11CMP_P11_TOKEN *tok, const UNDO *u)
 }
 
 /*
+ * 1 if u's handle still names the object u recorded (same CKA_CLASS and
+ * CKA_ID): after a module dropped its handles (the last session closed),
+ * a handle may come back for another object.
+ */
+static int still_same(P11CMP_P11_TOKEN *tok, const UNDO *u)
+{
+    unsigned char *v = NULL;
+    size_t len = 0;
+    CK_ULONG k;
+    int same = 1;
+
+    for (k = 0; k < u->nident && same; k++) {
+        if (u->ident[k].type != CKA_CLASS && u->ident[k].type != CKA_ID)
+            continue;
+        same = p11cmp_p11_get_attr(tok, u->h, u->ident[k].type, &v, &len)
+            && len == u->ident[k].ulValueLen
+            && memcmp(v, u->ident[k].pValue, len) == 0;
+        OPENSSL_free(v);
+        v = NULL;
+    }
+    return same;
+}
+
+/*
  * Undoes u (destroys or relabels back); if u's handle is no longer valid
- * (the token was logged out), on the one object matching u's identity.
+ * (the token was logged out) or names another object now, on the one
+ * object matching u's identity.
  */
 static int undo_one(P11CMP_P11_TOKEN *tok, UNDO *u)
 {
-    int res;
+    int res, same;
 
     ERR_set_mark();
-    res = undo_apply(tok, u);
-    if (!res && (tok->last_rv == CKR_OBJECT_HANDLE_INVALID
+    same = still_same(tok, u);
+    res = same && undo_apply(tok, u);
+    if (!res && (!same || tok->last_rv == CKR_OBJECT_HANDLE_INVALID
                  || tok->last_rv == CKR_KEY_HANDLE_INVALID)
         && u->nident > 0 && p11cmp_p11_refind(tok, u->ident, u->nident,
                                               &u->h)) {
@@ -290,11 +380,20 @@ int p11cmp_p11_txn_rollback(P11CMP_P11_TXN *txn)
             failed++;
         undo_clear(u);
     }
-    if (failed > 0)
+    if (failed > 0 || txn->undo_failed) {
+        /* the journal stays: the next run tries again */
+        txn->undo_failed = 1;
+        if (failed == 0)
+            return 0; /* raised by the rollback that failed */
         p11cmp_raise_data(P11CMP_R_ROLLBACK_FAILED,
                           "%d objects could not be restored; uri=%s",
                           failed, p11cmp_p11_token_uri(txn->tok));
-    return failed == 0;
+        return 0;
+    }
+    ERR_set_mark();
+    (void)p11cmp_p11_journal_discard(txn->tok, txn->j); /* else: next run */
+    (void)ERR_pop_to_mark();
+    return 1;
 }
 
 void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn)
@@ -304,7 +403,8 @@ void p11cmp_p11_txn_free(P11CMP_P11_TXN *txn)
     if (txn->pid == getpid())
         (void)p11cmp_p11_txn_rollback(txn);
     else
-        (void)p11cmp_p11_txn_commit(txn); /* a child forgets, never undoes */
+        forget(txn); /* a child never undoes, nor commits, its parent's */
+    p11cmp_p11_journal_free(txn->j);
     p11cmp_p11_token_free(txn->tok);
     OPENSSL_free(txn->undo);
     OPENSSL_free(txn);

@@ -4,7 +4,8 @@
  * next to its key (same CKA_ID and CKA_LABEL) and the chain and caPubs
  * are stored as authority certificates; a key pair generated for the
  * transaction is kept only then. A failed transaction takes that key pair
- * back; KUR retires the old pair only after the new one is stored; RR can
+ * back; KUR retires the old pair at the commit of the new one (the
+ * journal of pkcs11/p11_journal.c has a dead run's commit finished); RR can
  * remove the revoked certificate and its key. See the comments in
  * local.h under "from store.c".
  */
@@ -152,23 +153,40 @@ static int relabel_old(P11CMP_P11_TXN *txn, const OLD_PAIR *old,
 }
 
 /*
- * KUR without KEEP_OLD, after the commit: deletes, if the old key is not
- * the new one, every key and certificate object with the old CKA_ID (the
- * first old certificate object is one of them, see find_old_pair()), and
- * the other old certificate objects one by one: each object is deleted
- * once, so 0 means that something is left. 1 if all went.
+ * KUR without KEEP_OLD: plans in txn that at its commit go, if the old key
+ * is not the new one, every key and certificate object with the old
+ * CKA_ID, and every certificate object of the old certificate.
  */
-static int delete_old(P11CMP_P11_TOKEN *tok, const OLD_PAIR *old)
+static int plan_retire(P11CMP_P11_TXN *txn, const OLD_PAIR *old,
+                       X509 *oldcert)
 {
-    CK_ULONG i;
-    int res = 1, n = 0;
+    static const CK_OBJECT_CLASS classes[3] = {
+        CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY
+    };
+    CK_OBJECT_CLASS cert = CKO_CERTIFICATE;
+    unsigned char *der = NULL;
+    int len, i, res = 1;
 
-    for (i = old->id != NULL ? 1 : 0; i < old->ncerts; i++)
-        if (!p11cmp_p11_destroy(tok, old->certs[i]))
-            res = 0;
-    if (old->id != NULL
-        && !p11cmp_p11_delete(tok, old->id, old->idlen, NULL, 0, &n))
-        res = 0;
+    if (old->ncerts > 0) {
+        CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cert, sizeof(cert)},
+                             {CKA_VALUE, NULL, 0}};
+
+        if ((len = i2d_X509(oldcert, &der)) <= 0) {
+            p11cmp_raise(P11CMP_R_ASN1_ENCODE_ERROR);
+            return 0;
+        }
+        t[1].pValue = der;
+        t[1].ulValueLen = (CK_ULONG)len;
+        res = p11cmp_p11_txn_delete_at_commit(txn, t, 2);
+        OPENSSL_free(der);
+    }
+    for (i = 0; res && old->id != NULL && i < 3; i++) {
+        CK_ATTRIBUTE t[2] = {{CKA_CLASS, (void *)&classes[i],
+                              sizeof(classes[i])},
+                             {CKA_ID, old->id, old->idlen}};
+
+        res = p11cmp_p11_txn_delete_at_commit(txn, t, 2);
+    }
     return res;
 }
 
@@ -201,9 +219,10 @@ static int store_all(P11CMP_CTX *ctx, P11CMP_P11_TXN *txn, EVP_PKEY *key,
         || !store_ca_certs(txn, ctx->newChain, ctx->newCert, &n)
         || !store_ca_certs(txn, ctx->caPubs, ctx->newCert, &n))
         return 0;
-    if (req_type == P11CMP_KUR && ctx->store_keep_old
-        && kur_old_cert(ctx) != NULL
-        && !relabel_old(txn, old, label, kur_old_cert(ctx)))
+    if (req_type == P11CMP_KUR && kur_old_cert(ctx) != NULL
+        && !(ctx->store_keep_old
+             ? relabel_old(txn, old, label, kur_old_cert(ctx))
+             : plan_retire(txn, old, kur_old_cert(ctx))))
         return 0;
     p11cmp_log_info(ctx, "stored %s certificate and %d CA certificate(s) "
                     "on the token; label \"%s\"",
@@ -212,23 +231,20 @@ static int store_all(P11CMP_CTX *ctx, P11CMP_P11_TXN *txn, EVP_PKEY *key,
     return 1;
 }
 
-/* After a committed KUR: deletes the old pair, warning on failure. */
-static void retire_old(P11CMP_CTX *ctx, P11CMP_P11_TOKEN *tok,
-                       const OLD_PAIR *old)
+/* After a committed KUR: says whether the old pair is gone. */
+static void retired(P11CMP_CTX *ctx, P11CMP_P11_TXN *txn,
+                    const OLD_PAIR *old)
 {
     if (old->ncerts == 0 && old->id == NULL)
         return;
-    ERR_set_mark();
-    if (delete_old(tok, old)) {
-        (void)ERR_pop_to_mark();
+    if (!p11cmp_p11_txn_unfinished(txn))
         p11cmp_log_info(ctx, "retired the old certificate%s",
                         old->id != NULL ? " and key pair" : "");
-        return;
-    }
-    p11cmp_log_warn(ctx, "KUR succeeded, but the old certificate or key "
-                    "could not all be deleted from %s",
-                    p11cmp_p11_token_uri(tok));
-    (void)ERR_pop_to_mark();
+    else
+        p11cmp_log_warn(ctx, "KUR succeeded, but the old certificate or key "
+                        "could not all be deleted from %s yet; the next run "
+                        "on the token finishes it",
+                        p11cmp_p11_token_uri(p11cmp_p11_txn_token(txn)));
 }
 
 static int check_req_type(int req_type)
@@ -274,7 +290,7 @@ int p11cmp_store_commit(P11CMP_CTX *ctx, int req_type)
     if (gen != NULL && gen != txn && !p11cmp_p11_txn_commit(gen))
         goto err;
     if (req_type == P11CMP_KUR && !ctx->store_keep_old)
-        retire_old(ctx, p11cmp_p11_txn_token(txn), &old);
+        retired(ctx, txn, &old);
     res = 1;
  err:
     if (!res) {

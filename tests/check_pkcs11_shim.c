@@ -164,7 +164,8 @@ static void fail_each_call(const char *label, int (*op)(void *), void *arg,
         }
         after = p11_fixture_list(label);
         ck_assert_msg(after != NULL && strcmp(before, after) == 0,
-                      "call %lu of %lu left the token changed", k, used);
+                      "call %lu of %lu left the token changed:\n%s\n"
+                      "before:\n%s", k, used, after, before);
         free(after);
     }
     *total = (int)used;

@@ -76,7 +76,7 @@ int testca_start(TESTCA *ca, ...)
     argv[n++] = "--port";
     argv[n++] = "0";
     argv[n++] = "--timeout";
-    argv[n++] = "120";
+    argv[n++] = "600"; /* the fault loops run long on a busy machine */
     va_start(ap, ca);
     while (n < MAX_ARGS - 1 && (argv[n] = va_arg(ap, char *)) != NULL)
         n++;

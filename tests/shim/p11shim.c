@@ -12,8 +12,13 @@
  * session asked for (read-only or read-write) for p11shim_sessions().
  * Like a module bound to a device, it answers CKR_CRYPTOKI_NOT_INITIALIZED
  * in a child process (after fork) until the child calls C_Initialize.
+ * For crash tests, P11SHIM_KILL_AFTER_WRITE=N kills the process with
+ * SIGKILL right after the Nth call that changes the token (C_CreateObject,
+ * C_DestroyObject, C_SetAttributeValue, C_GenerateKeyPair) returned, and
+ * P11SHIM_REPORT also writes "writes N".
  */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +45,7 @@ static const char *last_failed = "";
 static pid_t init_pid; /* the process that called C_Initialize */
 static CK_MECHANISM_TYPE hidden = (CK_MECHANISM_TYPE)-1;
 static unsigned long opened[2]; /* C_OpenSession calls: [0] ro, [1] rw */
+static unsigned long writes, kill_after_write; /* P11SHIM_KILL_AFTER_WRITE */
 
 /* Control from a test in the same process (found with dlsym). */
 void p11shim_fail_at(unsigned long n, CK_RV rv);
@@ -142,12 +148,17 @@ static int fail_now(const char *name)
 
 /* the same for a function using mechanism mech, which may be hidden */
 #define WRAP_MECH(name, params, args, mech) \
-    WRAP_NOTE(name, params, args, mech, (void)0)
+    WRAP_NOTE(name, params, args, mech, (void)0, 0)
+
+/* a call that changes the token */
+#define WRAP_WRITE(name, params, args, mech) \
+    WRAP_NOTE(name, params, args, mech, (void)0, 1)
 
 /* the same, running statement note before a call is forwarded */
-#define WRAP_NOTE(name, params, args, mech, note) \
+#define WRAP_NOTE(name, params, args, mech, note, write) \
     static CK_RV w_##name params \
     { \
+        CK_RV rv_; \
         if (fail_now(#name)) \
             return fail_rv; \
         if (init_pid != getpid()) \
@@ -155,7 +166,10 @@ static int fail_now(const char *name)
         if ((mech) == hidden) \
             return CKR_MECHANISM_INVALID; \
         note; \
-        return real->name args; \
+        rv_ = real->name args; \
+        if ((write) && ++writes == kill_after_write) \
+            (void)raise(SIGKILL); \
+        return rv_; \
     }
 
 static CK_RV w_C_Initialize(void *a)
@@ -183,7 +197,7 @@ static CK_RV w_C_Finalize(void *a)
     if (fail_now("C_Finalize"))
         return fail_rv;
     if (path != NULL && (f = fopen(path, "w")) != NULL) {
-        fprintf(f, "calls %lu\n", calls);
+        fprintf(f, "calls %lu\nwrites %lu\n", calls, writes);
         fclose(f);
     }
     return real->C_Finalize(a);
@@ -194,18 +208,20 @@ WRAP(C_GetSlotInfo, (CK_SLOT_ID s, CK_SLOT_INFO *i), (s, i))
 WRAP(C_GetTokenInfo, (CK_SLOT_ID s, CK_TOKEN_INFO *i), (s, i))
 WRAP_NOTE(C_OpenSession, (CK_SLOT_ID s, CK_FLAGS f, void *a, CK_NOTIFY n,
                           CK_SESSION_HANDLE *h), (s, f, a, n, h),
-          (CK_ULONG)-2, opened[(f & CKF_RW_SESSION) != 0]++)
+          (CK_ULONG)-2, opened[(f & CKF_RW_SESSION) != 0]++, 0)
 WRAP(C_CloseSession, (CK_SESSION_HANDLE h), (h))
 WRAP(C_Login, (CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR *p,
                CK_ULONG l), (h, u, p, l))
 WRAP(C_Logout, (CK_SESSION_HANDLE h), (h))
-WRAP(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n,
-                      CK_OBJECT_HANDLE *o), (h, t, n, o))
-WRAP(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o))
+WRAP_WRITE(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n,
+                      CK_OBJECT_HANDLE *o), (h, t, n, o), (CK_ULONG)-2)
+WRAP_WRITE(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o),
+           (CK_ULONG)-2)
 WRAP(C_GetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
                            CK_ATTRIBUTE *t, CK_ULONG n), (h, o, t, n))
-WRAP(C_SetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
-                           CK_ATTRIBUTE *t, CK_ULONG n), (h, o, t, n))
+WRAP_WRITE(C_SetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                                 CK_ATTRIBUTE *t, CK_ULONG n), (h, o, t, n),
+           (CK_ULONG)-2)
 WRAP(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG n),
      (h, t, n))
 WRAP(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *o, CK_ULONG m,
@@ -215,11 +231,11 @@ WRAP_MECH(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
                       CK_OBJECT_HANDLE k), (h, m, k), m->mechanism)
 WRAP(C_Sign, (CK_SESSION_HANDLE h, CK_BYTE *d, CK_ULONG dl, CK_BYTE *s,
               CK_ULONG *sl), (h, d, dl, s, sl))
-WRAP_MECH(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
-                              CK_ATTRIBUTE *pt, CK_ULONG pn,
-                              CK_ATTRIBUTE *kt, CK_ULONG kn,
-                              CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv),
-          (h, m, pt, pn, kt, kn, pub, priv), m->mechanism)
+WRAP_WRITE(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM *m,
+                               CK_ATTRIBUTE *pt, CK_ULONG pn,
+                               CK_ATTRIBUTE *kt, CK_ULONG kn,
+                               CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv),
+           (h, m, pt, pn, kt, kn, pub, priv), m->mechanism)
 WRAP_MECH(C_GetMechanismInfo, (CK_SLOT_ID s, CK_MECHANISM_TYPE t,
                                CK_MECHANISM_INFO *i), (s, t, i), t)
 
@@ -243,6 +259,8 @@ static int load_real(void)
         fail_at = strtoul(s, NULL, 10);
     if ((s = getenv("P11SHIM_FAIL_RV")) != NULL)
         fail_rv = parse_rv(s);
+    if ((s = getenv("P11SHIM_KILL_AFTER_WRITE")) != NULL)
+        kill_after_write = strtoul(s, NULL, 10);
     shim = *real; /* what is not wrapped goes straight through */
     shim.C_Initialize = w_C_Initialize;
     shim.C_Finalize = w_C_Finalize;
