@@ -5,10 +5,13 @@ P11CMP_DEBS="build-essential autoconf automake libtool pkg-config perl \
 openssl libssl-dev libp11-kit-dev p11-kit softhsm2 check opensc \
 gnutls-bin libengine-pkcs11-openssl iproute2 util-linux procps python3 \
 swtpm swtpm-tools tpm2-tools tpm2-abrmd libtpm2-pkcs11-1 libtpm2-pkcs11-tools \
-libtss2-tcti-swtpm0 libtss2-tcti-tabrmd0 dbus"
+libtss2-tcti-swtpm0 libtss2-tcti-tabrmd0 dbus \
+clang libclang-rt-dev valgrind"
 # (swtpm ... dbus: tpm2-pkcs11 on a software TPM, the second module of the
 # token tests; on Debian 13 apt installs libtss2-tcti-swtpm0t64 for
-# libtss2-tcti-swtpm0)
+# libtss2-tcti-swtpm0; clang and libclang-rt-dev: the libFuzzer targets
+# that tests/fuzz_smoke.sh runs; valgrind: the helgrind run of
+# tests/cli_batch.sh)
 # what `make bench` needs besides (bench/run.sh); not a test dependency
 P11CMP_BENCH_DEBS="hyperfine"
 
