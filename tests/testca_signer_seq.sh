@@ -15,41 +15,30 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 for k in c1 c2 c3 u1 u2; do
     new_key "$WORK/$k.pem"
 done
-# cmp_sig CERT KEY ARGS...: signature-protected request, CA cert trusted.
-cmp_sig() {
-    c=$1
-    k=$2
-    shift 2
-    cmp_client -cert "$c" -key "$k" -trusted "$WORK/ca.pem" "$@"
-}
-alive() {
-    kill -0 "$TESTCA_PID" 2>/dev/null \
-        || fail "test CA died after $1: $(tail -n 20 "$WORK/testca.err")"
-}
 
 testca_start --ref "$REF" --secret "$SECRET" --cacertout "$WORK/ca.pem" \
     --timeout 120
 cmp_pbm -cmd ir -newkey "$WORK/e1.pem" -subject /CN=e1 \
     -certout "$WORK/e1.crt" || client_failed "ir e1"
-alive "ir e1"
+testca_alive "ir e1"
 cmp_pbm -cmd ir -newkey "$WORK/r1.pem" -subject /CN=r1 \
     -certout "$WORK/r1.crt" || client_failed "ir r1"
-alive "ir r1"
+testca_alive "ir r1"
 cmp_sig "$WORK/e1.crt" "$WORK/e1.pem" -cmd cr -newkey "$WORK/c1.pem" \
     -subject /CN=c1 -certout "$WORK/c1.crt" || client_failed "cr by e1"
-alive "cr by e1"
+testca_alive "cr by e1"
 cmp_sig "$WORK/r1.crt" "$WORK/r1.pem" -cmd cr -newkey "$WORK/c2.pem" \
     -subject /CN=c2 -certout "$WORK/c2.crt" || client_failed "cr by r1"
-alive "cr by r1"
+testca_alive "cr by r1"
 cmp_sig "$WORK/r1.crt" "$WORK/r1.pem" -cmd cr -newkey "$WORK/c3.pem" \
     -subject /CN=c3 -certout "$WORK/c3.crt" || client_failed "cr by r1 (2)"
-alive "second cr by r1"
+testca_alive "second cr by r1"
 cmp_sig "$WORK/e1.crt" "$WORK/e1.pem" -cmd kur -newkey "$WORK/u1.pem" \
     -certout "$WORK/u1.crt" || client_failed "kur by e1"
-alive "kur by e1"
+testca_alive "kur by e1"
 cmp_sig "$WORK/r1.crt" "$WORK/r1.pem" -cmd kur -newkey "$WORK/u2.pem" \
     -certout "$WORK/u2.crt" || client_failed "kur by r1"
-alive "kur by r1"
+testca_alive "kur by r1"
 expect_eq "kur e1 subject" "$(cert_subject "$WORK/u1.crt")" "CN=e1"
 expect_eq "kur r1 subject" "$(cert_subject "$WORK/u2.crt")" "CN=r1"
 expect_eq "kur r1 key" "$(cert_pubkey "$WORK/u2.crt")" \

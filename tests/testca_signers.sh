@@ -24,16 +24,6 @@ gen() {
         ed448) openssl genpkey -algorithm ED448 -out "$2" 2>/dev/null ;;
     esac || fail "genpkey $1"
 }
-cmp_sig() {
-    c=$1
-    k=$2
-    shift 2
-    cmp_client -cert "$c" -key "$k" -trusted "$WORK/ca.pem" "$@"
-}
-alive() {
-    kill -0 "$TESTCA_PID" 2>/dev/null \
-        || fail "test CA died after $1: $(tail -n 20 "$WORK/testca.err")"
-}
 
 new_key "$WORK/new.pem"
 testca_start --ref "$REF" --secret "$SECRET" --cacertout "$WORK/ca.pem" \
@@ -43,7 +33,7 @@ for s in $SIGNERS; do
     gen "$s" "$WORK/$s.key"
     cmp_pbm -cmd ir -newkey "$WORK/$s.key" -subject "/CN=$s" \
         -certout "$WORK/$s.crt" || client_failed "ir $s"
-    alive "ir $s"
+    testca_alive "ir $s"
     n_ok=$((n_ok + 1))
 done
 # two rounds of CRs, each signer in turn (every neighbour differs in type)
@@ -52,7 +42,7 @@ for round in 1 2; do
         cmp_sig "$WORK/$s.crt" "$WORK/$s.key" -cmd cr -newkey "$WORK/new.pem" \
             -subject "/CN=cr-$s-$round" -certout "$WORK/cr.pem" \
             || client_failed "cr $round by $s"
-        alive "cr $round by $s"
+        testca_alive "cr $round by $s"
         expect_eq "cr by $s" "$(cert_subject "$WORK/cr.pem")" "CN=cr-$s-$round"
         n_ok=$((n_ok + 1))
     done
@@ -60,7 +50,7 @@ done
 # a request signed with the wrong key is refused, the next one still works
 cmp_sig "$WORK/rsa.crt" "$WORK/p256.key" -cmd cr -newkey "$WORK/new.pem" \
     -subject /CN=bad -certout "$WORK/bad.pem" && fail "cr with a wrong key"
-alive "cr with a wrong key"
+testca_alive "cr with a wrong key"
 cmp_sig "$WORK/p521.crt" "$WORK/p521.key" -cmd cr -newkey "$WORK/new.pem" \
     -subject /CN=after-bad -certout "$WORK/cr.pem" \
     || client_failed "cr after a refused one"
@@ -72,7 +62,7 @@ for s in $SIGNERS; do
     [ $newtype = ed25519 ] && newtype=ed448 || newtype=ed25519
     cmp_sig "$WORK/$s.crt" "$WORK/$s.key" -cmd kur -newkey "$WORK/$s.new" \
         -certout "$WORK/$s.kur" || client_failed "kur by $s"
-    alive "kur by $s"
+    testca_alive "kur by $s"
     expect_eq "kur $s subject" "$(cert_subject "$WORK/$s.kur")" "CN=$s"
     expect_eq "kur $s key" "$(cert_pubkey "$WORK/$s.kur")" \
         "$(openssl pkey -in "$WORK/$s.new" -pubout)"
@@ -81,7 +71,7 @@ done
 for s in $SIGNERS; do
     cmp_sig "$WORK/$s.crt" "$WORK/$s.key" -cmd rr -oldcert "$WORK/$s.kur" \
         || client_failed "rr by $s"
-    alive "rr by $s"
+    testca_alive "rr by $s"
     n_ok=$((n_ok + 1))
 done
 expect_eq "successful transactions" "$n_ok" 26

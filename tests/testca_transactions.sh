@@ -24,13 +24,6 @@ check_cert() {
     expect_eq "$1 verify" "$(openssl verify -CAfile "$WORK/ca.pem" "$1" \
         2>&1)" "$1: OK"
 }
-# cmp_sig CERT KEY ARGS...: signature-protected request, CA cert trusted.
-cmp_sig() {
-    c=$1
-    k=$2
-    shift 2
-    cmp_client -cert "$c" -key "$k" -trusted "$WORK/ca.pem" "$@"
-}
 expect_client_output() {
     grep -q -F -- "$1" "$WORK/client.log" \
         || client_failed "expected '$1' in the client's output"

@@ -17,6 +17,18 @@ cmp_pbm() {
     cmp_client -ref "$REF" -secret "$SECRET" "$@"
 }
 
+# cmp_sig CERT KEY ARGS...: cmp_client with signature protection by CERT
+# and KEY, the CA certificate ($WORK/ca.pem) trusted.
+cmp_sig() {
+    cmp_client -cert "$1" -key "$2" -trusted "$WORK/ca.pem" "${@:3}"
+}
+
+# testca_alive AFTER: fail unless the test CA still runs after step AFTER.
+testca_alive() {
+    kill -0 "$TESTCA_PID" 2>/dev/null \
+        || fail "test CA died after $1: $(tail -n 20 "$WORK/testca.err")"
+}
+
 # client_failed WHAT: fail with the client's output.
 client_failed() {
     fail "$1: $(cat "$WORK/client.log")"
