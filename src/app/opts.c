@@ -552,6 +552,10 @@ static int parse_args(struct app *a, int argc, char **argv)
             continue;
         if ((rc = set_value(a, def, argv[i], "")) != EXIT_OK)
             return rc;
+        /* as openssl cmp: range-checked here, not in a config file */
+        if (def->id == O_KEEP_ALIVE && a->v[O_KEEP_ALIVE].num > 2)
+            return app_usage_error("-keep_alive: must be 0, 1 or 2: '%s'",
+                                   argv[i]);
     }
     return EXIT_OK;
 }
