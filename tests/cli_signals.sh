@@ -76,7 +76,7 @@ $(objects)"
     echo "ok: $name: $((p2 - p1)) pollReq in 3 s, exit by SIG$sig," \
         "token as before"
 }
-trap 'bg_stop PID; fixture_cleanup' EXIT
+trap 'bg_stop PID; tpm2_stop; fixture_cleanup' EXIT
 
 interrupt TERM "ir -newkeygen SIGTERM" -cmd ir $SRV -ref sig \
     -secret pass:sig-secret -newkey \
