@@ -281,4 +281,7 @@ int app_renew_check(struct app *a);
 int app_post_hook(struct app *a, X509 *cert, const char *cert_file,
                   const char *cert_uri);
 
+/* from load.c: "pass:VALUE" of a password source, or NULL (caller frees) */
+char *app_pin_arg(const char *passsrc, const char *what);
+
 #endif /* P11CMP_APP_H */

@@ -58,7 +58,7 @@ char *app_uri_with_module(struct app *a, const char *uri)
 }
 
 /* "pass:VALUE" for the library's pin_source argument, or NULL. */
-static char *pin_arg(const char *passsrc, const char *what)
+char *app_pin_arg(const char *passsrc, const char *what)
 {
     char *pin, *res;
     size_t len;
@@ -170,7 +170,7 @@ X509 *app_load_cert(struct app *a, const char *src, const char *passsrc,
     }
     if ((uri = app_uri_with_module(a, src)) == NULL)
         return NULL;
-    pin = pin_arg(passsrc, what);
+    pin = app_pin_arg(passsrc, what);
     if (passsrc == NULL || pin != NULL)
         cert = P11CMP_PKCS11_load_cert(uri, pin);
     if (cert == NULL)
@@ -348,7 +348,7 @@ EVP_PKEY *app_load_key(struct app *a, const char *src, const char *passsrc,
         *priv = 1;
     if ((uri = app_uri_with_module(a, src)) == NULL)
         return NULL;
-    pass = pin_arg(passsrc, what);
+    pass = app_pin_arg(passsrc, what);
     if (passsrc == NULL || pass != NULL)
         pkey = P11CMP_PKCS11_load_key(uri, pass);
     if (pkey == NULL)

@@ -15,18 +15,7 @@
 /* "pass:PIN" of -newkeypass for the library, or NULL. */
 static char *pin_source(struct app *a)
 {
-    char *pin, *src = NULL;
-    size_t len;
-
-    if (OPT_STR(a, O_NEWKEYPASS) == NULL
-        || (pin = app_pass_get(OPT_STR(a, O_NEWKEYPASS), "-newkeypass"))
-        == NULL)
-        return NULL;
-    len = strlen(pin) + 6;
-    if ((src = OPENSSL_malloc(len)) != NULL)
-        snprintf(src, len, "pass:%s", pin);
-    app_pass_free(pin);
-    return src;
+    return app_pin_arg(OPT_STR(a, O_NEWKEYPASS), "-newkeypass");
 }
 
 /*
