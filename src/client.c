@@ -665,7 +665,8 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
     }
     (void)X509_NAME_oneline(X509_get_subject_name(cert), subject,
                             sizeof(subject));
-    if (expected != NULL && EVP_PKEY_eq(X509_get0_pubkey(cert), expected)
+    /* expected first: a token key is exported once, then libcrypto's copy */
+    if (expected != NULL && EVP_PKEY_eq(expected, X509_get0_pubkey(cert))
         != 1) {
         fail_info = FAIL_BIT(incorrectData);
         txt = "public key in the new certificate does not match ours";

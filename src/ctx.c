@@ -238,6 +238,7 @@ void P11CMP_CTX_free(P11CMP_CTX *ctx)
     itavs_free(ctx->geninfo_ITAVs);
     certs_free(ctx->extraCertsOut);
     EVP_PKEY_free(ctx->newPkey);
+    X509_PUBKEY_free(ctx->tmpl_spki);
     X509_NAME_free(ctx->issuer);
     ASN1_INTEGER_free(ctx->serialNumber);
     X509_NAME_free(ctx->subjectName);

@@ -578,6 +578,7 @@ struct p11cmp_ctx_st {
     /* certificate template */
     EVP_PKEY *newPkey;
     int newPkey_priv;
+    X509_PUBKEY *tmpl_spki;     /* msg.c: SPKI of the last template's key */
     X509_NAME *issuer;
     int days;
     X509_NAME *subjectName;

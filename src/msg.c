@@ -265,7 +265,36 @@ static EVP_PKEY *template_pubkey(const P11CMP_CTX *ctx)
     return p11cmp_ctx_get0_newPubkey(ctx);
 }
 
-static p11cmp_CRMF_CERTTEMPLATE *template_new(const P11CMP_CTX *ctx,
+/*
+ * Sets *spki to the SubjectPublicKeyInfo of pubkey. X509_PUBKEY_set of a
+ * provider's key encodes it and decodes the DER again, which costs more
+ * than the rest of the request: ctx keeps the last one made (it holds the
+ * key, so the pointer names it) and later templates of the same key copy
+ * it. A key its provider cannot copy is encoded again. 1 or 0.
+ */
+static int template_spki(P11CMP_CTX *ctx, X509_PUBKEY **spki,
+                         EVP_PKEY *pubkey)
+{
+    X509_PUBKEY *copy;
+
+    if (ctx->tmpl_spki == NULL || X509_PUBKEY_get0(ctx->tmpl_spki) != pubkey) {
+        X509_PUBKEY_free(ctx->tmpl_spki);
+        ctx->tmpl_spki = NULL;
+        if (!X509_PUBKEY_set(&ctx->tmpl_spki, pubkey))
+            return 0;
+    }
+    ERR_set_mark();
+    if ((copy = X509_PUBKEY_dup(ctx->tmpl_spki)) == NULL) {
+        ERR_pop_to_mark();
+        return X509_PUBKEY_set(spki, pubkey);
+    }
+    ERR_clear_last_mark();
+    X509_PUBKEY_free(*spki);
+    *spki = copy;
+    return 1;
+}
+
+static p11cmp_CRMF_CERTTEMPLATE *template_new(P11CMP_CTX *ctx,
                                               int kur, X509 *refcert)
 {
     p11cmp_CRMF_CERTTEMPLATE *tmpl = p11cmp_CRMF_CERTTEMPLATE_new();
@@ -290,7 +319,7 @@ static p11cmp_CRMF_CERTTEMPLATE *template_new(const P11CMP_CTX *ctx,
     }
     if ((subject != NULL && !X509_NAME_set(&tmpl->subject, subject))
         || (issuer != NULL && !X509_NAME_set(&tmpl->issuer, issuer))
-        || !X509_PUBKEY_set(&tmpl->publicKey, pubkey)) {
+        || !template_spki(ctx, &tmpl->publicKey, pubkey)) {
         p11cmp_raise(P11CMP_R_ERROR_CREATING_MESSAGE);
         goto err;
     }

@@ -664,7 +664,8 @@ X509 *p11cmp_certresponse_get1_cert(const P11CMP_CTX *ctx,
     }
     cert = coec->value.certificate;
     expected = p11cmp_ctx_get0_newPubkey(ctx);
-    if (expected != NULL && EVP_PKEY_eq(X509_get0_pubkey(cert), expected)
+    /* expected first: a token key is exported once, then libcrypto's copy */
+    if (expected != NULL && EVP_PKEY_eq(expected, X509_get0_pubkey(cert))
             != 1) {
         p11cmp_raise(P11CMP_R_PUBLIC_KEY_MISMATCH);
         return NULL;
