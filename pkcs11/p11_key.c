@@ -3,10 +3,13 @@
  * key on a token (its handle, CKA_ID, CKA_LABEL, whether it wants a
  * context-specific login per signature, and the transaction of a key pair
  * generated but not yet committed), and the one thing it does: a C_Sign
- * with a given mechanism. The key never leaves the token. The provider
- * (p11_prov.c) wraps it into EVP_PKEYs.
+ * with a given mechanism; and which signing mechanisms its token lists
+ * (asked once per key and mechanism). The key never leaves the token.
+ * The provider (p11_prov.c) wraps it into EVP_PKEYs.
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "p11_local.h"
 
@@ -19,6 +22,11 @@ struct p11cmp_p11_key_st {
     size_t idlen;
     char *label;
     P11CMP_P11_TXN *txn; /* provisional: generated, not yet committed */
+    struct {
+        CK_MECHANISM_TYPE m;
+        int sign;       /* the token lists m with CKF_SIGN */
+    } mechs[P11CMP_P11_KEY_MECHS]; /* what C_GetMechanismInfo said */
+    int nmechs;
 };
 
 void p11cmp_p11_key_free(P11CMP_P11_KEY *k)
@@ -94,6 +102,8 @@ P11CMP_P11_KEY *p11cmp_p11_key_dup(const P11CMP_P11_KEY *src)
     k->type = src->type;
     k->always_auth = src->always_auth;
     k->idlen = src->idlen;
+    memcpy(k->mechs, src->mechs, sizeof(k->mechs));
+    k->nmechs = src->nmechs;
     if ((src->id != NULL
          && (k->id = OPENSSL_memdup(src->id, src->idlen)) == NULL)
         || (src->label != NULL
@@ -177,26 +187,23 @@ static CK_RV sign_once(P11CMP_P11_KEY *k, CK_MECHANISM *m,
     return rv;
 }
 
-int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
-                        const unsigned char *in, size_t inlen,
-                        unsigned char *out, CK_ULONG *outlen)
+CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                                const unsigned char *in, size_t inlen,
+                                unsigned char *out, CK_ULONG *outlen)
 {
     P11CMP_P11_TOKEN *tok = k->tok;
-    CK_MECHANISM m = {mech, NULL, 0};
     CK_ULONG cap = *outlen;
     CK_RV rv;
-    int res;
 
     if (!CRYPTO_THREAD_write_lock(tok->lock))
-        return 0;
-    rv = sign_once(k, &m, in, inlen, out, outlen);
+        return CKR_CANT_LOCK;
+    rv = sign_once(k, m, in, inlen, out, outlen);
     if ((rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
         && refind_key(k)) {
         *outlen = cap;
-        rv = sign_once(k, &m, in, inlen, out, outlen);
+        rv = sign_once(k, m, in, inlen, out, outlen);
     }
-    res = rv == CKR_OK;
-    if (!res) {
+    if (rv != CKR_OK) {
         p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "signing");
         /* a module may keep a failed operation active: use a new session
          * (opened before the old one closes, so handles stay valid) */
@@ -205,5 +212,44 @@ int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
         (void)ERR_pop_to_mark();
     }
     CRYPTO_THREAD_unlock(tok->lock);
-    return res;
+    return rv;
+}
+
+int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
+                        const unsigned char *in, size_t inlen,
+                        unsigned char *out, CK_ULONG *outlen)
+{
+    CK_MECHANISM m = {mech, NULL, 0};
+
+    return p11cmp_p11_key_sign_mech(k, &m, in, inlen, out, outlen) == CKR_OK;
+}
+
+int p11cmp_p11_key_can_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech)
+{
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_MECHANISM_INFO info;
+    CK_RV rv = CKR_OK;
+    int i, can = -1;
+
+    if (!CRYPTO_THREAD_write_lock(tok->lock))
+        return 0;
+    for (i = 0; i < k->nmechs && can < 0; i++)
+        if (k->mechs[i].m == mech)
+            can = k->mechs[i].sign;
+    if (can < 0) {
+        ERR_set_mark();
+        P11CMP_P11_RETRY(tok, rv,
+                         P11CMP_P11_CALL(tok, rv, C_GetMechanismInfo,
+                                         tok->slot, mech, &info));
+        (void)ERR_pop_to_mark();
+        can = rv == CKR_OK && (info.flags & CKF_SIGN) != 0;
+        /* a failure other than "no such mechanism" is asked again */
+        if ((rv == CKR_OK || rv == CKR_MECHANISM_INVALID)
+            && k->nmechs < P11CMP_P11_KEY_MECHS) {
+            k->mechs[k->nmechs].m = mech;
+            k->mechs[k->nmechs++].sign = can;
+        }
+    }
+    CRYPTO_THREAD_unlock(tok->lock);
+    return can;
 }

@@ -57,6 +57,8 @@ typedef struct p11cmp_p11_journal_st P11CMP_P11_JOURNAL;
 #define P11CMP_P11_MAX_OBJECTS 64
 /* The most attributes identifying an object created in a transaction. */
 #define P11CMP_P11_MAX_IDENT 4
+/* The most mechanisms a token key remembers the listing of. */
+#define P11CMP_P11_KEY_MECHS 8
 /* Bytes of a random CKA_ID. */
 #define P11CMP_P11_ID_LEN 20
 
@@ -346,6 +348,18 @@ int p11cmp_p11_key_set0_txn(P11CMP_P11_KEY *k, P11CMP_P11_TXN *txn);
 int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
                         const unsigned char *in, size_t inlen,
                         unsigned char *out, CK_ULONG *outlen);
+/*
+ * The same with mechanism m (parameters and all); returns the CKR_ code,
+ * with P11CMP_R_PKCS11_ERROR on the error stack unless CKR_OK.
+ */
+CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                                const unsigned char *in, size_t inlen,
+                                unsigned char *out, CK_ULONG *outlen);
+/*
+ * 1 if k's token lists mech with CKF_SIGN (C_GetMechanismInfo, asked once
+ * per key and mechanism), else 0; never an error on the stack.
+ */
+int p11cmp_p11_key_can_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech);
 
 /* from p11_pub.c */
 /*

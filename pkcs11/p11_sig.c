@@ -1,9 +1,9 @@
 /*
  * pkcs11/p11_sig.c - the provider's RSA and ECDSA signature (P11CMP-RSA,
- * P11CMP-ECDSA): signatures by the token (C_Sign: CKM_RSA_PKCS over a
- * DigestInfo, PSS encoded here and signed as CKM_RSA_X_509, CKM_ECDSA),
- * both as digest-sign (we hash) and as sign of a given digest; and
- * verification in software.
+ * P11CMP-ECDSA): signatures by the token (C_Sign: CKM_ECDSA; for RSA the
+ * mechanism p11_sig_rsa.c picks), both as digest-sign (we hash, and keep
+ * the message for a token that hashes RSA messages itself) and as sign of
+ * a given digest; and verification in software.
  *
  * Every operation keeps a "shadow": a verification context of the default
  * provider on the key's public half, which is handed every parameter the
@@ -18,12 +18,14 @@
 
 #include <string.h>
 
+#include <openssl/buffer.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 
 #include "p11_prov.h"
 #include "p11_sig_pad.h"
+#include "p11_sig_rsa.h"
 
 typedef struct {
     OSSL_LIB_CTX *libctx;   /* the provider's */
@@ -31,6 +33,7 @@ typedef struct {
     int sign;
     EVP_PKEY_CTX *shadow;
     EVP_MD_CTX *md;         /* digest-sign / -verify: the running hash */
+    BUF_MEM *msg;           /* RSA digest-sign: the message, or NULL */
 } SIGCTX;
 
 static int is_rsa(const SIGCTX *ctx)
@@ -56,7 +59,21 @@ static void sig_freectx(void *vctx)
         return;
     EVP_PKEY_CTX_free(ctx->shadow);
     EVP_MD_CTX_free(ctx->md);
+    BUF_MEM_free(ctx->msg);
     OPENSSL_free(ctx);
+}
+
+/* A copy of the message buffer src (NULL: none) into *dst; 1 if done. */
+static int msg_dup(const BUF_MEM *src, BUF_MEM **dst)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 1;
+    if ((*dst = BUF_MEM_new()) == NULL
+        || !BUF_MEM_grow(*dst, src->length))
+        return 0;
+    memcpy((*dst)->data, src->data, src->length);
+    return 1;
 }
 
 static void *sig_dupctx(void *vctx)
@@ -67,7 +84,8 @@ static void *sig_dupctx(void *vctx)
         return NULL;
     ctx->shadow = NULL;
     ctx->md = NULL;
-    if ((src->shadow != NULL
+    if (!msg_dup(src->msg, &ctx->msg)
+        || (src->shadow != NULL
          && (ctx->shadow = EVP_PKEY_CTX_dup(src->shadow)) == NULL)
         || (src->md != NULL
             && ((ctx->md = EVP_MD_CTX_new()) == NULL
@@ -154,7 +172,9 @@ static int sig_start(SIGCTX *ctx, void *vkey, int sign, const char *mdname,
     ctx->sign = sign;
     EVP_PKEY_CTX_free(ctx->shadow);
     EVP_MD_CTX_free(ctx->md);
+    BUF_MEM_free(ctx->msg);
     ctx->md = NULL;
+    ctx->msg = NULL;
     if ((ctx->shadow = EVP_PKEY_CTX_new_from_pkey(lc, ctx->key->pub,
                                                   P11CMP_PROV_DEFAULT))
         == NULL || EVP_PKEY_verify_init(ctx->shadow) <= 0)
@@ -164,7 +184,8 @@ static int sig_start(SIGCTX *ctx, void *vkey, int sign, const char *mdname,
                                                  (char *)mdname, 0);
         if (EVP_PKEY_CTX_set_params(ctx->shadow, mp) <= 0
             || (md = EVP_MD_fetch(lc, mdname, NULL)) == NULL
-            || (ctx->md = EVP_MD_CTX_new()) == NULL)
+            || (ctx->md = EVP_MD_CTX_new()) == NULL
+            || (sign && is_rsa(ctx) && (ctx->msg = BUF_MEM_new()) == NULL))
             ok = 0;
         else
             ok = EVP_DigestInit_ex2(ctx->md, md, NULL);
@@ -221,64 +242,35 @@ static EVP_MD *shadow_md(SIGCTX *ctx, const char *name)
     return EVP_MD_fetch(ctx->libctx, buf, NULL);
 }
 
-/* A PSS signature of digest tbs into sig (k bytes, the modulus size). */
-static int rsa_pss_sign(SIGCTX *ctx, const EVP_MD *md, const unsigned char
-                        *tbs, size_t tbslen, unsigned char *sig,
-                        CK_ULONG *len)
-{
-    EVP_MD *mgf1 = shadow_md(ctx, OSSL_SIGNATURE_PARAM_MGF1_DIGEST);
-    int bits = EVP_PKEY_get_bits(ctx->key->pub), slen = 0, ok = 0;
-    unsigned char *em = NULL;
-
-    if (md == NULL || tbslen != (size_t)EVP_MD_get_size(md)
-        || !shadow_int(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &slen)
-        || (slen = p11cmp_pss_saltlen(slen, md, bits)) < 0) {
-        p11cmp_raise_data(P11CMP_R_INVALID_ARGUMENT,
-                          "PSS needs a digest and a salt that fits");
-        goto end;
-    }
-    ok = (em = OPENSSL_malloc(*len)) != NULL
-        && p11cmp_pss_encode(ctx->libctx, md,
-                             mgf1 != NULL ? mgf1 : md, tbs, slen, bits, em,
-                             *len)
-        && p11cmp_p11_key_sign(ctx->key->k, CKM_RSA_X_509, em, *len, sig,
-                               len);
- end:
-    OPENSSL_clear_free(em, *len);
-    EVP_MD_free(mgf1);
-    return ok;
-}
-
 /* An RSA signature of tbs (a digest if the shadow has one) into sig. */
 static int rsa_sign(SIGCTX *ctx, const unsigned char *tbs, size_t tbslen,
                     unsigned char *sig, CK_ULONG *len)
 {
+    P11CMP_RSA_SIG s;
     EVP_MD *md = shadow_md(ctx, OSSL_SIGNATURE_PARAM_DIGEST);
-    unsigned char *di = NULL;
-    size_t dilen = 0;
-    int pad = RSA_PKCS1_PADDING, ok = 0;
+    EVP_MD *mgf1 = NULL;
+    int ok = 0;
 
-    if (!shadow_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, &pad))
+    memset(&s, 0, sizeof(s));
+    s.pad = RSA_PKCS1_PADDING;
+    s.bits = EVP_PKEY_get_bits(ctx->key->pub);
+    if (!shadow_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, &s.pad)
+        || (s.pad == RSA_PKCS1_PSS_PADDING
+            && !shadow_int(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN,
+                           &s.saltlen)))
         goto end;
-    if (pad == RSA_PKCS1_PSS_PADDING) {
-        ok = rsa_pss_sign(ctx, md, tbs, tbslen, sig, len);
-    } else if (pad == RSA_NO_PADDING && md == NULL) {
-        ok = p11cmp_p11_key_sign(ctx->key->k, CKM_RSA_X_509, tbs, tbslen,
-                                 sig, len);
-    } else if (pad == RSA_PKCS1_PADDING && md == NULL) {
-        ok = p11cmp_p11_key_sign(ctx->key->k, CKM_RSA_PKCS, tbs, tbslen,
-                                 sig, len);
-    } else if (pad == RSA_PKCS1_PADDING) {
-        ok = tbslen == (size_t)EVP_MD_get_size(md)
-            && p11cmp_digest_info(md, tbs, tbslen, &di, &dilen)
-            && p11cmp_p11_key_sign(ctx->key->k, CKM_RSA_PKCS, di, dilen,
-                                   sig, len);
-    } else {
-        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_ALGORITHM,
-                          "RSA padding %d on a token key", pad);
+    if (s.pad == RSA_PKCS1_PSS_PADDING)
+        mgf1 = shadow_md(ctx, OSSL_SIGNATURE_PARAM_MGF1_DIGEST);
+    s.md = md;
+    s.mgf1 = mgf1;
+    if (ctx->msg != NULL) {
+        s.msg = (const unsigned char *)ctx->msg->data;
+        s.msglen = ctx->msg->length;
     }
+    ok = p11cmp_rsa_token_sign(ctx->libctx, ctx->key->k, &s, tbs, tbslen,
+                               sig, len);
  end:
-    OPENSSL_free(di);
+    EVP_MD_free(mgf1);
     EVP_MD_free(md);
     return ok;
 }
@@ -334,8 +326,17 @@ static int sig_digest_update(void *vctx, const unsigned char *data,
                              size_t len)
 {
     SIGCTX *ctx = vctx;
+    size_t old;
 
-    return ctx->md != NULL && EVP_DigestUpdate(ctx->md, data, len);
+    if (ctx->md == NULL || !EVP_DigestUpdate(ctx->md, data, len))
+        return 0;
+    if (ctx->msg == NULL || len == 0)
+        return 1;
+    old = ctx->msg->length;
+    if (BUF_MEM_grow(ctx->msg, old + len) == 0)
+        return 0;
+    memcpy(ctx->msg->data + old, data, len);
+    return 1;
 }
 
 /* The hash of what digest-sign / -verify has been given, into d. */

@@ -18,6 +18,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "local.h"
@@ -26,7 +27,7 @@
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      "s-relogin", "s-fork", "s-noed",
-                                     "s-lost", "s-rw", NULL};
+                                     "s-lost", "s-rw", "s-rsa", NULL};
 static void (*shim_fail_at)(unsigned long, CK_RV);
 static void (*shim_fail_fn)(const char *, CK_RV);
 static unsigned long (*shim_calls)(void);
@@ -393,6 +394,71 @@ START_TEST(module_without_eddsa)
 END_TEST
 
 /*
+ * RSA signatures, PKCS#1 v1.5 (SHA-256) if pss is 0, else PSS with salt
+ * saltlen, by the key uri names (loaded anew: the mechanisms a key knows
+ * of are asked once per key), checked in software; 1 if both worked.
+ */
+static int rsa_sign_ok(const char *uri, int pss, int saltlen)
+{
+    static const unsigned char msg[] = "message";
+    unsigned char sig[512];
+    size_t len = sizeof(sig);
+    EVP_PKEY *key = P11CMP_PKCS11_load_key(uri, NULL);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+    int ok, i;
+
+    for (ok = key != NULL && c != NULL, i = 0; ok && i < 2; i++) {
+        ok = (i == 0 ? EVP_DigestSignInit(c, &pc, EVP_sha256(), NULL, key)
+                     : EVP_DigestVerifyInit(c, &pc, EVP_sha256(), NULL,
+                                            key)) == 1
+            && (!pss
+                || (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING)
+                    == 1
+                    && EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, saltlen) == 1))
+            && (i == 0 ? EVP_DigestSign(c, sig, &len, msg, sizeof(msg))
+                       : EVP_DigestVerify(c, sig, len, msg, sizeof(msg)))
+               == 1;
+    }
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+/*
+ * Which mechanism signs with an RSA key (pkcs11/p11_sig_rsa.c): a
+ * hashing or PSS mechanism the module lists goes first (the signature
+ * works with the raw one hidden), the raw ones are the fallback (it works
+ * with the first choice hidden); PSS with a salt longer than the digest.
+ */
+START_TEST(rsa_mechanism_choice)
+{
+    static const CK_MECHANISM_TYPE hide[] = {
+        CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_RSA_X_509, CKM_RSA_PKCS_PSS,
+        CKM_SHA256_RSA_PKCS_PSS, (CK_ULONG)-1
+    };
+    const char *uri = SHIM_URI("s-rsa", ";object=r;type=private");
+    EVP_PKEY *key;
+    size_t i;
+
+    key = P11CMP_PKCS11_generate_key(URI_PLAIN("s-rsa", ";object=r"),
+                                     "RSA:2048", NULL, NULL, 0);
+    ck_assert_ptr_nonnull(key);
+    EVP_PKEY_free(key);
+    shim_attach();
+    for (i = 0; i < sizeof(hide) / sizeof(hide[0]); i++) {
+        shim_hide_mech(hide[i]);
+        ck_assert_msg(rsa_sign_ok(uri, 0, 0), "PKCS#1, hidden %lx", hide[i]);
+        ck_assert_msg(rsa_sign_ok(uri, 1, RSA_PSS_SALTLEN_DIGEST),
+                      "PSS, hidden %lx", hide[i]);
+        ck_assert_msg(rsa_sign_ok(uri, 1, RSA_PSS_SALTLEN_MAX),
+                      "PSS max salt, hidden %lx", hide[i]);
+    }
+    ERR_clear_error();
+}
+END_TEST
+
+/*
  * Loses tok's login as another application would: how 0 logs the token
  * out (SoftHSM2 drops the handles of private objects), 1 closes all its
  * sessions (SoftHSM2 drops every object handle and the session).
@@ -628,6 +694,7 @@ int main(void)
     tcase_add_test(tc, relogin_keeps_handles);
     tcase_add_test(tc, fork_reinitialises_lazily);
     tcase_add_test(tc, module_without_eddsa);
+    tcase_add_test(tc, rsa_mechanism_choice);
     tcase_add_loop_test(tc, rollback_after_logout, 0, 2);
     tcase_add_test(tc, rollback_spares_lookalikes);
     tcase_add_test(tc, rw_only_when_writing);

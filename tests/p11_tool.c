@@ -5,29 +5,43 @@
  * queue on stderr otherwise.
  *
  *   p11_tool keygen URI ALG       p11_tool store URI CERT.pem
- *   p11_tool sign URI             p11_tool delete URI
+ *   p11_tool sign URI [pss]       p11_tool delete URI
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/pem.h>
 #include <p11cmp/p11cmp.h>
 
-static int sign(const char *uri)
+/* RSA-PSS with a salt as long as the digest on pc if pss; 1 if done. */
+static int set_pss(EVP_PKEY_CTX *pc, int pss)
+{
+    return !pss
+        || (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1
+            && EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST)
+               == 1);
+}
+
+/* Signs and verifies a message with the key uri names (RSA: PSS if pss). */
+static int sign(const char *uri, int pss)
 {
     static const unsigned char msg[] = "p11_tool";
     unsigned char sig[1024];
     size_t len = sizeof(sig);
     EVP_PKEY *key = P11CMP_PKCS11_load_key(uri, NULL);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
     int ok;
 
     ok = key != NULL && md != NULL
-        && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestSignInit(md, &pc, EVP_sha256(), NULL, key) == 1
+        && set_pss(pc, pss)
         && EVP_DigestSign(md, sig, &len, msg, sizeof(msg)) == 1
-        && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1
+        && EVP_DigestVerifyInit(md, &pc, EVP_sha256(), NULL, key) == 1
+        && set_pss(pc, pss)
         && EVP_DigestVerify(md, sig, len, msg, sizeof(msg)) == 1;
     EVP_MD_CTX_free(md);
     EVP_PKEY_free(key);
@@ -60,7 +74,10 @@ static int run(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "store") == 0)
         return store(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "sign") == 0)
-        return sign(argv[2]);
+        return sign(argv[2], 0);
+    if (argc == 4 && strcmp(argv[1], "sign") == 0
+        && strcmp(argv[3], "pss") == 0)
+        return sign(argv[2], 1);
     if (argc == 3 && strcmp(argv[1], "delete") == 0) {
         if (!P11CMP_PKCS11_delete_objects(argv[2], NULL, &n))
             return 0;
