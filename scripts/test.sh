@@ -14,10 +14,16 @@ build_tree "${P11CMP_BUILD_DIR:-$SRC/build}" --enable-werror \
 cd "$BUILD"
 make -j"$(nproc)" check
 rc=$?
-for trs in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs')); do
-    echo "---- ${trs%.trs}.log"
-    tail -n 40 "${trs%.trs}.log"
-done 2>/dev/null
+# failed_logs DIR: the end of the log of each failed test under DIR
+failed_logs() {
+    [ -n "$1" ] && [ -d "$1" ] || return 0
+    for trs in $(grep -lE '^:test-result: (FAIL|ERROR)' \
+        $(find "$1" -name '*.trs') < /dev/null); do
+        echo "---- ${trs%.trs}.log"
+        tail -n 40 "${trs%.trs}.log"
+    done 2>/dev/null
+}
+failed_logs .
 for trs in $(grep -lE '^:test-result: SKIP' $(find . -name '*.trs')); do
     echo "skipped: ${trs%.trs} ($(grep -h '^SKIP: ' "${trs%.trs}.log" \
         | head -n 1))"
@@ -34,6 +40,8 @@ if [ $rc -eq 0 ] && [ "${P11CMP_SKIP_DISTCHECK:-0}" != 1 ]; then
     echo "== make distcheck"
     if ! make -j"$(nproc)" distcheck > distcheck.log 2>&1; then
         tail -n 40 distcheck.log
+        # (a failed distcheck leaves its tree: name the tests that failed)
+        failed_logs "$(ls -d p11cmp-*/_build 2>/dev/null | head -n 1)"
         echo "make distcheck failed (see $BUILD/distcheck.log)"
         rc=1
         fail=$((fail + 1))

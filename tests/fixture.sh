@@ -73,6 +73,13 @@ bg_stop() {
 
 fail() {
     echo "FAIL: $*" >&2
+    # a test CA that died explains the failure: say how and show its errors
+    if [ -n "${TESTCA_PID:-}" ] && ! kill -0 "$TESTCA_PID" 2> /dev/null; then
+        wait "$TESTCA_PID" 2> /dev/null
+        echo "FAIL: the test CA (PID $TESTCA_PID) is gone, status $?;" \
+            "its stderr:" >&2
+        tail -n 40 "$WORK/testca.err" >&2 2> /dev/null || true
+    fi
     exit 1
 }
 
