@@ -116,6 +116,79 @@ int P11CMP_PKCS11_delete_objects(const char *uri, const char *pin_source,
     return res;
 }
 
+P11CMP_PKCS11_TXN *P11CMP_PKCS11_TXN_new(const char *uri,
+                                         const char *pin_source)
+{
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn = NULL;
+
+    if ((tok = p11cmp_p11_token_open(uri, pin_source, P11CMP_P11_RW))
+        != NULL)
+        txn = p11cmp_p11_txn_new(tok);
+    p11cmp_p11_token_free(tok); /* txn keeps its reference */
+    return txn;
+}
+
+/* what put_ca_certs or put_crl (crls not NULL) put under the label */
+struct put_args {
+    STACK_OF(X509) *certs;
+    X509 *keep;
+    X509_CRL **crls;    /* the CRL and the one to keep */
+};
+
+/* put_ca_certs and put_crl: the URI parsed, their counts optional */
+static int put(P11CMP_PKCS11_TXN *txn, const char *uri,
+               const struct put_args *p, int *added, int *removed)
+{
+    P11CMP_P11_URI *u;
+    int a, r, res;
+
+    if (txn == NULL || uri == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if ((u = p11cmp_p11_uri_parse(uri)) == NULL)
+        return 0;
+    res = p->crls != NULL
+        ? p11cmp_p11_txn_put_crl(txn, u, p->crls[0], p->crls[1], &a, &r)
+        : p11cmp_p11_txn_put_ca_certs(txn, u, p->certs, p->keep, &a, &r);
+    p11cmp_p11_uri_free(u);
+    if (res && added != NULL)
+        *added = a;
+    if (res && removed != NULL)
+        *removed = r;
+    return res;
+}
+
+int P11CMP_PKCS11_TXN_put_ca_certs(P11CMP_PKCS11_TXN *txn, const char *uri,
+                                   STACK_OF(X509) *certs, X509 *keep,
+                                   int *added, int *removed)
+{
+    struct put_args p = {certs, keep, NULL};
+
+    return put(txn, uri, &p, added, removed);
+}
+
+int P11CMP_PKCS11_TXN_put_crl(P11CMP_PKCS11_TXN *txn, const char *uri,
+                              X509_CRL *crl, X509_CRL *keep, int *added,
+                              int *removed)
+{
+    X509_CRL *crls[2] = {crl, keep};
+    struct put_args p = {NULL, NULL, crls};
+
+    return put(txn, uri, &p, added, removed);
+}
+
+int P11CMP_PKCS11_TXN_commit(P11CMP_PKCS11_TXN *txn)
+{
+    return p11cmp_p11_txn_commit(txn);
+}
+
+void P11CMP_PKCS11_TXN_free(P11CMP_PKCS11_TXN *txn)
+{
+    p11cmp_p11_txn_free(txn);
+}
+
 int P11CMP_PKCS11_is_token_key(const EVP_PKEY *pkey)
 {
     return p11cmp_p11_pkey_is_token(pkey);

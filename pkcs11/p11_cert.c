@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/sha.h>
+#include <openssl/x509v3.h>
 
 #include "p11_local.h"
 
@@ -76,11 +77,25 @@ int p11cmp_p11_cert_objects(P11CMP_P11_TOKEN *tok, X509 *cert,
     return res;
 }
 
-/* Default CKA_ID: SHA-1 of the certificate's public key bits. */
-static int default_id(X509 *cert, unsigned char md[SHA_DIGEST_LENGTH])
+/*
+ * Default CKA_ID: the certificate's subject key identifier if it has one
+ * of 1 to 20 bytes, else the SHA-1 of its public key bits (what the key
+ * identifier usually is). Certificates of one key share it; those of
+ * different keys differ. Its length into *len.
+ */
+static int default_id(X509 *cert, unsigned char md[SHA_DIGEST_LENGTH],
+                      size_t *len)
 {
     const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(cert);
+    const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(cert);
 
+    if (skid != NULL && skid->length > 0
+        && skid->length <= SHA_DIGEST_LENGTH) {
+        memcpy(md, skid->data, (size_t)skid->length);
+        *len = (size_t)skid->length;
+        return 1;
+    }
+    *len = SHA_DIGEST_LENGTH;
     return bits != NULL && SHA1(bits->data, bits->length, md) != NULL;
 }
 
@@ -96,9 +111,41 @@ static int default_label(X509 *cert, char *buf, size_t size)
 
 #define DER(f, obj, out) ((out) = NULL, f((obj), &(out)))
 
-int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
-                              const unsigned char *id, size_t idlen,
-                              const char *label, int category, int *stored)
+/*
+ * 1 if cert is on tok already: as any certificate object, or with
+ * under_label only as one labelled label; 0 if not, -1 on error.
+ */
+static int present(P11CMP_P11_TOKEN *tok, X509 *cert, int under_label,
+                   const char *label)
+{
+    CK_OBJECT_HANDLE objs[P11CMP_P11_MAX_OBJECTS];
+    unsigned char *l = NULL;
+    size_t len = 0;
+    CK_ULONG n = 0, i;
+    int found = 0;
+
+    if (!p11cmp_p11_cert_objects(tok, cert, objs, P11CMP_P11_MAX_OBJECTS,
+                                 &n))
+        return -1;
+    if (!under_label)
+        return n > 0;
+    for (i = 0; i < n && !found; i++) {
+        if (!p11cmp_p11_get_attr(tok, objs[i], CKA_LABEL, &l, &len))
+            return -1;
+        found = len == strlen(label) && memcmp(l, label, len) == 0;
+        OPENSSL_free(l);
+    }
+    return found;
+}
+
+/*
+ * Stores cert (see p11cmp_p11_txn_store_cert()) unless present() says it
+ * is there already.
+ */
+static int store_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                      const unsigned char *id, size_t idlen,
+                      const char *label, int category, int under_label,
+                      int *stored)
 {
     static CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
     static CK_CERTIFICATE_TYPE ctype = CKC_X_509;
@@ -109,7 +156,7 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
     int vlen, slen, ilen, rlen, res = 0;
     CK_ULONG cat = (CK_ULONG)category;
     CK_OBJECT_HANDLE h;
-    CK_ULONG present = 0;
+    int there;
 
     if (stored != NULL)
         *stored = 0;
@@ -125,15 +172,13 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
         p11cmp_raise(P11CMP_R_ASN1_ENCODE_ERROR);
         goto end;
     }
-    if (id == NULL && default_id(cert, md)) {
+    if (id == NULL && default_id(cert, md, &idlen))
         id = md;
-        idlen = sizeof(md);
-    }
     if (label == NULL && default_label(cert, lbuf, sizeof(lbuf)))
         label = lbuf;
-    if (!p11cmp_p11_cert_objects(tok, cert, &h, 1, &present))
+    if ((there = present(tok, cert, under_label, label)) < 0)
         goto end;
-    if (present == 0) {
+    if (!there) {
         CK_ATTRIBUTE t[] = {
             {CKA_CLASS, &cls, sizeof(cls)},
             {CKA_CERTIFICATE_TYPE, &ctype, sizeof(ctype)},
@@ -165,4 +210,22 @@ int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
     OPENSSL_free(iss);
     OPENSSL_free(ser);
     return res;
+}
+
+int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                              const unsigned char *id, size_t idlen,
+                              const char *label, int category, int *stored)
+{
+    return store_cert(txn, cert, id, idlen, label, category, 0, stored);
+}
+
+int p11cmp_p11_txn_put_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                            const unsigned char *id, size_t idlen,
+                            const char *label, int category, int *stored)
+{
+    if (label == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    return store_cert(txn, cert, id, idlen, label, category, 1, stored);
 }

@@ -224,6 +224,11 @@ void p11cmp_p11_raise(P11CMP_P11_TOKEN *tok, int reason, const char *what);
  */
 P11CMP_P11_TOKEN *p11cmp_p11_token_open(const char *uri,
                                         const char *pin_source, int flags);
+/*
+ * 1 if tok is a token uri describes (the same module, and the token
+ * fields of uri match it), 0 if not, -1 with an error if it cannot tell.
+ */
+int p11cmp_p11_token_is(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri);
 int p11cmp_p11_token_up_ref(P11CMP_P11_TOKEN *tok);
 void p11cmp_p11_token_free(P11CMP_P11_TOKEN *tok);
 /* Makes sure tok has a live session (after fork, after loss); 1 if so. */
@@ -449,12 +454,22 @@ int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
  * ISSUER, SERIAL_NUMBER, VALUE, CKA_TOKEN, CKA_CERTIFICATE_CATEGORY
  * category). A certificate with the same CKA_VALUE already on the token is
  * skipped (*stored = 0); else *stored = 1 and the object is recorded in
- * txn's undo list. id/label may be NULL (then SHA-1 of the cert's public
- * key / the subject's CN are used).
+ * txn's undo list. id/label may be NULL (then the cert's subject key
+ * identifier, else the SHA-1 of its public key / the subject's CN are
+ * used).
  */
 int p11cmp_p11_txn_store_cert(P11CMP_P11_TXN *txn, X509 *cert,
                               const unsigned char *id, size_t idlen,
                               const char *label, int category, int *stored);
+/*
+ * The same, but a certificate counts as present only as an object labelled
+ * label (which is required): the CA certificates of a genm go under the
+ * label of their output even when the same certificate is on the token
+ * under another one.
+ */
+int p11cmp_p11_txn_put_cert(P11CMP_P11_TXN *txn, X509 *cert,
+                            const unsigned char *id, size_t idlen,
+                            const char *label, int category, int *stored);
 /* The one certificate the URI names (type=cert implied). New X509. */
 X509 *p11cmp_p11_cert_load(const char *uri, const char *pin_source);
 /* Same on an open token. */
@@ -468,6 +483,32 @@ int p11cmp_p11_cert_objects(P11CMP_P11_TOKEN *tok, X509 *cert,
                             CK_ULONG *n);
 /* Reads certificate object h as X509. */
 X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
+
+/* from p11_replace.c: genm outputs under a label, replaced in a txn */
+/*
+ * Makes the authority certificates (CKA_CERTIFICATE_CATEGORY 2) labelled
+ * with uri's object= (required) on txn's token (which uri must name) be
+ * certs once txn commits: those not there yet are stored (CKA_ID: uri's
+ * id=, allowed for one certificate only, else the key identifier, see
+ * p11cmp_p11_txn_store_cert()), the others under the label are deleted at
+ * the commit, except keep (may be NULL). certs may be NULL or empty: then
+ * all but keep go. The numbers stored and planned for deletion into
+ * *added and *removed. 1, or 0 with an error (P11CMP_R_INVALID_URI for a
+ * URI without object=, of another type=, or of another token).
+ */
+int p11cmp_p11_txn_put_ca_certs(P11CMP_P11_TXN *txn,
+                                const P11CMP_P11_URI *uri,
+                                STACK_OF(X509) *certs, X509 *keep,
+                                int *added, int *removed);
+/*
+ * The same for a CRL: a CKO_DATA object with CKA_APPLICATION "p11cmp crl",
+ * CKA_OBJECT_ID 2.5.4.39, CKA_LABEL uri's object=, CKA_VALUE the DER of
+ * crl, public (CKA_PRIVATE false); other such objects of the label go at
+ * the commit, except one holding keep. crl may be NULL.
+ */
+int p11cmp_p11_txn_put_crl(P11CMP_P11_TXN *txn, const P11CMP_P11_URI *uri,
+                           X509_CRL *crl, X509_CRL *keep, int *added,
+                           int *removed);
 
 /* from p11_txn.c */
 /* A new transaction on tok (takes a reference). */

@@ -225,6 +225,21 @@ P11CMP_P11_TOKEN *p11cmp_p11_token_open(const char *uri,
     return NULL;
 }
 
+int p11cmp_p11_token_is(P11CMP_P11_TOKEN *tok, const P11CMP_P11_URI *uri)
+{
+    CK_TOKEN_INFO info;
+    CK_RV rv;
+
+    if (p11cmp_p11_module_get(p11cmp_p11_uri_module(uri)) != tok->mod)
+        return 0;
+    if (P11CMP_P11_CALL(tok, rv, C_GetTokenInfo, tok->slot, &info)
+        != CKR_OK) {
+        p11cmp_p11_raise(tok, P11CMP_R_TOKEN_NOT_FOUND, "reading the token");
+        return -1;
+    }
+    return p11cmp_p11_uri_match_token(uri, &info);
+}
+
 int p11cmp_p11_token_up_ref(P11CMP_P11_TOKEN *tok)
 {
     int n;

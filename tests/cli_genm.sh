@@ -16,16 +16,6 @@ cd "$WORK"
 
 genm_pki "old root" "new root"
 
-CA_ARGS="--ref $REF --secret $SECRET"
-# genm NAME ARGS...: testca with --rsp-* ARGS, p11cmp -cmd genm runs next
-genm_ca() {
-    testca_stop
-    # shellcheck disable=SC2086
-    testca_start $CA_ARGS "$@"
-    CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -ref $REF -secret $SECRET"
-    CLI_ARGS="$CLI_ARGS -cmd genm -msg_timeout 20"
-    CLI_LOGS=$WORK/testca.err
-}
 same() {
     cmp -s "$1" "$2" || fail "$1 differs from $2 (what the CA served)"
 }

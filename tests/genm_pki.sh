@@ -7,6 +7,8 @@
 #       by other), ee.pem/ee.key (issued by old), crl.pem/crl.der (a CRL
 #       of old). Link certs are CA certs: openssl cmp 3.5 verifies
 #       newWithNew as a chain through newWithOld.
+#   genm_ca ARGS...  (re)starts the test CA with PBM and --rsp-* ARGS and
+#       sets CLI_ARGS and CLI_LOGS for p11cmp -cmd genm runs against it
 
 # selfsigned KEY CN OUT
 genm_selfsigned() {
@@ -45,4 +47,12 @@ default_crl_days = 7" > ca.cnf
     openssl ca -config ca.cnf -gencrl -keyfile old.key -cert old.pem \
         -out crl.pem 2> /dev/null || fail "CRL"
     openssl crl -in crl.pem -outform DER -out crl.der
+}
+
+genm_ca() {
+    testca_stop
+    testca_start --ref "$REF" --secret "$SECRET" "$@"
+    CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -ref $REF -secret $SECRET"
+    CLI_ARGS="$CLI_ARGS -cmd genm -msg_timeout 20"
+    CLI_LOGS=$WORK/testca.err
 }

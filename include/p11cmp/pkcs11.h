@@ -46,7 +46,8 @@ EVP_PKEY *P11CMP_PKCS11_generate_key(const char *token_uri, const char *alg,
 
 /*
  * Stores cert on the token the URI names, with the URI's id= and object=
- * (defaults: SHA-1 of the cert's public key, and its subject CN) and
+ * (defaults: its subject key identifier, else the SHA-1 of its public
+ * key, and its subject CN) and
  * category P11CMP_PKCS11_CERT_*. A certificate already on the token (same
  * DER) is not stored again. 1 on success, 0 on error.
  */
@@ -60,6 +61,31 @@ int P11CMP_PKCS11_store_cert(const char *uri, X509 *cert, int category,
  */
 int P11CMP_PKCS11_delete_objects(const char *uri, const char *pin_source,
                                  int *count);
+
+/*
+ * A token transaction for replacing what is kept under labels, as p11cmp
+ * -cmd genm does with its outputs: CA certificates and CRLs. TXN_new opens
+ * the token the URI names read-write (logged in, PIN as above; what a dead
+ * run left is settled first). put_ca_certs makes the authority
+ * certificates labelled with uri's object= (required; uri must name the
+ * same token) be certs after the commit, keeping keep (may be NULL) if it
+ * is there; put_crl does the same for a CRL, a data object (see
+ * P11CMP_PKCS11_TXN_new(3)). The numbers of objects stored and to be
+ * deleted go to *added and *removed (may be NULL). TXN_commit makes all of
+ * it happen (crash-consistently: all or nothing); TXN_free rolls back
+ * unless committed. 1 / a new transaction on success, 0 / NULL on error.
+ */
+typedef struct p11cmp_p11_txn_st P11CMP_PKCS11_TXN;
+P11CMP_PKCS11_TXN *P11CMP_PKCS11_TXN_new(const char *uri,
+                                         const char *pin_source);
+int P11CMP_PKCS11_TXN_put_ca_certs(P11CMP_PKCS11_TXN *txn, const char *uri,
+                                   STACK_OF(X509) *certs, X509 *keep,
+                                   int *added, int *removed);
+int P11CMP_PKCS11_TXN_put_crl(P11CMP_PKCS11_TXN *txn, const char *uri,
+                              X509_CRL *crl, X509_CRL *keep, int *added,
+                              int *removed);
+int P11CMP_PKCS11_TXN_commit(P11CMP_PKCS11_TXN *txn);
+void P11CMP_PKCS11_TXN_free(P11CMP_PKCS11_TXN *txn);
 
 /* 1 if pkey was made by this library for a token key, else 0. */
 int P11CMP_PKCS11_is_token_key(const EVP_PKEY *pkey);

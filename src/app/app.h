@@ -195,6 +195,36 @@ int app_run_genm(struct app *a, int kind);
 int app_save_or_remove(struct app *a, X509 *cert, const char *file,
                        const char *desc);
 
+/* from genm_token.c: genm outputs that are pkcs11: URIs */
+/*
+ * The token transaction for the outputs outs[0..n-1] (NULL entries
+ * allowed) that are pkcs11: URIs, opened on the token of the first; NULL
+ * with *rc EXIT_OK when none is a URI, else NULL with *rc an EXIT_* code
+ * (printed) if it cannot be opened.
+ */
+P11CMP_PKCS11_TXN *app_out_txn(struct app *a, const char *const *outs,
+                               int n, int *rc);
+/*
+ * Puts certs (or the one cert, may be NULL) under the label of out in
+ * txn, keeping keep (may be NULL); desc names the output in the log. 1 or
+ * 0 (errors left on the stack).
+ */
+int app_out_certs(struct app *a, P11CMP_PKCS11_TXN *txn, const char *out,
+                  STACK_OF(X509) *certs, X509 *keep, const char *desc);
+int app_out_cert(struct app *a, P11CMP_PKCS11_TXN *txn, const char *out,
+                 X509 *cert, X509 *keep, const char *desc);
+/* All of it for certs (may be empty) and out alone; an EXIT_* code. */
+int app_out_certs_now(struct app *a, const char *out, STACK_OF(X509) *certs,
+                      const char *desc);
+/* The same for a CRL (may be NULL), keeping keep (may be NULL). */
+int app_out_crl(struct app *a, P11CMP_PKCS11_TXN *txn, const char *out,
+                X509_CRL *crl, X509_CRL *keep);
+/*
+ * Commits txn if ok (else rolls it back) and frees it; EXIT_OK, or an
+ * EXIT_* code with the errors printed. EXIT_OK for txn NULL.
+ */
+int app_out_commit(struct app *a, P11CMP_PKCS11_TXN *txn, int ok);
+
 /* from setup.c */
 /* Usage errors of option values and combinations; an EXIT_* code. */
 int app_check_options(struct app *a);

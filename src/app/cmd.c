@@ -161,7 +161,10 @@ static int save_stack(struct app *a, enum opt_id opt, STACK_OF(X509) *sk)
 {
     int ok = 1;
 
-    if (OPT_STR(a, opt) != NULL) {
+    if (app_is_uri(OPT_STR(a, opt))) {
+        /* -cacertsout only (app_check_genm): the caPubs on the token */
+        ok = app_out_certs_now(a, OPT_STR(a, opt), sk, "caPubs") == EXIT_OK;
+    } else if (OPT_STR(a, opt) != NULL) {
         if (sk_X509_num(sk) <= 0)
             app_log(a, P11CMP_LOG_INFO, "no certificates for -%s: writing "
                     "an empty file", app_opt_table()[opt].name);

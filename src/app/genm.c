@@ -5,7 +5,8 @@
  * crlStatusList (-crlcert, -oldcrl, -crlout, -crlform) and
  * certReqTemplate (-template, -keyspec). Where the server says it has no
  * update, a stale output file is removed, so that what is on disk after
- * the run is what the server said.
+ * the run is what the server said. Outputs that are pkcs11: URIs go to
+ * the token through genm_token.c.
  */
 #include "config.h"
 
@@ -36,10 +37,22 @@ int app_genm_kind(const char *infotype)
     return GENM_OTHER;
 }
 
+/* the outputs that are files only; the others may be pkcs11: URIs */
+static const enum opt_id file_outs[] = {
+    O_CERTOUT, O_CHAINOUT, O_EXTRACERTSOUT, O_SRVCERTOUT, O_TEMPLATE,
+    O_KEYSPEC
+};
+
 int app_check_genm(struct app *a)
 {
     int kind = app_genm_kind(OPT_STR(a, O_INFOTYPE));
     const char *form = OPT_STR(a, O_CRLFORM);
+    size_t i;
+
+    for (i = 0; i < sizeof(file_outs) / sizeof(file_outs[0]); i++)
+        if (app_is_uri(OPT_STR(a, file_outs[i])))
+            return app_usage_error("-%s is a file, not a pkcs11: URI",
+                                   app_opt_table()[file_outs[i]].name);
 
     if (form != NULL && OPENSSL_strcasecmp(form, "PEM") != 0
         && OPENSSL_strcasecmp(form, "DER") != 0)
@@ -89,25 +102,61 @@ int app_save_or_remove(struct app *a, X509 *cert, const char *file,
 static int ca_certs(struct app *a)
 {
     STACK_OF(X509) *certs = NULL;
-    int ok;
+    const char *out = OPT_STR(a, O_CACERTSOUT);
+    int rc;
 
     if (!P11CMP_get1_caCerts(a->ctx, &certs))
         return app_exit_code(a);
     if (certs == NULL) {
-        /* as openssl cmp: the file is left as it is */
+        /* as openssl cmp: the file (or the token) is left as it is */
         app_log(a, P11CMP_LOG_WARNING, "no CA certificates from the server");
         printf("genp: caCerts: none\n");
         return EXIT_OK;
     }
-    ok = app_save_certs(a, certs, OPT_STR(a, O_CACERTSOUT));
     printf("genp: caCerts: %d certificate(s)\n", sk_X509_num(certs));
+    if (app_is_uri(out))
+        rc = app_out_certs_now(a, out, certs, "caCerts");
+    else
+        rc = app_save_certs(a, certs, out) ? EXIT_OK : EXIT_OTHER;
     sk_X509_pop_free(certs, X509_free);
-    return ok ? EXIT_OK : EXIT_OTHER;
+    return rc;
+}
+
+/*
+ * The outputs of a root CA update: those on the token in one transaction
+ * (without an update, what is under their labels goes, except the old
+ * root), then the files.
+ */
+static int root_outputs(struct app *a, X509 *old, X509 *const *certs)
+{
+    static const char *const desc[3] = {
+        "newWithNew", "newWithOld", "oldWithNew"
+    };
+    const char *outs[3];
+    P11CMP_PKCS11_TXN *txn;
+    int i, rc, ok = 1;
+
+    outs[0] = OPT_STR(a, O_NEWWITHNEW);
+    outs[1] = OPT_STR(a, O_NEWWITHOLD);
+    outs[2] = OPT_STR(a, O_OLDWITHNEW);
+    if ((txn = app_out_txn(a, outs, 3, &rc)) == NULL && rc != EXIT_OK)
+        return rc;
+    for (i = 0; i < 3 && ok; i++)
+        if (app_is_uri(outs[i]))
+            ok = app_out_cert(a, txn, outs[i], certs[i],
+                              certs[0] == NULL ? old : NULL, desc[i]);
+    if ((rc = app_out_commit(a, txn, ok)) != EXIT_OK)
+        return rc;
+    for (i = 0; i < 3; i++)
+        if (!app_is_uri(outs[i])
+            && !app_save_or_remove(a, certs[i], outs[i], desc[i]))
+            return EXIT_OTHER;
+    return EXIT_OK;
 }
 
 static int root_update(struct app *a)
 {
-    X509 *old = NULL, *nwn = NULL, *nwo = NULL, *own = NULL;
+    X509 *old = NULL, *c[3] = {NULL, NULL, NULL};
     int rc = EXIT_OTHER;
 
     if (OPT_STR(a, O_OLDWITHOLD) == NULL)
@@ -117,26 +166,23 @@ static int root_update(struct app *a)
                                   OPT_STR(a, O_OTHERPASS),
                                   "-oldwithold")) == NULL)
         return app_errors_exit(a, EXIT_OTHER);
-    if (!P11CMP_get1_rootCaKeyUpdate(a->ctx, old, &nwn, &nwo, &own)) {
+    if (!P11CMP_get1_rootCaKeyUpdate(a->ctx, old, &c[0], &c[1], &c[2])) {
         rc = app_exit_code(a);
         goto end;
     }
-    if (nwn == NULL)
+    if (c[0] == NULL)
         printf("genp: rootCaKeyUpdate: no update\n");
     else
-        app_print_cert_line("genp: rootCaKeyUpdate: newWithNew", nwn);
-    if (old == NULL && own != NULL)
+        app_print_cert_line("genp: rootCaKeyUpdate: newWithNew", c[0]);
+    if (old == NULL && c[2] != NULL)
         app_log(a, P11CMP_LOG_WARNING, "oldWithNew received but not "
                 "checked: no -oldwithold");
-    if (app_save_or_remove(a, nwn, OPT_STR(a, O_NEWWITHNEW), "newWithNew")
-        && app_save_or_remove(a, nwo, OPT_STR(a, O_NEWWITHOLD), "newWithOld")
-        && app_save_or_remove(a, own, OPT_STR(a, O_OLDWITHNEW), "oldWithNew"))
-        rc = EXIT_OK;
+    rc = root_outputs(a, old, c);
  end:
     X509_free(old);
-    X509_free(nwn);
-    X509_free(nwo);
-    X509_free(own);
+    X509_free(c[0]);
+    X509_free(c[1]);
+    X509_free(c[2]);
     return rc;
 }
 
@@ -182,6 +228,8 @@ static int crl_update(struct app *a)
 {
     X509 *cert = NULL;
     X509_CRL *old = NULL, *crl = NULL;
+    const char *out = OPT_STR(a, O_CRLOUT);
+    P11CMP_PKCS11_TXN *txn;
     int rc = EXIT_OTHER, ok;
 
     if (OPT_STR(a, O_CRLCERT) != NULL
@@ -202,8 +250,16 @@ static int crl_update(struct app *a)
         goto end;
     }
     printf("genp: crls: %s\n", crl == NULL ? "no update" : "a new CRL");
-    ok = crl != NULL ? save_crl(a, crl, OPT_STR(a, O_CRLOUT))
-        : remove_stale(a, OPT_STR(a, O_CRLOUT), "CRL update");
+    if (app_is_uri(out)) {
+        /* without an update the CRL of -oldcrl stays, the others go */
+        if ((txn = app_out_txn(a, &out, 1, &rc)) != NULL)
+            rc = app_out_commit(a, txn, app_out_crl(a, txn, out, crl,
+                                                    crl == NULL ? old
+                                                    : NULL));
+        goto end;
+    }
+    ok = crl != NULL ? save_crl(a, crl, out)
+        : remove_stale(a, out, "CRL update");
     rc = ok ? EXIT_OK : EXIT_OTHER;
  end:
     X509_free(cert);
