@@ -636,6 +636,39 @@ static int confirm(P11CMP_CTX *ctx, const P11CMP_MSG *rep, int rid,
 }
 
 /*
+ * Central key generation: the key in crep becomes newPkey (the key the
+ * new certificate is checked against). A key where none was asked for,
+ * or none where one was, or one that does not decrypt or verify: 0 with
+ * *fail_info and *txt for the rejection. Else 1.
+ */
+static int take_central_key(P11CMP_CTX *ctx, const p11cmp_CERTRESPONSE *crep,
+                            int *fail_info, const char **txt)
+{
+    const ASN1_TYPE *enc = crep->certifiedKeyPair->privateKey;
+    EVP_PKEY *pk;
+
+    if (enc == NULL && !p11cmp_ckg_requested(ctx))
+        return 1;
+    if (enc == NULL || !p11cmp_ckg_requested(ctx)) {
+        p11cmp_raise(enc == NULL ? P11CMP_R_MISSING_CENTRAL_GEN_KEY
+                     : P11CMP_R_UNEXPECTED_CENTRAL_GEN_KEY);
+        *fail_info = FAIL_BIT(badDataFormat);
+        *txt = enc == NULL ? "no centrally generated key in the response"
+            : "a private key in the response, none was asked for";
+        return 0;
+    }
+    if ((pk = p11cmp_ckg_get1_pkey(ctx, enc)) == NULL
+        || !P11CMP_CTX_set0_newPkey(ctx, 1, pk)) {
+        EVP_PKEY_free(pk);
+        *fail_info = FAIL_BIT(badMessageCheck);
+        *txt = "cannot extract the centrally generated key";
+        return 0;
+    }
+    p11cmp_log_info(ctx, "received the centrally generated key");
+    return 1;
+}
+
+/*
  * Takes the certificate of an accepted crep: checks its public key, asks
  * the certConf callback, then confirms (certConf, unless implicit
  * confirmation was granted or DISABLE_CONFIRM is set) or rejects it
@@ -650,7 +683,7 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
                        int req_type)
 {
     X509 *cert = response_cert(crep);
-    EVP_PKEY *expected = p11cmp_ctx_get0_newPubkey(ctx);
+    EVP_PKEY *expected;
     P11CMP_certConf_cb_t cb = ctx->certConf_cb != NULL ? ctx->certConf_cb
         : P11CMP_certConf_cb;
     const char *txt = NULL;
@@ -665,9 +698,11 @@ static int accept_cert(P11CMP_CTX *ctx, const P11CMP_MSG *rep,
     }
     (void)X509_NAME_oneline(X509_get_subject_name(cert), subject,
                             sizeof(subject));
+    (void)take_central_key(ctx, crep, &fail_info, &txt);
+    expected = p11cmp_ctx_get0_newPubkey(ctx);
     /* expected first: a token key is exported once, then libcrypto's copy */
-    if (expected != NULL && EVP_PKEY_eq(expected, X509_get0_pubkey(cert))
-        != 1) {
+    if (fail_info == 0 && expected != NULL
+        && EVP_PKEY_eq(expected, X509_get0_pubkey(cert)) != 1) {
         fail_info = FAIL_BIT(incorrectData);
         txt = "public key in the new certificate does not match ours";
     }

@@ -1002,6 +1002,25 @@ char *p11cmp_pkisi_snprint(const P11CMP_PKISI *si, char *buf, size_t size);
  * results of ctx. 1 or 0. */
 int p11cmp_ctx_save_pkisi(P11CMP_CTX *ctx, const P11CMP_PKISI *si);
 
+/* from ckg.c */
+/* 1 if ctx asks for central key generation (POPO_METHOD POPO_NONE) */
+int p11cmp_ckg_requested(const P11CMP_CTX *ctx);
+/*
+ * The template key of a central key generation request: pkey's algorithm
+ * with an empty BIT STRING as subjectPublicKey (new), or NULL.
+ */
+X509_PUBKEY *p11cmp_ckg_pubkey_new(EVP_PKEY *pkey);
+/*
+ * The private key in EncryptedKey enc (certifiedKeyPair.privateKey, as
+ * received): envelopedData decrypted with ctx->pkey and ctx->cert (or,
+ * without pkey, ctx->secretValue), its SignedData verified, its one
+ * signer validated against ctx->trusted (intermediates: the SignedData's
+ * certificates and ctx->untrusted) and carrying EKU id-kp-cmKGA. New (the
+ * caller frees it), or NULL with FAILED_EXTRACTING_CENTRAL_GEN_KEY or
+ * NOT_KEY_GENERATION_AUTHORITY. Plaintext buffers are cleansed.
+ */
+EVP_PKEY *p11cmp_ckg_get1_pkey(const P11CMP_CTX *ctx, const ASN1_TYPE *enc);
+
 /* from verify.c */
 /* bit of a body type in the expected_types of p11cmp_msg_check_received */
 #define P11CMP_BODY_MASK(type) (1UL << (type))

@@ -294,6 +294,22 @@ static int template_spki(P11CMP_CTX *ctx, X509_PUBKEY **spki,
     return 1;
 }
 
+/*
+ * publicKey of tmpl: pubkey; for central key generation only pubkey's
+ * algorithm (an empty key, RFC 9483 4.1.6), or none without pubkey.
+ */
+static int template_set_pubkey(P11CMP_CTX *ctx,
+                               p11cmp_CRMF_CERTTEMPLATE *tmpl,
+                               EVP_PKEY *pubkey)
+{
+    if (!p11cmp_ckg_requested(ctx))
+        return template_spki(ctx, &tmpl->publicKey, pubkey);
+    if (pubkey == NULL)
+        return 1;
+    X509_PUBKEY_free(tmpl->publicKey);
+    return (tmpl->publicKey = p11cmp_ckg_pubkey_new(pubkey)) != NULL;
+}
+
 static p11cmp_CRMF_CERTTEMPLATE *template_new(P11CMP_CTX *ctx,
                                               int kur, X509 *refcert)
 {
@@ -313,13 +329,13 @@ static p11cmp_CRMF_CERTTEMPLATE *template_new(P11CMP_CTX *ctx,
     subject = template_subject(ctx, kur, ref_subj);
     if (issuer == NULL && refcert != NULL)
         issuer = X509_get_issuer_name(refcert);
-    if (pubkey == NULL) {
+    if (pubkey == NULL && !p11cmp_ckg_requested(ctx)) {
         p11cmp_raise_data(P11CMP_R_MISSING_KEY, "no public key to certify");
         goto err;
     }
     if ((subject != NULL && !X509_NAME_set(&tmpl->subject, subject))
         || (issuer != NULL && !X509_NAME_set(&tmpl->issuer, issuer))
-        || !template_spki(ctx, &tmpl->publicKey, pubkey)) {
+        || !template_set_pubkey(ctx, tmpl, pubkey)) {
         p11cmp_raise(P11CMP_R_ERROR_CREATING_MESSAGE);
         goto err;
     }

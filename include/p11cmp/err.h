@@ -90,6 +90,10 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_GETTING_GENP                    412
 #define P11CMP_R_INVALID_GENP                    413
 #define P11CMP_R_INVALID_ROOTCAKEYUPDATE         414
+#define P11CMP_R_MISSING_CENTRAL_GEN_KEY         415
+#define P11CMP_R_UNEXPECTED_CENTRAL_GEN_KEY      416
+#define P11CMP_R_FAILED_EXTRACTING_CENTRAL_GEN_KEY 417
+#define P11CMP_R_NOT_KEY_GENERATION_AUTHORITY    418
 /* PKCS#11 */
 #define P11CMP_R_PKCS11_ERROR                    500
 #define P11CMP_R_INVALID_URI                     501

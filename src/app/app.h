@@ -31,7 +31,8 @@ enum opt_kind { K_FLAG, K_STR, K_INT, K_NONNEG, K_POSINT };
 enum opt_id {
     O_HELP, O_VERSION, O_CONFIG, O_SECTION, O_VERBOSITY,
     O_CMD, O_INFOTYPE, O_PROFILE, O_GENINFO, O_TEMPLATE, O_KEYSPEC,
-    O_NEWKEY, O_NEWKEYPASS, O_NEWKEYGEN, O_SUBJECT, O_ISSUER, O_DAYS,
+    O_NEWKEY, O_NEWKEYPASS, O_NEWKEYGEN, O_CENTRALKEYGEN, O_NEWKEYOUT,
+    O_SUBJECT, O_ISSUER, O_DAYS,
     O_REQEXTS, O_SANS, O_SAN_NODEFAULT, O_POLICIES, O_POLICY_OIDS,
     O_POLICY_OIDS_CRITICAL, O_POPO, O_CSR, O_OUT_TRUSTED,
     O_IMPLICIT_CONFIRM, O_DISABLE_CONFIRM, O_CERTOUT, O_CHAINOUT,
@@ -288,6 +289,14 @@ void app_print_cert_line(const char *what, X509 *cert);
 
 /* from token.c */
 int app_newkey_generate(struct app *a);
+
+/* from ckg.c: -centralkeygen, -newkeyout */
+/* 1 if an ir/cr/kur asks for central key generation */
+int app_ckg_wanted(const struct app *a);
+/* the checks of -centralkeygen and -newkeyout; sets -popo -1; EXIT_* */
+int app_check_ckg(struct app *a);
+/* writes the centrally generated key to -newkeyout, if asked; 1 or 0 */
+int app_save_newkey(struct app *a);
 int app_setup_store(struct app *a);
 /* The pkcs11: URI of the stored new cert, or NULL; owned by a. */
 const char *app_stored_uri(struct app *a);

@@ -207,6 +207,8 @@ static int enrolled(struct app *a, X509 *cert)
     if (OPT_STR(a, O_CERTOUT) != NULL)
         ok = app_save_cert(a, cert, OPT_STR(a, O_CERTOUT));
     if (ok)
+        ok = app_save_newkey(a);
+    if (ok)
         ok = save_stack(a, O_CHAINOUT, P11CMP_CTX_get1_newChain(a->ctx));
     app_report_stored(a, cert);
     app_print_cert_line("enrolled", cert);

@@ -22,7 +22,8 @@
 static int check_batch(struct app *a)
 {
     static const enum opt_id single[] = {
-        O_CSR, O_NEWKEY, O_NEWKEYGEN, O_SUBJECT, O_CERTOUT, O_CHAINOUT,
+        O_CSR, O_NEWKEY, O_NEWKEYGEN, O_CENTRALKEYGEN, O_SUBJECT, O_CERTOUT,
+        O_CHAINOUT,
         O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
         O_POST_HOOK, O_RENEW_WITHIN, O_EXTRACERTSOUT, O_CACERTSOUT
     };
@@ -96,9 +97,11 @@ int app_check_options(struct app *a)
         && OPT_STR(a, O_CSR) == NULL && OPT_STR(a, O_SERIAL) == NULL)
         return app_usage_error("-cmd rr needs -oldcert or -csr (or -issuer "
                                "and -serial)");
+    if ((rc = app_check_ckg(a)) != EXIT_OK)
+        return rc;
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
         && OPT_STR(a, O_NEWKEY) == NULL && OPT_STR(a, O_KEY) == NULL
-        && OPT_STR(a, O_CSR) == NULL)
+        && OPT_STR(a, O_CSR) == NULL && !app_ckg_wanted(a))
         return app_usage_error("-cmd %s needs -newkey (or -key or -csr)",
                                OPT_STR(a, O_CMD));
     if (OPT_STR(a, O_NEWKEYGEN) != NULL && !app_is_uri(OPT_STR(a, O_NEWKEY)))

@@ -1,0 +1,115 @@
+#!/bin/bash
+# tests/cli_ckg_mock.sh - central key generation (RFC 9483 4.1.6) by
+# p11cmp next to `openssl cmp` 3.5 as the reference client, both against
+# OpenSSL's mock server (`openssl cmp -port ... -rsp_key`), which encrypts
+# the key to the certificate that signed the request and signs it with
+# its own certificate (EKU id-kp-cmKGA). For an RSA client (key
+# transport) and an EC client (key agreement): the key file p11cmp
+# writes is byte for byte openssl cmp's, is the key the server served,
+# has mode 0600; with -newkeypass both files decrypt to that key. A
+# server certificate without id-kp-cmKGA, and a PBM-protected request
+# (the mock server cannot encrypt to a secret), fail and leave no key
+# file. The mock server listens on all interfaces, so the test runs in a
+# private network namespace. Skipped where openssl cmp has no central key
+# generation (OpenSSL 3.0: Debian 12; tests/check_ckg covers the
+# decryption and the checks there).
+FIXTURE_NETNS=1
+. "$top_srcdir/tests/fixture.sh"
+. "$top_srcdir/tests/cli_helpers.sh"
+. "$top_srcdir/tests/testca/helpers.sh"
+. "$top_srcdir/tests/genm_pki.sh"
+openssl cmp -help 2>&1 | grep -q -- '-rsp_key' \
+    || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
+        "central key generation (-centralkeygen, -rsp_key: needs 3.5)"
+cd "$WORK"
+
+# root CA; the server (KGA or not); RSA and EC clients; the served key;
+# other.key signs the CSRs of genm_issue
+for k in root kga plain ec ee other; do new_key "$k.key"; done
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out rsa.key 2> /dev/null || fail "genpkey rsa"
+genm_selfsigned root.key "ckg root" root.pem
+printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=cmKGA\n' \
+    > kga.ext
+printf 'keyUsage=critical,digitalSignature\n' > plain.ext
+printf 'keyUsage=critical,digitalSignature,keyEncipherment,keyAgreement\n' \
+    > client.ext
+genm_issue kga.key "ckg kga" root.pem root.key kga.pem -extfile kga.ext
+genm_issue plain.key "ckg plain" root.pem root.key plain.pem \
+    -extfile plain.ext
+genm_issue rsa.key "ckg rsa client" root.pem root.key rsa.pem \
+    -extfile client.ext
+genm_issue ec.key "ckg ec client" root.pem root.key ec.pem \
+    -extfile client.ext
+genm_issue ee.key "ckg ee" root.pem root.key ee.pem
+openssl pkey -in ee.key -outform DER -out ee.der
+
+MOCK_PORT=1703
+mock_start -srv_cert kga.pem -srv_key kga.key -srv_trusted root.pem \
+    -rsp_cert ee.pem -rsp_key ee.key -srv_ref mockref \
+    -srv_secret pass:mocksecret
+CLI_LOGS=$WORK/mock.log
+BASE="-server 127.0.0.1:$MOCK_PORT -trusted root.pem -cmd ir"
+BASE="$BASE -subject /CN=ee -msg_timeout 20"
+
+# both NAME ARGS...: openssl cmp with o-NAME-* and p11cmp with p-NAME-*
+# output files (the word @ in ARGS becomes the prefix); both must exit 0
+both() {
+    name=$1
+    shift
+    oargs=$(echo "$*" | sed "s/@/o-$name-/g")
+    pargs=$(echo "$*" | sed "s/@/p-$name-/g")
+    # shellcheck disable=SC2086
+    openssl cmp -config "" $BASE $oargs > "o-$name.log" 2>&1 \
+        || fail "openssl cmp $name: $(cat "o-$name.log")"
+    CLI_ARGS=$BASE
+    # shellcheck disable=SC2086
+    expect 0 $pargs
+}
+# served FILE [PASS]: the key in FILE is the served one
+served() {
+    openssl pkey -in "$1" ${2:+-passin "$2"} -outform DER -out "$1.der" \
+        || fail "$1 is no key"
+    cmp -s "$1.der" ee.der || fail "$1 is not the key the server served"
+}
+
+# PBM first (later the mock server would encrypt to the certificate of
+# the previous transaction's client): it has no certificate to encrypt
+# the key to and answers with an error
+CLI_ARGS="$BASE -ref mockref -secret pass:mocksecret"
+expect 4 -centralkeygen -newkeyout p-pbm-nk.pem -certout p-pbm-c.pem
+[ ! -e p-pbm-nk.pem ] || fail "PBM: a key file was written"
+
+for c in rsa ec; do
+    both "$c" -cert "$c.pem" -key "$c.key" -centralkeygen \
+        -newkeyout @nk.pem -certout @c.pem
+    cmp -s "o-$c-nk.pem" "p-$c-nk.pem" \
+        || fail "$c: p11cmp's key file differs from openssl cmp's"
+    cmp -s "o-$c-c.pem" "p-$c-c.pem" || fail "$c: certificates differ"
+    served "p-$c-nk.pem"
+    [ "$(stat -c %a "p-$c-nk.pem")" = 600 ] || fail "$c: key file mode"
+done
+# -popo -1 means -centralkeygen, as in openssl cmp 3.5; -newkeypass
+# encrypts the file (AES-256-CBC)
+both enc -cert rsa.pem -key rsa.key -popo -1 -newkeypass pass:kp \
+    -newkeyout @nk.pem -certout @c.pem
+grep -q 'ENCRYPTED PRIVATE KEY' p-enc-nk.pem || fail "key not encrypted"
+served p-enc-nk.pem pass:kp
+served o-enc-nk.pem pass:kp
+
+mock_stop
+
+# a server whose certificate lacks id-kp-cmKGA: the key is refused, the
+# certificate rejected
+mock_start -srv_cert plain.pem -srv_key plain.key -srv_trusted root.pem \
+    -rsp_cert ee.pem -rsp_key ee.key
+CLI_ARGS=$BASE
+expect 5 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-nokga.pem \
+    -certout p-nokga-c.pem
+has err "lacks id-kp-cmKGA"
+[ ! -e p-nokga.pem ] && [ ! -e p-nokga-c.pem ] || fail "no KGA: files left"
+openssl cmp -config "" $BASE -cert rsa.pem -key rsa.key -centralkeygen \
+    -newkeyout o-nokga.pem -certout o-nokga-c.pem > o-nokga.log 2>&1 \
+    && fail "openssl cmp took a key of a server without id-kp-cmKGA"
+mock_stop
+echo "ok: $n p11cmp runs, each compared with openssl cmp or refused"
