@@ -486,12 +486,13 @@ X509 *p11cmp_p11_cert_read(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h);
 
 /* from p11_replace.c: genm outputs under a label, replaced in a txn */
 /*
- * Makes the authority certificates (CKA_CERTIFICATE_CATEGORY 2) labelled
- * with uri's object= (required) on txn's token (which uri must name) be
- * certs once txn commits: those not there yet are stored (CKA_ID: uri's
- * id=, allowed for one certificate only, else the key identifier, see
+ * Makes the certificates labelled with uri's object= (required) on txn's
+ * token (which uri must name) be certs once txn commits: those not there
+ * yet are stored as authority certificates (CKA_ID: uri's id=, allowed
+ * for one certificate only, else the key identifier, see
  * p11cmp_p11_txn_store_cert()), the others under the label are deleted at
- * the commit, except keep (may be NULL). certs may be NULL or empty: then
+ * the commit, except keep (may be NULL) and certificates of category user
+ * (one's own, next to a key). certs may be NULL or empty: then
  * all but keep go. The numbers stored and planned for deletion into
  * *added and *removed. 1, or 0 with an error (P11CMP_R_INVALID_URI for a
  * URI without object=, of another type=, or of another token).

@@ -79,10 +79,22 @@ static int kept(const KEEP *k, const unsigned char *v, size_t len)
     return 0;
 }
 
+/* 1 if certificate object h is of category user (one's own, by a key) */
+static int is_user_cert(P11CMP_P11_TOKEN *tok, CK_OBJECT_HANDLE h)
+{
+    CK_ULONG cat = 0;
+
+    ERR_set_mark();
+    if (!p11cmp_p11_get_ulong(tok, h, CKA_CERTIFICATE_CATEGORY, &cat))
+        cat = P11CMP_P11_CAT_UNSPECIFIED; /* a v2.11 module has none */
+    ERR_pop_to_mark();
+    return cat == P11CMP_P11_CAT_USER;
+}
+
 /*
  * Plans for txn's commit the deletion of every object matching tmpl (n
- * attributes, at most 3) whose CKA_VALUE is not in k; their number into
- * *count.
+ * attributes, at most 3) whose CKA_VALUE is not in k, except certificates
+ * of category user; their number into *count.
  */
 static int retire_others(P11CMP_P11_TXN *txn, const CK_ATTRIBUTE *tmpl,
                          CK_ULONG n, const KEEP *k, int *count)
@@ -100,6 +112,9 @@ static int retire_others(P11CMP_P11_TXN *txn, const CK_ATTRIBUTE *tmpl,
     if (!p11cmp_p11_find(tok, t, n, objs, P11CMP_P11_MAX_OBJECTS, &found))
         return 0;
     for (i = 0; i < found && res; i++) {
+        if (*(CK_OBJECT_CLASS *)t[0].pValue == CKO_CERTIFICATE
+            && is_user_cert(tok, objs[i]))
+            continue;
         if (!p11cmp_p11_get_attr(tok, objs[i], CKA_VALUE, &v, &vlen))
             return 0;
         if (!kept(k, v, vlen)) {
@@ -151,7 +166,6 @@ int p11cmp_p11_txn_put_ca_certs(P11CMP_P11_TXN *txn,
                                 int *added, int *removed)
 {
     static CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-    static CK_ULONG cat = P11CMP_P11_CAT_AUTHORITY;
     const unsigned char *id;
     const char *label;
     size_t idlen = 0;
@@ -176,11 +190,10 @@ int p11cmp_p11_txn_put_ca_certs(P11CMP_P11_TXN *txn,
     if (keep != NULL && !keep_cert(&k, keep))
         goto end;
     {
-        CK_ATTRIBUTE t[3] = {{CKA_CLASS, &cls, sizeof(cls)},
-                             {CKA_LABEL, (void *)label, strlen(label)},
-                             {CKA_CERTIFICATE_CATEGORY, &cat, sizeof(cat)}};
+        CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
+                             {CKA_LABEL, (void *)label, strlen(label)}};
 
-        res = retire_others(txn, t, 3, &k, removed);
+        res = retire_others(txn, t, 2, &k, removed);
     }
  end:
     keep_clear(&k);

@@ -4,7 +4,8 @@
 # URIs) against the test CA, on OpenSSL 3.0 and 3.5. Each output is read
 # back with p11tool / pkcs11-tool and compared with what the CA served:
 # the CA certificates under a label are replaced as a whole (authority
-# category, distinct CKA_IDs, a copy under another label untouched); a
+# category, distinct CKA_IDs, a copy under another label and a user cert
+# under the label untouched); a
 # root update replaces the old root in place, read from the token as
 # -oldwithold; a forged newWithOld (exit 5), a URI without object= and
 # id= for several certificates (exit 6) and caCerts "none" leave the
@@ -51,6 +52,14 @@ genm_ca --rsp-cacerts set2.pem
 expect 0 -infotype caCerts -cacertsout "$(out_uri cas)" -verbosity 6
 has err "1 object(s) stored, 1 to be removed"
 tok_same cas set2.pem
+# one's own certificate (category user) under the label is never removed
+"$top_builddir/tests/p11_tool" store "$(out_uri cas)" ee.pem \
+    || fail "p11_tool store"
+genm_ca --rsp-cacerts cacerts.pem
+expect 0 -infotype caCerts -cacertsout "$(out_uri cas)"
+[ "$(p11tool --provider "$TM" --list-all-certs \
+        "pkcs11:token=$GT;object=cas" 2> /dev/null | grep -c URL:)" = 3 ] \
+    || fail "not the 2 CA certs and the user cert under cas"
 # errors leave the token as it was
 tok_list > before.lst
 expect 6 -infotype caCerts -cacertsout \
