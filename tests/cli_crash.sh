@@ -11,12 +11,8 @@
 # and completes. Trial counts are printed.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
-TOOL=$top_builddir/tests/p11_tool
-SHIM=$top_builddir/tests/shim/.libs/libp11shim.so
-[ -x "$TOOL" ] || fail "not built: $TOOL"
-[ -f "$SHIM" ] || fail "not built: $SHIM"
+. "$top_srcdir/tests/shim_kill.sh"
 M=$SOFTHSM2_MODULE
-export P11SHIM_REAL_MODULE=$M
 
 objects() {
     pkcs11-tool --module "$M" --token-label crash --login --pin "$PIN" \
@@ -63,18 +59,6 @@ CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
 CA_LABEL=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt multiline \
     | sed -n 's/^ *commonName *= *//p')
 
-# run_killed N ARGS...: p11cmp ARGS killed after token write N; 0 if it
-# ended before (fewer writes), else it must have died by SIGKILL
-run_killed() {
-    set +e
-    P11SHIM_KILL_AFTER_WRITE=$1 "$P11CMP" $CLI_ARGS "${@:2}" \
-        > "$WORK/out" 2> "$WORK/err"
-    rc=$?
-    set -e
-    [ $rc -eq 0 ] || [ $rc -eq 137 ] || fail "kill after write $1: exit" \
-        "$rc: $(cat "$WORK/err")"
-    [ $rc -eq 137 ]
-}
 
 # IR -newkeygen: after the kill, a run that only loads keys settles the
 # token (undone: nothing under the label; committed: one set); if nothing
