@@ -239,6 +239,7 @@ void P11CMP_CTX_free(P11CMP_CTX *ctx)
     certs_free(ctx->extraCertsOut);
     EVP_PKEY_free(ctx->newPkey);
     X509_PUBKEY_free(ctx->tmpl_spki);
+    EVP_PKEY_free(ctx->tmpl_spki_key);
     X509_NAME_free(ctx->issuer);
     ASN1_INTEGER_free(ctx->serialNumber);
     X509_NAME_free(ctx->subjectName);

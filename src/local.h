@@ -578,7 +578,8 @@ struct p11cmp_ctx_st {
     /* certificate template */
     EVP_PKEY *newPkey;
     int newPkey_priv;
-    X509_PUBKEY *tmpl_spki;     /* msg.c: SPKI of the last template's key */
+    X509_PUBKEY *tmpl_spki;     /* msg.c: SPKI of tmpl_spki_key, */
+    EVP_PKEY *tmpl_spki_key;    /* the last key certified (held) */
     X509_NAME *issuer;
     int days;
     X509_NAME *subjectName;
@@ -857,6 +858,13 @@ P11CMP_MSG *p11cmp_msg_create(P11CMP_CTX *ctx, int bodytype);
  * P11CMP_PKIBODY_IR/CR/KUR/P10CR (== P11CMP_IR/CR/KUR/P10CR).
  */
 P11CMP_MSG *p11cmp_certreq_new(P11CMP_CTX *ctx, int bodytype);
+/*
+ * spki.c: a new SubjectPublicKeyInfo of pkey (its public part), decoded
+ * like a received one; NULL with an error if it cannot be made.
+ */
+X509_PUBKEY *p11cmp_spki_new(EVP_PKEY *pkey);
+/* a copy of spki with the same DER (and key), or NULL */
+X509_PUBKEY *p11cmp_spki_dup(const X509_PUBKEY *spki);
 /* RR for ctx->oldCert (P11CMP_R_MISSING_REFERENCE_CERT if none) */
 P11CMP_MSG *p11cmp_rr_new(P11CMP_CTX *ctx);
 /* the cert RR revokes: issuer and serialNumber of ctx if both are set,

@@ -266,29 +266,35 @@ static EVP_PKEY *template_pubkey(const P11CMP_CTX *ctx)
 }
 
 /*
- * Sets *spki to the SubjectPublicKeyInfo of pubkey. X509_PUBKEY_set of a
- * provider's key encodes it and decodes the DER again, which costs more
- * than the rest of the request: ctx keeps the last one made (it holds the
- * key, so the pointer names it) and later templates of the same key copy
- * it. A key its provider cannot copy is encoded again. 1 or 0.
+ * Sets *spki to the SubjectPublicKeyInfo of pubkey (p11cmp_spki_new()).
+ * ctx keeps the last one made and the key it was made of (held, so the
+ * pointer names it); later templates of the same key copy it. A copy
+ * that fails (e.g. a provider that cannot copy its keys) is made anew.
+ * 1 or 0.
  */
 static int template_spki(P11CMP_CTX *ctx, X509_PUBKEY **spki,
                          EVP_PKEY *pubkey)
 {
     X509_PUBKEY *copy;
 
-    if (ctx->tmpl_spki == NULL || X509_PUBKEY_get0(ctx->tmpl_spki) != pubkey) {
+    if (ctx->tmpl_spki == NULL || ctx->tmpl_spki_key != pubkey) {
         X509_PUBKEY_free(ctx->tmpl_spki);
-        ctx->tmpl_spki = NULL;
-        if (!X509_PUBKEY_set(&ctx->tmpl_spki, pubkey))
+        EVP_PKEY_free(ctx->tmpl_spki_key);
+        ctx->tmpl_spki_key = NULL;
+        if ((ctx->tmpl_spki = p11cmp_spki_new(pubkey)) == NULL
+            || !EVP_PKEY_up_ref(pubkey))
             return 0;
+        ctx->tmpl_spki_key = pubkey;
     }
     ERR_set_mark();
-    if ((copy = X509_PUBKEY_dup(ctx->tmpl_spki)) == NULL) {
+    if ((copy = p11cmp_spki_dup(ctx->tmpl_spki)) == NULL) {
         ERR_pop_to_mark();
-        return X509_PUBKEY_set(spki, pubkey);
+        copy = p11cmp_spki_new(pubkey);
+    } else {
+        ERR_clear_last_mark();
     }
-    ERR_clear_last_mark();
+    if (copy == NULL)
+        return 0;
     X509_PUBKEY_free(*spki);
     *spki = copy;
     return 1;

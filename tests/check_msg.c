@@ -4,12 +4,14 @@
  * the same bytes) and validated with OSSL_CMP_validate_msg; the contents
  * are checked as OpenSSL's decoders see them (CertTemplate, POPO,
  * oldCertID, RevDetails, CertStatus, ErrorMsgContent), and the header
- * fields (names, IDs, nonces, implicitConfirm, generalInfo, pvno).
+ * fields (names, IDs, nonces, implicitConfirm, generalInfo, pvno); the
+ * SubjectPublicKeyInfo of src/spki.c against OpenSSL's encoder.
  */
 #include <check.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -1071,6 +1073,101 @@ START_TEST(update_recipNonce)
 }
 END_TEST
 
+/* A software key of kind i for spki_as_encoder; NULL past the last */
+static EVP_PKEY *spki_key(int i)
+{
+    EVP_PKEY *k = NULL;
+
+    switch (i) {
+    case 0: case 1: case 2:
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        if (i == 1)
+            ck_assert(EVP_PKEY_set_utf8_string_param(
+                          k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                          "compressed"));
+        if (i == 2)
+            ck_assert(EVP_PKEY_set_utf8_string_param(
+                          k, OSSL_PKEY_PARAM_EC_ENCODING, "explicit"));
+        break;
+    case 3:
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp384r1");
+        break;
+    case 4: case 5:
+        k = EVP_PKEY_Q_keygen(NULL, NULL, i == 4 ? "ED25519" : "ED448");
+        break;
+    case 6:
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+        break;
+    }
+    ck_assert_ptr_nonnull(k);
+    return k;
+}
+
+/* p11cmp_spki_dup(spki) encodes as der and holds the same key */
+static void spki_copy_same(const X509_PUBKEY *spki, const unsigned char *der,
+                           int len)
+{
+    X509_PUBKEY *copy = p11cmp_spki_dup(spki);
+    unsigned char *got = NULL;
+
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_int_eq(i2d_X509_PUBKEY(copy, &got), len);
+    ck_assert_mem_eq(got, der, (size_t)len);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_PUBKEY_get0(copy),
+                                 X509_PUBKEY_get0(spki)), 1);
+    OPENSSL_free(got);
+    X509_PUBKEY_free(copy);
+}
+
+/* the SPKI of a request is the one OpenSSL's encoder gives the key */
+START_TEST(spki_as_encoder)
+{
+    EVP_PKEY *k = spki_key(_i);
+    X509_PUBKEY *spki = p11cmp_spki_new(k);
+    unsigned char *ours = NULL, *theirs = NULL;
+    int len = i2d_X509_PUBKEY(spki, &ours);
+
+    ck_assert_int_gt(len, 0);
+    ck_assert_int_eq(i2d_PUBKEY(k, &theirs), len);
+    ck_assert_mem_eq(ours, theirs, (size_t)len);
+    ck_assert_int_eq(EVP_PKEY_eq(X509_PUBKEY_get0(spki), k), 1);
+    spki_copy_same(spki, theirs, len);
+    OPENSSL_free(ours);
+    OPENSSL_free(theirs);
+    X509_PUBKEY_free(spki);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+/*
+ * A key whose last bit is 0: X509_PUBKEY_dup() alone would encode its
+ * BIT STRING with unused bits. At most 64 keys are tried (each has the
+ * bit 0 with probability 1/2).
+ */
+START_TEST(spki_dup_trailing_zero)
+{
+    X509_PUBKEY *spki = NULL;
+    const unsigned char *pk = NULL;
+    unsigned char *der = NULL;
+    EVP_PKEY *k = NULL;
+    int i, pklen = 0, len;
+
+    for (i = 0; i < 64 && (pk == NULL || (pk[pklen - 1] & 1) != 0); i++) {
+        X509_PUBKEY_free(spki);
+        EVP_PKEY_free(k);
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+        ck_assert_ptr_nonnull(spki = p11cmp_spki_new(k));
+        ck_assert(X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL, spki));
+    }
+    ck_assert_int_eq(pk[pklen - 1] & 1, 0);
+    ck_assert_int_gt(len = i2d_PUBKEY(k, &der), 0);
+    spki_copy_same(spki, der, len);
+    OPENSSL_free(der);
+    X509_PUBKEY_free(spki);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -1086,6 +1183,8 @@ static Suite *msg_suite(void)
     tcase_add_test(req, popo_methods);
     tcase_add_loop_test(req, popo_signature_each_alg, 0, FX_NUM_ALGS);
     tcase_add_test(req, p10cr_carries_csr);
+    tcase_add_loop_test(req, spki_as_encoder, 0, 7);
+    tcase_add_test(req, spki_dup_trailing_zero);
     suite_add_tcase(s, req);
     tcase_add_test(other, rr_revdetails);
     tcase_add_test(other, genm_itavs);

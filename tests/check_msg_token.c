@@ -3,7 +3,8 @@
  * a SoftHSM2 token: the token signs the POPO and the message protection
  * through EVP like a software key, and OpenSSL verifies both (RSA
  * PKCS#1 v1.5, ECDSA P-256/P-384, and Ed25519/Ed448 through p11cmp's
- * built-in provider).
+ * built-in provider), and the template carries the SubjectPublicKeyInfo
+ * OpenSSL's encoder gives the token key.
  */
 #include <check.h>
 #include <stdio.h>
@@ -24,6 +25,22 @@ static const int want_sig[] = { NID_sha256WithRSAEncryption,
                                 NID_ecdsa_with_SHA256,
                                 NID_ecdsa_with_SHA256, NID_ED25519,
                                 NID_ED448 };
+
+/* the template's SPKI (src/spki.c) is the one OpenSSL's encoder gives */
+static void spki_as_encoder(EVP_PKEY *tk, const P11CMP_MSG *msg)
+{
+    const X509_PUBKEY *got = sk_p11cmp_CRMF_MSG_value(msg->body->value.ir, 0)
+        ->certReq->certTemplate->publicKey;
+    unsigned char *ours = NULL, *theirs = NULL;
+    int len = i2d_X509_PUBKEY(got, &ours);
+
+    ck_assert_int_gt(len, 0);
+    ck_assert_int_eq(i2d_PUBKEY(tk, &theirs), len);
+    ck_assert_mem_eq(ours, theirs, (size_t)len);
+    ck_assert_int_eq(EVP_PKEY_eq(tk, X509_PUBKEY_get0(got)), 1);
+    OPENSSL_free(ours);
+    OPENSSL_free(theirs);
+}
 
 START_TEST(token_key_signs_popo_and_protection)
 {
@@ -61,6 +78,7 @@ START_TEST(token_key_signs_popo_and_protection)
     msgs = fx_crmf_msgs(msg);
     ck_assert_msg(OSSL_CRMF_MSGS_verify_popo(msgs, 0, 0, NULL, NULL) == 1,
                   "POPO by %s", token_algs[_i]);
+    spki_as_encoder(tk, msg);
     rcvd = fx_received(msg);
     ck_assert(p11cmp_verify_signature(ctx, rcvd, X509_get0_pubkey(cert)));
     P11CMP_MSG_free(rcvd);
