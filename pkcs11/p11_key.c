@@ -164,12 +164,13 @@ static int refind_key(P11CMP_P11_KEY *k)
 }
 
 /*
- * C_SignInit, the context-specific login the key may want, and C_Sign,
- * again on a new session if it was lost. Returns the CKR_ code.
+ * C_SignInit (C_DecryptInit if dec), the context-specific login the key
+ * may want, and C_Sign (C_Decrypt), again on a new session if it was
+ * lost. Returns the CKR_ code.
  */
-static CK_RV sign_once(P11CMP_P11_KEY *k, CK_MECHANISM *m,
-                       const unsigned char *in, size_t inlen,
-                       unsigned char *out, CK_ULONG *outlen)
+static CK_RV op_once(P11CMP_P11_KEY *k, int dec, CK_MECHANISM *m,
+                     const unsigned char *in, size_t inlen,
+                     unsigned char *out, CK_ULONG *outlen)
 {
     P11CMP_P11_TOKEN *tok = k->tok;
     CK_ULONG cap = *outlen;
@@ -177,19 +178,29 @@ static CK_RV sign_once(P11CMP_P11_KEY *k, CK_MECHANISM *m,
 
     P11CMP_P11_RETRY(tok, rv,
                      *outlen = cap;
-                     if (P11CMP_P11_CALL(tok, rv, C_SignInit, tok->session,
-                                         m, k->h) == CKR_OK
+                     if ((dec ? P11CMP_P11_CALL(tok, rv, C_DecryptInit,
+                                                tok->session, m, k->h)
+                          : P11CMP_P11_CALL(tok, rv, C_SignInit,
+                                            tok->session, m, k->h)) == CKR_OK
                          && (!k->always_auth
                              || (rv = p11cmp_p11_token_context_login(tok))
-                                == CKR_OK))
-                         P11CMP_P11_CALL(tok, rv, C_Sign, tok->session,
-                                         (CK_BYTE *)in, inlen, out, outlen));
+                                == CKR_OK)) {
+                         if (dec)
+                             P11CMP_P11_CALL(tok, rv, C_Decrypt,
+                                             tok->session, (CK_BYTE *)in,
+                                             inlen, out, outlen);
+                         else
+                             P11CMP_P11_CALL(tok, rv, C_Sign, tok->session,
+                                             (CK_BYTE *)in, inlen, out,
+                                             outlen);
+                     });
     return rv;
 }
 
-CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
-                                const unsigned char *in, size_t inlen,
-                                unsigned char *out, CK_ULONG *outlen)
+/* op_once, again after finding the key anew if its handle was lost */
+static CK_RV key_op(P11CMP_P11_KEY *k, int dec, CK_MECHANISM *m,
+                    const unsigned char *in, size_t inlen,
+                    unsigned char *out, CK_ULONG *outlen)
 {
     P11CMP_P11_TOKEN *tok = k->tok;
     CK_ULONG cap = *outlen;
@@ -197,14 +208,15 @@ CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
 
     if (!CRYPTO_THREAD_write_lock(tok->lock))
         return CKR_CANT_LOCK;
-    rv = sign_once(k, m, in, inlen, out, outlen);
+    rv = op_once(k, dec, m, in, inlen, out, outlen);
     if ((rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
         && refind_key(k)) {
         *outlen = cap;
-        rv = sign_once(k, m, in, inlen, out, outlen);
+        rv = op_once(k, dec, m, in, inlen, out, outlen);
     }
     if (rv != CKR_OK) {
-        p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "signing");
+        p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR,
+                         dec ? "decrypting" : "signing");
         /* a module may keep a failed operation active: use a new session
          * (opened before the old one closes, so handles stay valid) */
         ERR_set_mark();
@@ -213,6 +225,20 @@ CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
     }
     CRYPTO_THREAD_unlock(tok->lock);
     return rv;
+}
+
+CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                                const unsigned char *in, size_t inlen,
+                                unsigned char *out, CK_ULONG *outlen)
+{
+    return key_op(k, 0, m, in, inlen, out, outlen);
+}
+
+CK_RV p11cmp_p11_key_decrypt_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                                   const unsigned char *in, size_t inlen,
+                                   unsigned char *out, CK_ULONG *outlen)
+{
+    return key_op(k, 1, m, in, inlen, out, outlen);
 }
 
 int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,

@@ -364,6 +364,15 @@ CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
  * 1 if k's token lists mech with CKF_SIGN (C_GetMechanismInfo, asked once
  * per key and mechanism), else 0; never an error on the stack.
  */
+/*
+ * The token decrypts in (inlen bytes) with mechanism m as key k (needs
+ * CKA_DECRYPT): the plaintext into out (size *outlen), its length into
+ * *outlen. Returns the CKR_ code, with P11CMP_R_PKCS11_ERROR on the error
+ * stack unless CKR_OK.
+ */
+CK_RV p11cmp_p11_key_decrypt_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
+                                   const unsigned char *in, size_t inlen,
+                                   unsigned char *out, CK_ULONG *outlen);
 int p11cmp_p11_key_can_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech);
 
 /* from p11_pub.c */

@@ -36,10 +36,10 @@
 #define TOKEN_KEY_PARAM "p11cmp-token-key"
 
 static const P11CMP_PROV_ALG algs[] = {
-    {"RSA", "P11CMP-RSA"},
-    {"EC", "P11CMP-ECDSA"},
-    {"ED25519", "P11CMP-ED25519"},
-    {"ED448", "P11CMP-ED448"},
+    {"RSA", "P11CMP-RSA", "P11CMP-RSA-DEC"},
+    {"EC", "P11CMP-ECDSA", NULL},
+    {"ED25519", "P11CMP-ED25519", NULL},
+    {"ED448", "P11CMP-ED448", NULL},
 };
 
 static OSSL_LIB_CTX *libctx; /* ours; see the top of the file */
@@ -230,8 +230,9 @@ static const OSSL_PARAM *key_io_types(int selection)
 
 #define FN(id, f) {id, (void (*)(void))(f)}
 
-/* The key management of algs[i]: new keys of that type, and the name of
- * the signature algorithm libcrypto is to fetch for them. */
+/* The key management of algs[i]: new keys of that type, and the names of
+ * the signature and decryption algorithms libcrypto is to fetch for
+ * them. */
 #define KEYMGMT(name, i) \
     static void *name##_new(void *provctx) \
     { \
@@ -240,7 +241,8 @@ static const OSSL_PARAM *key_io_types(int selection)
     } \
     static const char *name##_opname(int op) \
     { \
-        return op == OSSL_OP_SIGNATURE ? algs[i].signame : NULL; \
+        return op == OSSL_OP_SIGNATURE ? algs[i].signame \
+            : op == OSSL_OP_ASYM_CIPHER ? algs[i].decname : NULL; \
     } \
     static const OSSL_DISPATCH name##_keymgmt[] = { \
         FN(OSSL_FUNC_KEYMGMT_NEW, name##_new), \
@@ -290,13 +292,20 @@ static const OSSL_ALGORITHM signatures[] = {
     {NULL, NULL, NULL, NULL}
 };
 
+static const OSSL_ALGORITHM asym_ciphers[] = {
+    {"P11CMP-RSA-DEC", PROV_PROPS, p11cmp_prov_dec_functions,
+     "RSA decryption (PKCS#1 v1.5, OAEP) by a token"},
+    {NULL, NULL, NULL, NULL}
+};
+
 static const OSSL_ALGORITHM *prov_query(void *provctx, int op,
                                         int *no_cache)
 {
     (void)provctx;
     *no_cache = 0;
     return op == OSSL_OP_KEYMGMT ? keymgmts
-        : op == OSSL_OP_SIGNATURE ? signatures : NULL;
+        : op == OSSL_OP_SIGNATURE ? signatures
+        : op == OSSL_OP_ASYM_CIPHER ? asym_ciphers : NULL;
 }
 
 static int prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,

@@ -19,6 +19,7 @@
 typedef struct {
     const char *name;      /* key type: "RSA", "EC", "ED25519", "ED448" */
     const char *signame;   /* our signature algorithm for it */
+    const char *decname;   /* our asymmetric cipher for it, or NULL */
 } P11CMP_PROV_ALG;
 
 /*
@@ -36,5 +37,7 @@ typedef struct {
 /* The signature dispatch tables (RSA and ECDSA; EdDSA). */
 extern const OSSL_DISPATCH p11cmp_prov_sig_functions[];
 extern const OSSL_DISPATCH p11cmp_prov_sig_ed_functions[];
+/* The asymmetric cipher (RSA decryption, p11_dec.c). */
+extern const OSSL_DISPATCH p11cmp_prov_dec_functions[];
 
 #endif

@@ -26,7 +26,8 @@
 
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
-    "t-foreign", "t-pin1", "t-pin2", "t-dup", "t-match1", "t-match2", NULL
+    "t-foreign", "t-pin1", "t-pin2", "t-dup", "t-match1", "t-match2",
+    "t-dec", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -1066,6 +1067,101 @@ START_TEST(foreign_keys)
 END_TEST
 
 /*
+ * EVP_PKEY_encrypt of msg with pub, EVP_PKEY_decrypt with key, OAEP if
+ * oaep (SHA-1, no label: SoftHSM2 refuses other OAEP parameters with
+ * CKR_ARGUMENTS_BAD); 1 if the plaintext comes back.
+ */
+static int enc_dec(EVP_PKEY *pub, EVP_PKEY *key, int oaep)
+{
+    static const unsigned char msg[32] = "a 32 byte content-encryption k";
+    unsigned char ct[512], pt[512];
+    size_t ctlen = sizeof(ct), ptlen = 0;
+    EVP_PKEY_CTX *ctx[2];
+    int i, ok = 1;
+
+    ctx[0] = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
+    ctx[1] = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    for (i = 0; i < 2; i++) {
+        ok = ok && ctx[i] != NULL
+            && (i == 0 ? EVP_PKEY_encrypt_init(ctx[0])
+                : EVP_PKEY_decrypt_init(ctx[1])) == 1;
+        if (ok && oaep)
+            ok = EVP_PKEY_CTX_set_rsa_padding(ctx[i],
+                                              RSA_PKCS1_OAEP_PADDING) > 0
+                && EVP_PKEY_CTX_set_rsa_oaep_md(ctx[i], EVP_sha1()) > 0;
+    }
+    ok = ok && EVP_PKEY_encrypt(ctx[0], ct, &ctlen, msg, sizeof(msg)) == 1
+        && EVP_PKEY_decrypt(ctx[1], NULL, &ptlen, ct, ctlen) == 1
+        && ptlen <= sizeof(pt)
+        && EVP_PKEY_decrypt(ctx[1], pt, &ptlen, ct, ctlen) == 1
+        && ptlen == sizeof(msg) && memcmp(pt, msg, ptlen) == 0;
+    EVP_PKEY_CTX_free(ctx[0]);
+    EVP_PKEY_CTX_free(ctx[1]);
+    return ok;
+}
+
+/* CMS_encrypt to cert, CMS_decrypt with key; 1 if the content is back */
+static int cms_roundtrip(X509 *cert, EVP_PKEY *key)
+{
+    static const char data[] = "the content";
+    STACK_OF(X509) *recips = sk_X509_new_null();
+    BIO *in = BIO_new_mem_buf(data, sizeof(data)), *out = BIO_new(BIO_s_mem());
+    CMS_ContentInfo *cms = NULL;
+    char *p;
+    int ok = recips != NULL && sk_X509_push(recips, cert)
+        && (cms = CMS_encrypt(recips, in, EVP_aes_256_cbc(), CMS_BINARY))
+        != NULL
+        && CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) == 1
+        && BIO_get_mem_data(out, &p) == (long)sizeof(data)
+        && memcmp(p, data, sizeof(data)) == 0;
+
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    BIO_free(out);
+    sk_X509_free(recips);
+    return ok;
+}
+
+/*
+ * A token RSA key with CKA_DECRYPT (made by pkcs11-tool) decrypts on the
+ * token: PKCS#1 v1.5, OAEP, and CMS key
+ * transport (what central key generation's EnvelopedData needs). A key
+ * p11cmp generated (CKA_DECRYPT false) is refused by the token.
+ */
+START_TEST(token_rsa_decrypt)
+{
+    EVP_PKEY *key, *pub, *ca = EVP_EC_gen("P-256"), *own;
+    X509 *cert;
+
+    ck_assert_int_eq(p11_fixture_run(
+        "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
+        "--keypairgen --key-type rsa:2048 --id 0d --label dec "
+        ">/dev/null 2>&1", p11_fixture_module(), P11_FIXTURE_PIN), 0);
+    key = P11CMP_PKCS11_load_key(URI("t-dec", ";id=%0d"), NULL);
+    ck_assert_ptr_nonnull(key);
+    pub = public_copy(key);
+    ck_assert_int_eq(enc_dec(pub, key, 0), 1);
+    ck_assert_int_eq(enc_dec(pub, key, 1), 1);
+    cert = p11_fixture_cert(pub, "dec", 77, NULL, ca);
+    ck_assert_ptr_nonnull(cert);
+    ck_assert_int_eq(cms_roundtrip(cert, key), 1);
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+
+    own = P11CMP_PKCS11_generate_key(URI("t-dec", ""), "RSA:2048", "own",
+                                     NULL, 0);
+    ck_assert_ptr_nonnull(own);
+    pub = public_copy(own);
+    ck_assert_int_eq(enc_dec(pub, own, 0), 0);
+    ck_assert(err_is(P11CMP_R_PKCS11_ERROR, "decrypting"));
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(own);
+    EVP_PKEY_free(ca);
+}
+END_TEST
+
+/*
  * Copies of an RSA and an EC token key (EVP_PKEY_dup(), and the one
  * inside a copied PKCS#10 request holding the key) sign on the token and
  * outlive the original; each copy frees only what is its own.
@@ -1124,6 +1220,7 @@ int main(void)
     tcase_add_test(tc, fork_safety);
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
+    tcase_add_test(tc, token_rsa_decrypt);
     tcase_add_test(tc, pin_per_token);
     tcase_add_loop_test(tc, token_key_copies, 0,
                         sizeof(copy_algs) / sizeof(copy_algs[0]));

@@ -4,7 +4,8 @@
 # OpenSSL's mock server (`openssl cmp -port ... -rsp_key`), which encrypts
 # the key to the certificate that signed the request and signs it with
 # its own certificate (EKU id-kp-cmKGA). For an RSA client (key
-# transport) and an EC client (key agreement): the key file p11cmp
+# transport, also with the client key on a token, decrypted there) and
+# an EC client (key agreement): the key file p11cmp
 # writes is byte for byte openssl cmp's, is the key the server served,
 # has mode 0600; with -newkeypass both files decrypt to that key. A
 # server certificate without id-kp-cmKGA, and a PBM-protected request
@@ -89,6 +90,21 @@ for c in rsa ec; do
     served "p-$c-nk.pem"
     [ "$(stat -c %a "p-$c-nk.pem")" = 600 ] || fail "$c: key file mode"
 done
+# the client's key on a token (SoftHSM2, imported with CKA_DECRYPT): the
+# key transport is decrypted there (C_Decrypt), the result is the same
+fixture_token ckg
+printf '%s\n' "$PIN" > pin
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label ckg --login \
+    --pin "$PIN" --write-object rsa.key --type privkey --id 01 \
+    --label cl > /dev/null 2>&1 || fail "pkcs11-tool: import rsa.key"
+TKEY="pkcs11:token=ckg;object=cl?module-path=$SOFTHSM2_MODULE"
+TKEY="$TKEY&pin-source=file:$WORK/pin"
+CLI_ARGS=$BASE
+expect 0 -cert rsa.pem -key "$TKEY" -centralkeygen -newkeyout p-tok-nk.pem \
+    -certout p-tok-c.pem
+cmp -s p-tok-nk.pem p-rsa-nk.pem || fail "token client: another key file"
+served p-tok-nk.pem
+
 # -popo -1 means -centralkeygen, as in openssl cmp 3.5; -newkeypass
 # encrypts the file (AES-256-CBC)
 both enc -cert rsa.pem -key rsa.key -popo -1 -newkeypass pass:kp \
