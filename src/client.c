@@ -178,6 +178,16 @@ static void received_error(P11CMP_CTX *ctx, const P11CMP_MSG *rep)
 
 static int exchange_error(P11CMP_CTX *ctx, int fail_info, const char *text,
                           int keep_errors);
+static int send_receive_delayed(P11CMP_CTX *ctx, const P11CMP_MSG *req,
+                                P11CMP_MSG **rep, unsigned long expected);
+
+/* 1 if msg is an error message whose PKIStatus is waiting */
+static int is_waiting_error(const P11CMP_MSG *msg)
+{
+    return P11CMP_MSG_get_bodytype(msg) == P11CMP_PKIBODY_ERROR
+        && p11cmp_pkisi_get_status(msg->body->value.error->pKIStatusInfo)
+        == P11CMP_PKISTATUS_waiting;
+}
 
 /* 1 if the newest error on the ERR stack is p11cmp's reason */
 static int last_reason_is(int reason)
@@ -216,7 +226,8 @@ static int refusal_bit(void)
  * against the body types in the mask expected. A response that fails
  * validation is answered with an error message (unless it is one
  * itself). An error message from the server is stored in ctx (see
- * received_error()) and fails. 1 or 0 (*rep NULL then).
+ * received_error()) and fails, unless expected has the error bit and its
+ * status is waiting (see send_receive_delayed()). 1 or 0 (*rep NULL then).
  */
 static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
                               P11CMP_MSG **rep, unsigned long expected)
@@ -243,7 +254,9 @@ static int send_receive_check(P11CMP_CTX *ctx, const P11CMP_MSG *req,
                                  "response failed validation", 1);
         goto err;
     }
-    if (type != P11CMP_PKIBODY_ERROR)
+    if (type != P11CMP_PKIBODY_ERROR
+        || ((expected & P11CMP_BODY_MASK(P11CMP_PKIBODY_ERROR)) != 0
+            && is_waiting_error(*rep)))
         return 1;
     received_error(ctx, *rep);
  err:
@@ -303,8 +316,8 @@ static int exchange_certConf(P11CMP_CTX *ctx, int rid, X509 *cert,
 
     if ((req = p11cmp_certConf_new(ctx, rid, cert, fail_info, txt)) == NULL)
         return 0;
-    ok = send_receive_check(ctx, req, &rep,
-                            P11CMP_BODY_MASK(P11CMP_PKIBODY_PKICONF));
+    ok = send_receive_delayed(ctx, req, &rep,
+                              P11CMP_BODY_MASK(P11CMP_PKIBODY_PKICONF));
     P11CMP_MSG_free(req);
     P11CMP_MSG_free(rep);
     return ok;
@@ -410,13 +423,14 @@ static int abort_polling(P11CMP_CTX *ctx)
 
 /*
  * Polls for the response to the request rid: pollReq until the server
- * sends the final IP/CP/KUP (into *rep; returns 1). With do_sleep it
- * waits checkAfter seconds between polls; without, it returns -1 after
- * the first pollRep with its checkAfter in *checkAfter (if not NULL).
- * 0 on error.
+ * sends the final IP/CP/KUP, or a response of a type in final (into *rep;
+ * returns 1). With do_sleep it waits checkAfter seconds between polls;
+ * without, it returns -1 after the first pollRep with its checkAfter in
+ * *checkAfter (if not NULL). 0 on error.
  */
 static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
-                             P11CMP_MSG **rep, int *checkAfter)
+                             unsigned long final, P11CMP_MSG **rep,
+                             int *checkAfter)
 {
     P11CMP_MSG *preq, *prep = NULL;
     int secs, ok;
@@ -427,8 +441,8 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
             return abort_polling(ctx);
         if ((preq = p11cmp_pollReq_new(ctx, rid)) == NULL)
             return 0;
-        ok = send_receive_check(ctx, preq, &prep,
-                                P11CMP_BODY_MASK(P11CMP_PKIBODY_POLLREP));
+        ok = send_receive_check(ctx, preq, &prep, final
+                                | P11CMP_BODY_MASK(P11CMP_PKIBODY_POLLREP));
         P11CMP_MSG_free(preq);
         if (!ok && interrupted != 0) /* the exchange itself was cut */
             return abort_polling(ctx);
@@ -459,6 +473,46 @@ static int poll_for_response(P11CMP_CTX *ctx, int do_sleep, int rid,
         p11cmp_log_info(ctx, "waiting %d s before polling again", secs);
         (void)sleep_seconds(secs); /* an interruption: see loop start */
     }
+}
+
+/*
+ * send_receive_check() for a request that the server may answer with an
+ * error message of status waiting (delayed delivery, RFC 9810 5.3.22):
+ * then its status is stored (not for a certConf, whose answer does not
+ * change the status of the enrollment) and the answer is polled for with
+ * pollReq for certReqId -1 until a response of a type in expected comes,
+ * into *rep. 1 or 0 (*rep NULL then).
+ */
+static int send_receive_delayed(P11CMP_CTX *ctx, const P11CMP_MSG *req,
+                                P11CMP_MSG **rep, unsigned long expected)
+{
+    int type;
+
+    if (!send_receive_check(ctx, req, rep, expected
+                            | P11CMP_BODY_MASK(P11CMP_PKIBODY_ERROR)))
+        return 0;
+    if (!is_waiting_error(*rep))
+        return 1;
+    p11cmp_log_info(ctx, "the server says: waiting (in an error message)");
+    if (req->body->type != P11CMP_PKIBODY_CERTCONF
+        && !p11cmp_ctx_save_pkisi(ctx, (*rep)->body->value.error
+                                  ->pKIStatusInfo))
+        goto err;
+    P11CMP_MSG_free(*rep);
+    if (poll_for_response(ctx, 1, P11CMP_CERTREQID_NONE, expected, rep,
+                          NULL) != 1)
+        return 0;
+    type = P11CMP_MSG_get_bodytype(*rep);
+    if ((expected & P11CMP_BODY_MASK(type)) != 0)
+        return 1;
+    p11cmp_raise_data(P11CMP_R_UNEXPECTED_BODY_TYPE, "%s after polling for "
+                      "%s", body_name(type), body_name(req->body->type));
+    (void)exchange_error(ctx, FAIL_BIT(badRequest),
+                         "unexpected response after polling", 1);
+ err:
+    P11CMP_MSG_free(*rep);
+    *rep = NULL;
+    return 0;
 }
 
 /* enrollment */
@@ -520,8 +574,8 @@ static int initial_certreq(P11CMP_CTX *ctx, int req_type,
         || (req = certreq_new(ctx, req_type, crm, rid)) == NULL)
         return 0;
     (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
-    ok = send_receive_check(ctx, req, rep,
-                            P11CMP_BODY_MASK(certrep_type(req_type)));
+    ok = send_receive_delayed(ctx, req, rep,
+                              P11CMP_BODY_MASK(certrep_type(req_type)));
     P11CMP_MSG_free(req);
     return ok;
 }
@@ -767,7 +821,7 @@ static int cert_response(P11CMP_CTX *ctx, int do_sleep, int *rid,
             break;
         p11cmp_log_info(ctx, "the server says: waiting");
         P11CMP_MSG_free(*rep);
-        if ((res = poll_for_response(ctx, do_sleep, *rid, rep,
+        if ((res = poll_for_response(ctx, do_sleep, *rid, 0, rep,
                                      checkAfter)) <= 0)
             return res;
     }
@@ -852,7 +906,7 @@ int P11CMP_try_certreq(P11CMP_CTX *ctx, int req_type,
             rid = P11CMP_CERTREQID_NONE;
         else if (crm != NULL && crm->certReq != NULL)
             rid = (int)ASN1_INTEGER_get(crm->certReq->certReqId);
-        if ((res = poll_for_response(ctx, 0, rid, &rep, checkAfter)) <= 0)
+        if ((res = poll_for_response(ctx, 0, rid, 0, &rep, checkAfter)) <= 0)
             goto end;
     }
     res = cert_response(ctx, 0, &rid, &rep, checkAfter, req_type);
@@ -950,8 +1004,8 @@ int P11CMP_exec_RR_ses(P11CMP_CTX *ctx)
     if (!start_transaction(ctx) || (req = p11cmp_rr_new(ctx)) == NULL)
         goto end;
     (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
-    if (send_receive_check(ctx, req, &rep,
-                           P11CMP_BODY_MASK(P11CMP_PKIBODY_RP)))
+    if (send_receive_delayed(ctx, req, &rep,
+                             P11CMP_BODY_MASK(P11CMP_PKIBODY_RP)))
         res = rp_outcome(ctx, rep->body->value.rp);
  end:
     end_transaction(ctx, res);
@@ -971,8 +1025,8 @@ STACK_OF(P11CMP_ITAV) *P11CMP_exec_GENM_ses(P11CMP_CTX *ctx)
     if (!start_transaction(ctx) || (req = p11cmp_genm_new(ctx)) == NULL)
         goto end;
     (void)p11cmp_ctx_set_status(ctx, P11CMP_PKISTATUS_trans);
-    if (!send_receive_check(ctx, req, &rep,
-                            P11CMP_BODY_MASK(P11CMP_PKIBODY_GENP)))
+    if (!send_receive_delayed(ctx, req, &rep,
+                              P11CMP_BODY_MASK(P11CMP_PKIBODY_GENP)))
         goto end;
     res = sk_P11CMP_ITAV_deep_copy(rep->body->value.genp, P11CMP_ITAV_dup,
                                    P11CMP_ITAV_free);
