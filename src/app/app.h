@@ -50,7 +50,7 @@ enum opt_id {
     O_TLS_USED, O_TLS_CERT, O_TLS_KEY, O_TLS_KEYPASS, O_TLS_EXTRA,
     O_TLS_TRUSTED, O_TLS_HOST,
     O_BATCH, O_REPEAT, O_REQIN, O_REQIN_NEW_TID, O_REQOUT, O_RSPIN,
-    O_RSPOUT,
+    O_RSPOUT, O_REQOUT_ONLY,
     O_MODULE, O_NO_STORE, O_KEEP_OLD, O_RENEW_WITHIN, O_POST_HOOK,
     O_BATCH_IN, O_BATCH_OUT, O_WORKERS,
     /* openssl cmp's generic application options (vfy.c) */
@@ -100,6 +100,7 @@ struct app {
     struct app_files reqin, reqout, rspin, rspout;
     int polls;           /* pollReqs sent in this transaction */
     int file_error;      /* a -reqin/-rspin/-reqout/-rspout file failed */
+    int reqout_only_done; /* -reqout_only: the request is saved, unsent */
     X509_STORE *out_trusted; /* certConf callback argument; owned */
     char *stored_uri;    /* where the new cert was stored; owned */
     X509 *refcert;       /* -oldcert, else -cert; owned */
@@ -246,6 +247,8 @@ void app_tls_free(struct app *a);
  * -reqin/-rspin, then HTTP(S) through P11CMP_MSG_http_perform().
  */
 P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req);
+/* With -reqout_only: warns about the options it overrides; EXIT_OK. */
+int app_check_reqout_only(struct app *a);
 const char *app_body_name(int type);
 
 /* from vfy.c */

@@ -122,7 +122,13 @@ int app_exit_code(struct app *a)
 int app_exit_code_to(struct app *a, FILE *out)
 {
     int status = a->ctx != NULL ? P11CMP_CTX_get_status(a->ctx) : -1;
-    int cls = errors_to(a, out, -1);
+    int cls;
+
+    if (a->reqout_only_done) { /* the transfer "failed" on purpose */
+        ERR_clear_error();
+        return EXIT_OK;
+    }
+    cls = errors_to(a, out, -1);
 
     /* a message file that failed is a file error, not a transfer one */
     if (a->file_error)
@@ -301,6 +307,8 @@ int app_run(struct app *a)
         if (i > 0 && !P11CMP_CTX_reinit(a->ctx))
             return app_exit_code(a);
         rc = run_once(a);
+        if (a->reqout_only_done)
+            return rc; /* nothing was sent: nothing came back to save */
         if (!save_received(a, rc) && rc == EXIT_OK)
             rc = EXIT_OTHER;
     }

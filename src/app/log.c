@@ -35,8 +35,10 @@ static int verbosity(void)
 int app_log_cb(const char *func, const char *file, int line,
                P11CMP_severity level, const char *msg)
 {
-    if (level > verbosity())
-        return 1;
+    if (level > verbosity()
+        || (log_app != NULL && log_app->reqout_only_done
+            && level <= P11CMP_LOG_WARNING))
+        return 1; /* after -reqout_only: the missing answer is no error */
     if (verbosity() >= P11CMP_LOG_DEBUG && func != NULL)
         fprintf(stderr, "p11cmp: %s: %s (%s:%d): %s\n", level_name(level),
                 func, file != NULL ? file : "?", line, msg);

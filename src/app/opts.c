@@ -171,6 +171,8 @@ static const struct opt_def table[] = {
     {O_RSPIN, "rspin", K_STR, "files",
      "Take responses from these files, not from the server"},
     {O_RSPOUT, "rspout", K_STR, "files", "Save the responses received"},
+    {O_REQOUT_ONLY, "reqout_only", K_STR, "file",
+     "Save the first request to file and exit without sending it"},
     {O_MODULE, "module", K_STR, "path",
      "PKCS#11 module for URIs without module-path"},
     {O_NO_STORE, "no_store", K_FLAG, NULL,

@@ -24,7 +24,7 @@ static int check_batch(struct app *a)
     static const enum opt_id single[] = {
         O_CSR, O_NEWKEY, O_NEWKEYGEN, O_CENTRALKEYGEN, O_SUBJECT, O_CERTOUT,
         O_CHAINOUT,
-        O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT,
+        O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT, O_REQOUT_ONLY,
         O_POST_HOOK, O_RENEW_WITHIN, O_EXTRACERTSOUT, O_CACERTSOUT
     };
     size_t i;
@@ -69,8 +69,10 @@ int app_check_options(struct app *a)
     long rr = OPT_NUM(a, O_REVREASON), popo = OPT_NUM(a, O_POPO);
     int rc;
 
-    if (OPT_STR(a, O_SERVER) == NULL && OPT_STR(a, O_RSPIN) == NULL)
+    if (OPT_STR(a, O_SERVER) == NULL && OPT_STR(a, O_RSPIN) == NULL
+        && OPT_STR(a, O_REQOUT_ONLY) == NULL)
         return app_usage_error("missing -server (or -rspin)");
+    (void)app_check_reqout_only(a);
     if (OPT_STR(a, O_SECRET) == NULL && OPT_STR(a, O_KEY) == NULL
         && !OPT_NUM(a, O_UNPROTECTED_REQUESTS))
         return app_usage_error("no protection: give -secret, -key/-cert, "
@@ -126,7 +128,7 @@ int app_check_options(struct app *a)
         return app_usage_error("-keyform must be PEM, DER, P12 or ENGINE");
     if ((a->cmd == CMD_IR || a->cmd == CMD_CR || a->cmd == CMD_KUR)
         && OPT_STR(a, O_CERTOUT) == NULL && OPT_STR(a, O_BATCH_IN) == NULL
-        && !stored_on_token(a))
+        && OPT_STR(a, O_REQOUT_ONLY) == NULL && !stored_on_token(a))
         return app_usage_error("-certout not given, nowhere to save the "
                                "new certificate (a token key's is stored "
                                "on the token unless -no_store)");

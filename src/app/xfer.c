@@ -8,7 +8,8 @@
  * the one built (fitted into the transaction: recipNonce, and with
  * -reqin_new_tid the transactionID), -rspin takes the response from the
  * next file instead of the server; when a list ends, the built requests
- * and the server take over again.
+ * and the server take over again. -reqout_only saves the first request
+ * and sends nothing: the run then ends there with success.
  */
 #include "config.h"
 
@@ -54,7 +55,7 @@ static int save_msg(struct app *a, struct app_files *f, enum opt_id opt,
 
     if (OPT_STR(a, opt) == NULL || (file = next_file(a, f, opt)) == NULL)
         return 1;
-    if (!P11CMP_MSG_write(file, msg)) {
+    if (P11CMP_MSG_write(file, msg) <= 0) {
         fprintf(stderr, "p11cmp: -%s: cannot write %s\n",
                 app_opt_table()[opt].name, file);
         a->file_error = 1;
@@ -164,6 +165,37 @@ static P11CMP_MSG *exchange(struct app *a, P11CMP_CTX *ctx,
     return rsp;
 }
 
+int app_check_reqout_only(struct app *a)
+{
+    static const enum opt_id over[] = {
+        O_SERVER, O_REQIN, O_REQOUT, O_RSPIN, O_RSPOUT
+    };
+    size_t i;
+
+    for (i = 0; OPT_STR(a, O_REQOUT_ONLY) != NULL
+             && i < sizeof(over) / sizeof(over[0]); i++)
+        if (OPT_STR(a, over[i]) != NULL)
+            app_log(a, P11CMP_LOG_WARNING, "-%s is ignored since "
+                    "-reqout_only is given", app_opt_table()[over[i]].name);
+    return EXIT_OK;
+}
+
+/* -reqout_only: req goes to its file, nothing is sent; NULL. */
+static P11CMP_MSG *request_only(struct app *a, const P11CMP_MSG *req)
+{
+    const char *file = OPT_STR(a, O_REQOUT_ONLY);
+
+    if (P11CMP_MSG_write(file, req) > 0) {
+        app_log(a, P11CMP_LOG_INFO, "-reqout_only: %s saved to %s, not "
+                "sent", app_body_name(P11CMP_MSG_get_bodytype(req)), file);
+        a->reqout_only_done = 1;
+    } else {
+        fprintf(stderr, "p11cmp: -reqout_only: cannot write %s\n", file);
+        a->file_error = 1;
+    }
+    return NULL;
+}
+
 P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
 {
     struct app *a = P11CMP_CTX_get_transfer_cb_arg(ctx);
@@ -171,6 +203,8 @@ P11CMP_MSG *app_transfer_cb(P11CMP_CTX *ctx, const P11CMP_MSG *req)
     const P11CMP_MSG *sent;
     int from_file = 0;
 
+    if (a != NULL && OPT_STR(a, O_REQOUT_ONLY) != NULL)
+        return request_only(a, req);
     if (a == NULL || !save_msg(a, &a->reqout, O_REQOUT, req)
         || !request_from_file(a, ctx, &own))
         return NULL;
