@@ -43,6 +43,7 @@ struct batch {
     struct job *jobs;
     int n, cap, next, done, skipped, failed, running;
     pthread_mutex_t lock;
+    pthread_cond_t idle;     /* signalled when running drops to 0 */
 };
 
 struct worker {
@@ -315,7 +316,8 @@ static void *work(void *arg)
     }
     ERR_clear_error();
     pthread_mutex_lock(&b->lock);
-    b->running--;
+    if (--b->running == 0)
+        (void)pthread_cond_signal(&b->idle);
     pthread_mutex_unlock(&b->lock);
     return NULL;
 }
@@ -362,10 +364,28 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Waits for the workers, with a progress line on a terminal. */
+/* Waits up to 200 ms for the workers to end (b->lock held). */
+static void wait_tick(struct batch *b)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += 200000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    while (b->running > 0
+           && pthread_cond_timedwait(&b->idle, &b->lock, &until) == 0)
+        ;
+}
+
+/*
+ * Waits for the workers, with a progress line on a terminal every 200 ms;
+ * returns as soon as the last one ends (the batch's time is measured).
+ */
 static void wait_workers(struct batch *b, double t0, int todo)
 {
-    struct timespec tick = { 0, 200000000 };
     int tty = isatty(STDERR_FILENO), running, done, failed;
 
     for (;;) {
@@ -380,7 +400,9 @@ static void wait_workers(struct batch *b, double t0, int todo)
                     failed);
         if (running == 0)
             break;
-        (void)nanosleep(&tick, NULL);
+        pthread_mutex_lock(&b->lock);
+        wait_tick(b);
+        pthread_mutex_unlock(&b->lock);
     }
     if (tty)
         fputc('\n', stderr);
@@ -453,6 +475,20 @@ static int collect(struct batch *b, const char *in, const char *out,
     return 1;
 }
 
+/* The condition of the workers' end, on the monotonic clock; 1 or 0 */
+static int idle_init(pthread_cond_t *idle)
+{
+    pthread_condattr_t attr;
+    int ok;
+
+    if (pthread_condattr_init(&attr) != 0)
+        return 0;
+    ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0
+        && pthread_cond_init(idle, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    return ok;
+}
+
 int app_batch_run(struct app *a)
 {
     struct batch b;
@@ -461,8 +497,12 @@ int app_batch_run(struct app *a)
     double t0;
 
     memset(&b, 0, sizeof(b));
-    if (pthread_mutex_init(&b.lock, NULL) != 0)
+    if (!idle_init(&b.idle))
         return EXIT_OTHER;
+    if (pthread_mutex_init(&b.lock, NULL) != 0) {
+        pthread_cond_destroy(&b.idle);
+        return EXIT_OTHER;
+    }
     if (!collect(&b, OPT_STR(a, O_BATCH_IN), OPT_STR(a, O_BATCH_OUT),
                  a->cmd == CMD_CR))
         goto end;
@@ -495,5 +535,6 @@ int app_batch_run(struct app *a)
     OPENSSL_free(w);
     jobs_free(&b);
     pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.idle);
     return rc;
 }
