@@ -11,7 +11,8 @@
 # id= for several certificates (exit 6) and caCerts "none" leave the
 # token unchanged (object lists compared); without an update the outputs'
 # labels are emptied except for the old root / -oldcrl; the CRL is a
-# public data object holding the served DER.
+# public data object holding the served DER; the caPubs of an ir go to
+# the token too; through the API, an uncommitted transaction is undone.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
@@ -139,6 +140,25 @@ has out "no update"
 unchanged "no CRL update with the -oldcrl on the token"
 expect 0 -infotype crlStatusList -crlcert ee.pem -crlout "$(out_uri crl)"
 [ "$(tok_ncrl crl)" = 0 ] || fail "stale CRL left after 'no update'"
+# the API: a transaction freed uncommitted leaves the token as it was
+TOOL=$top_builddir/tests/p11_tool
+"$TOOL" put "$(out_uri api)" cacerts.pem > /dev/null || fail "put"
+tok_same api cacerts.pem
+tok_list > before.lst
+"$TOOL" put "$(out_uri api)" set2.pem rollback | grep -q "added 1 removed 1" \
+    || fail "put set2 (rollback)"
+unchanged "an uncommitted transaction"
+tok_same api cacerts.pem
+
+# the caPubs of an ir (-cacertsout) on the token
+testca_stop
+testca_start --ref "$REF" --secret "$SECRET" --send-capubs \
+    --cacertout ca-signer.pem
+CLI_ARGS="-msg_timeout 20"
+expect 0 -server "127.0.0.1:$TESTCA_PORT" -ref "$REF" -secret "$SECRET" \
+    -cmd ir -newkey ee.key -subject /CN=ee -certout ee-new.pem \
+    -cacertsout "$(out_uri capubs)"
+tok_same capubs ca-signer.pem
 # no journal record is left behind
 pkcs11-tool --module "$TM" --token-label "$GT" --login --pin "$PIN" \
     --list-objects --type data 2> /dev/null | grep -q "p11cmp journal" \
