@@ -1,8 +1,11 @@
 /*
- * pkcs11/p11_keygen.c - key-pair generation on the token (RSA 2048-4096,
- * EC P-256/P-384/P-521, Ed25519 and Ed448 where the module has them)
- * with the attributes that keep the private key inside: token, private,
- * sensitive, never extractable, sign only. The public template names no
+ * pkcs11/p11_keygen.c - key pairs made on the token: generated (RSA
+ * 2048-4096, EC P-256/P-384/P-521, Ed25519 and Ed448 where the module has
+ * them) or imported from a software key (RSA, EC P-256/P-384/P-521: a
+ * centrally generated key, C_CreateObject of both halves, the private
+ * values in secure-heap buffers cleansed right after the call), with the
+ * attributes that keep the private key inside: token, private,
+ * sensitive, not extractable, sign only. The public template names no
  * usage (CKA_VERIFY...): tpm2-pkcs11 derives the public half's usage
  * attributes from the TPM object it makes for the private template and
  * fails C_GenerateKeyPair ("attr mismatch") when the public template says
@@ -261,5 +264,205 @@ int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
         p11cmp_raise_data(P11CMP_R_KEYGEN_FAILED, "%s; uri=%s", alg,
                           p11cmp_p11_token_uri(tok));
     OPENSSL_free(params);
+    return res;
+}
+
+/* The templates of an imported pair and the buffers they point into. */
+typedef struct {
+    CK_ATTRIBUTE pt[10], kt[24];
+    CK_ULONG np, nk;
+    unsigned char *buf[10];
+    size_t len[10];
+    int nbuf;
+} IMPORT;
+
+#define TO_PUB 1
+#define TO_PRIV 2
+
+static void import_clear(IMPORT *im)
+{
+    while (im->nbuf > 0) {
+        im->nbuf--;
+        OPENSSL_secure_clear_free(im->buf[im->nbuf], im->len[im->nbuf]);
+    }
+}
+
+/* Adds attribute t (len bytes at v) to the templates named by to */
+static void import_add(IMPORT *im, int to, CK_ATTRIBUTE_TYPE t,
+                       const void *v, size_t len)
+{
+    if ((to & TO_PUB) != 0)
+        ADD(im->pt, im->np, t, v, len);
+    if ((to & TO_PRIV) != 0)
+        ADD(im->kt, im->nk, t, v, len);
+}
+
+/* A new secure buffer of len bytes kept in im; NULL if none */
+static unsigned char *import_buf(IMPORT *im, size_t len)
+{
+    unsigned char *b;
+
+    if (im->nbuf >= 10 || (b = OPENSSL_secure_zalloc(len)) == NULL)
+        return NULL;
+    im->buf[im->nbuf] = b;
+    im->len[im->nbuf++] = len;
+    return b;
+}
+
+/* The BIGNUM parameter name of pk as attribute t (pad: length or 0) */
+static int import_bn(IMPORT *im, int to, CK_ATTRIBUTE_TYPE t,
+                     EVP_PKEY *pk, const char *name, int pad)
+{
+    BIGNUM *bn = NULL;
+    unsigned char *b;
+    int len, ok = 0;
+
+    if (EVP_PKEY_get_bn_param(pk, name, &bn)) {
+        len = pad > 0 ? pad : BN_num_bytes(bn);
+        if ((b = import_buf(im, len > 0 ? len : 1)) != NULL
+            && BN_bn2binpad(bn, b, len) == len) {
+            import_add(im, to, t, b, len);
+            ok = 1;
+        }
+    }
+    BN_clear_free(bn);
+    return ok;
+}
+
+static int import_rsa(IMPORT *im, EVP_PKEY *pk)
+{
+    return import_bn(im, TO_PUB | TO_PRIV, CKA_MODULUS, pk, "n", 0)
+        && import_bn(im, TO_PUB | TO_PRIV, CKA_PUBLIC_EXPONENT, pk, "e", 0)
+        && import_bn(im, TO_PRIV, CKA_PRIVATE_EXPONENT, pk, "d", 0)
+        && import_bn(im, TO_PRIV, CKA_PRIME_1, pk, "rsa-factor1", 0)
+        && import_bn(im, TO_PRIV, CKA_PRIME_2, pk, "rsa-factor2", 0)
+        && import_bn(im, TO_PRIV, CKA_EXPONENT_1, pk, "rsa-exponent1", 0)
+        && import_bn(im, TO_PRIV, CKA_EXPONENT_2, pk, "rsa-exponent2", 0)
+        && import_bn(im, TO_PRIV, CKA_COEFFICIENT, pk, "rsa-coefficient1",
+                     0);
+}
+
+/* EC: the curve (P-256/384/521), the point, the private value */
+static int import_ec(IMPORT *im, EVP_PKEY *pk)
+{
+    char group[64];
+    unsigned char pt[200], *params = NULL, *b, *p;
+    size_t ptlen = 0;
+    int nid, plen = 0, n;
+
+    if (!EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group),
+                                        NULL)
+        || ((nid = EC_curve_nist2nid(group)) == NID_undef
+            && (nid = OBJ_sn2nid(group)) == NID_undef)
+        || (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1
+            && nid != NID_secp521r1)
+        || !EVP_PKEY_get_octet_string_param(pk, "encoded-pub-key", pt,
+                                            sizeof(pt), &ptlen)
+        || !curve_params(nid, &params, &plen))
+        goto unsupported;
+    n = ASN1_object_size(0, (int)ptlen, V_ASN1_OCTET_STRING);
+    if ((b = import_buf(im, plen)) == NULL
+        || (p = import_buf(im, n)) == NULL) {
+        OPENSSL_free(params);
+        return 0;
+    }
+    memcpy(b, params, plen);
+    OPENSSL_free(params);
+    import_add(im, TO_PUB | TO_PRIV, CKA_EC_PARAMS, b, plen);
+    import_add(im, TO_PUB, CKA_EC_POINT, p, n);
+    ASN1_put_object(&p, 0, (int)ptlen, V_ASN1_OCTET_STRING,
+                    V_ASN1_UNIVERSAL);
+    memcpy(p, pt, ptlen);
+    return import_bn(im, TO_PRIV, CKA_VALUE, pk, "priv",
+                     (EVP_PKEY_get_bits(pk) + 7) / 8);
+ unsupported:
+    OPENSSL_free(params);
+    p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE, "EC key to import "
+                      "(P-256, P-384, P-521)");
+    return 0;
+}
+
+/* The usage and protection attributes, CKA_ID and CKA_LABEL of g */
+static void import_common(IMPORT *im, const KEYGEN *g, CK_OBJECT_CLASS *pub,
+                          CK_OBJECT_CLASS *priv, CK_KEY_TYPE *type)
+{
+    static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+
+    ADD(im->pt, im->np, CKA_CLASS, pub, sizeof(*pub));
+    ADD(im->kt, im->nk, CKA_CLASS, priv, sizeof(*priv));
+    import_add(im, TO_PUB | TO_PRIV, CKA_KEY_TYPE, type, sizeof(*type));
+    import_add(im, TO_PUB | TO_PRIV, CKA_TOKEN, &yes, 1);
+    ADD(im->pt, im->np, CKA_PRIVATE, &no, 1);
+    ADD(im->kt, im->nk, CKA_PRIVATE, &yes, 1);
+    ADD(im->kt, im->nk, CKA_SENSITIVE, &yes, 1);
+    ADD(im->kt, im->nk, CKA_EXTRACTABLE, &no, 1);
+    ADD(im->kt, im->nk, CKA_SIGN, &yes, 1);
+    ADD(im->kt, im->nk, CKA_DECRYPT, &no, 1);
+    ADD(im->kt, im->nk, CKA_UNWRAP, &no, 1);
+    ADD(im->kt, im->nk, CKA_DERIVE, &no, 1);
+    ADD(im->kt, im->nk, CKA_SIGN_RECOVER, &no, 1);
+    import_add(im, TO_PUB | TO_PRIV, CKA_ID, g->id, g->idlen);
+    if (g->label != NULL)
+        import_add(im, TO_PUB | TO_PRIV, CKA_LABEL, g->label,
+                   strlen(g->label));
+}
+
+/* Creates the public, then the private half; each recorded in txn */
+static int import_create(P11CMP_P11_TXN *txn, const KEYGEN *g, IMPORT *im,
+                         CK_OBJECT_HANDLE *priv)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_txn_token(txn);
+    CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+    CK_OBJECT_HANDLE pub;
+    CK_ATTRIBUTE t[3];
+    CK_ULONG n = pair_ident(g, &cls, t);
+
+    if (!p11cmp_p11_create(tok, im->pt, im->np, &pub)
+        || !p11cmp_p11_txn_add_created(txn, pub, t, n))
+        return 0;
+    cls = CKO_PRIVATE_KEY;
+    return p11cmp_p11_create(tok, im->kt, im->nk, priv)
+        && p11cmp_p11_txn_add_created(txn, *priv, t, n);
+}
+
+int p11cmp_p11_txn_import(P11CMP_P11_TXN *txn, EVP_PKEY *sw,
+                          const char *label, const unsigned char *id,
+                          size_t idlen, EVP_PKEY **pkey)
+{
+    P11CMP_P11_TOKEN *tok = p11cmp_p11_txn_token(txn);
+    CK_OBJECT_CLASS pub = CKO_PUBLIC_KEY, priv = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE type = EVP_PKEY_is_a(sw, "RSA") ? CKK_RSA : CKK_EC;
+    unsigned char rid[P11CMP_P11_ID_LEN];
+    CK_OBJECT_HANDLE h = 0;
+    IMPORT im;
+    KEYGEN g;
+    int res = 0;
+
+    memset(&im, 0, sizeof(im));
+    memset(&g, 0, sizeof(g));
+    if (tok == NULL || sw == NULL) {
+        p11cmp_raise(P11CMP_R_NULL_ARGUMENT);
+        return 0;
+    }
+    if (id == NULL && RAND_bytes(rid, sizeof(rid)) <= 0) {
+        p11cmp_raise(P11CMP_R_RANDOM_FAILURE);
+        return 0;
+    }
+    g.id = id != NULL ? id : rid;
+    g.idlen = id != NULL ? idlen : sizeof(rid);
+    g.label = label;
+    import_common(&im, &g, &pub, &priv, &type);
+    if (!EVP_PKEY_is_a(sw, "RSA") && !EVP_PKEY_is_a(sw, "EC"))
+        p11cmp_raise_data(P11CMP_R_UNSUPPORTED_KEY_TYPE, "key to import: "
+                          "%s (RSA or EC)", EVP_PKEY_get0_type_name(sw));
+    else if ((type == CKK_RSA ? import_rsa(&im, sw) : import_ec(&im, sw))
+             && journal_pair(txn, &g) && import_create(txn, &g, &im, &h)
+             && (pkey == NULL
+                 || (*pkey = p11cmp_p11_pkey_new(tok, h)) != NULL))
+        res = 1;
+    import_clear(&im);
+    if (!res)
+        p11cmp_raise_data(P11CMP_R_STORE_FAILED, "importing a key; uri=%s",
+                          p11cmp_p11_token_uri(tok));
     return res;
 }

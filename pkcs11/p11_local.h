@@ -453,6 +453,20 @@ int p11cmp_p11_alg_parse(const char *alg, CK_KEY_TYPE *type, int *bits_or_nid);
  * P11CMP_P11_ID_FROM_PUBKEY. Both objects are recorded in txn's undo list.
  * If pkey is not NULL it receives the token-backed private key.
  */
+/*
+ * Puts the software key sw (RSA, or EC P-256/P-384/P-521) onto txn's
+ * token as a key pair (C_CreateObject of both halves) with the private
+ * attributes of p11cmp_p11_txn_keygen(): private, sensitive, not
+ * extractable, sign only; CKA_LABEL label (may be NULL), CKA_ID id, or a
+ * random 20-byte id when id is NULL. Journaled and recorded in txn like a
+ * generated pair. The private values pass through secure-heap buffers,
+ * cleansed before return. If pkey is not NULL it receives the
+ * token-backed private key. 1, or 0 with P11CMP_R_STORE_FAILED (and
+ * UNSUPPORTED_KEY_TYPE for another key type).
+ */
+int p11cmp_p11_txn_import(P11CMP_P11_TXN *txn, EVP_PKEY *sw,
+                          const char *label, const unsigned char *id,
+                          size_t idlen, EVP_PKEY **pkey);
 int p11cmp_p11_txn_keygen(P11CMP_P11_TXN *txn, const char *alg,
                           const char *label, const unsigned char *id,
                           size_t idlen, int flags, EVP_PKEY **pkey);

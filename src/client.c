@@ -711,11 +711,14 @@ static int take_central_key(P11CMP_CTX *ctx, const p11cmp_CERTRESPONSE *crep,
             : "a private key in the response, none was asked for";
         return 0;
     }
-    if ((pk = p11cmp_ckg_get1_pkey(ctx, enc)) == NULL
-        || !P11CMP_CTX_set0_newPkey(ctx, 1, pk)) {
-        EVP_PKEY_free(pk);
+    if ((pk = p11cmp_ckg_get1_pkey(ctx, enc)) == NULL) {
         *fail_info = FAIL_BIT(badMessageCheck);
         *txt = "cannot extract the centrally generated key";
+        return 0;
+    }
+    if (!p11cmp_ctx_set0_central_key(ctx, pk)) {
+        *fail_info = FAIL_BIT(systemFailure);
+        *txt = "cannot store the centrally generated key on the token";
         return 0;
     }
     p11cmp_log_info(ctx, "received the centrally generated key");

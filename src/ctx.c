@@ -238,6 +238,7 @@ void P11CMP_CTX_free(P11CMP_CTX *ctx)
     itavs_free(ctx->geninfo_ITAVs);
     certs_free(ctx->extraCertsOut);
     EVP_PKEY_free(ctx->newPkey);
+    p11cmp_ctx_free_centralKey_tok(ctx);
     X509_PUBKEY_free(ctx->tmpl_spki);
     EVP_PKEY_free(ctx->tmpl_spki_key);
     X509_NAME_free(ctx->issuer);

@@ -94,3 +94,58 @@ int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
     p11cmp_p11_token_free(tok);
     return res;
 }
+
+void p11cmp_ctx_free_centralKey_tok(P11CMP_CTX *ctx)
+{
+    p11cmp_p11_token_free(ctx->centralKey_tok);
+    ctx->centralKey_tok = NULL;
+}
+
+int P11CMP_CTX_set1_centralKey_uri(P11CMP_CTX *ctx, const char *uri)
+{
+    P11CMP_P11_TOKEN *tok = NULL;
+
+    CHECK_CTX(0);
+    if (uri != NULL && (tok = p11cmp_p11_token_open(uri, NULL,
+                                                    P11CMP_P11_RW)) == NULL)
+        return 0;
+    p11cmp_ctx_free_centralKey_tok(ctx);
+    ctx->centralKey_tok = tok;
+    return 1;
+}
+
+int p11cmp_ctx_set0_central_key(P11CMP_CTX *ctx, EVP_PKEY *sw)
+{
+    P11CMP_P11_TOKEN *tok = ctx->centralKey_tok;
+    P11CMP_P11_TXN *txn = NULL;
+    EVP_PKEY *pk = NULL;
+    const unsigned char *id;
+    size_t idlen = 0;
+    int res = 0;
+
+    if (tok == NULL) {
+        if (P11CMP_CTX_set0_newPkey(ctx, 1, sw))
+            return 1;
+        EVP_PKEY_free(sw);
+        return 0;
+    }
+    if ((txn = p11cmp_p11_txn_new(tok)) == NULL)
+        goto end;
+    id = p11cmp_p11_uri_id(tok->uri, &idlen);
+    if (!p11cmp_p11_txn_import(txn, sw, p11cmp_p11_uri_label(tok->uri), id,
+                               idlen, &pk)
+        || !p11cmp_p11_pkey_set0_txn(pk, txn))
+        goto end;
+    txn = NULL; /* the key owns it now */
+    if (!P11CMP_CTX_set0_newPkey(ctx, 1, pk))
+        goto end;
+    pk = NULL;
+    p11cmp_log_info(ctx, "put the centrally generated key on the token "
+                    "(kept only if the enrollment succeeds)");
+    res = 1;
+ end:
+    EVP_PKEY_free(sw); /* libcrypto clears its private values */
+    EVP_PKEY_free(pk); /* a provisional key rolls its pair back */
+    p11cmp_p11_txn_free(txn); /* rolls back what it holds */
+    return res;
+}

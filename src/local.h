@@ -578,6 +578,8 @@ struct p11cmp_ctx_st {
     /* certificate template */
     EVP_PKEY *newPkey;
     int newPkey_priv;
+    struct p11cmp_p11_token_st *centralKey_tok; /* ctx_token.c: the token
+                                                 * for a central key */
     X509_PUBKEY *tmpl_spki;     /* msg.c: SPKI of tmpl_spki_key, */
     EVP_PKEY *tmpl_spki_key;    /* the last key certified (held) */
     X509_NAME *issuer;
@@ -1009,6 +1011,16 @@ char *p11cmp_pkisi_snprint(const P11CMP_PKISI *si, char *buf, size_t size);
 /* Stores status, failInfoCode and a copy of statusString of si in the
  * results of ctx. 1 or 0. */
 int p11cmp_ctx_save_pkisi(P11CMP_CTX *ctx, const P11CMP_PKISI *si);
+
+/* from ctx_token.c */
+/*
+ * Puts the centrally generated key sw (taken) onto the token of
+ * ctx->centralKey_uri, provisionally, and makes the token key newPkey.
+ * Without that URI sw simply becomes newPkey. 1, or 0 (sw freed).
+ */
+int p11cmp_ctx_set0_central_key(P11CMP_CTX *ctx, EVP_PKEY *sw);
+/* Closes ctx->centralKey_tok (P11CMP_CTX_free) */
+void p11cmp_ctx_free_centralKey_tok(P11CMP_CTX *ctx);
 
 /* from ckg.c */
 /* 1 if ctx asks for central key generation (POPO_METHOD POPO_NONE) */

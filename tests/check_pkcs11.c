@@ -27,7 +27,7 @@
 static const char *const labels[] = {
     "t-errors", "t-keygen", "t-cert", "t-txn", "t-fork", "t-ed", "t-ctx",
     "t-foreign", "t-pin1", "t-pin2", "t-dup", "t-match1", "t-match2",
-    "t-dec", NULL
+    "t-dec", "t-imp", NULL
 };
 
 #define URI(label, extra) p11_fixture_uri((label), (extra), NULL, 1)
@@ -849,6 +849,55 @@ START_TEST(txn_rollback)
 }
 END_TEST
 
+/*
+ * A software key imported onto the token (a centrally generated key):
+ * RSA and EC, both halves under the label, the private key sensitive and
+ * not extractable, it signs what the software key verifies; uncommitted,
+ * freeing the transaction takes it back; a process that dies after the
+ * import leaves it to the journal, and the next open removes it.
+ */
+START_TEST(import_key)
+{
+    EVP_PKEY *sw = _i == 0 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-384");
+    P11CMP_P11_TOKEN *tok;
+    P11CMP_P11_TXN *txn;
+    EVP_PKEY *key = NULL;
+    char *list;
+    pid_t pid;
+    int st;
+
+    ck_assert_ptr_nonnull(sw);
+    tok = p11cmp_p11_token_open(URI("t-imp", ""), NULL, P11CMP_P11_RW);
+    ck_assert_ptr_nonnull(tok);
+    txn = p11cmp_p11_txn_new(tok);
+    ck_assert(p11cmp_p11_txn_import(txn, sw, "imp", NULL, 0, &key));
+    ck_assert_int_eq(sign_verify(key, sw, 0), 1);
+    list = p11_fixture_list("t-imp");
+    ck_assert_int_eq(p11_fixture_count_label("t-imp", "imp"), 2);
+    ck_assert_ptr_nonnull(strstr(list, "sensitive"));
+    ck_assert_ptr_null(strstr(list, "extractable"));
+    free(list);
+    EVP_PKEY_free(key);
+    p11cmp_p11_txn_free(txn); /* not committed: rolled back */
+    ck_assert_int_eq(count_label("t-imp", "imp"), 0);
+
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        P11CMP_P11_TXN *t = p11cmp_p11_txn_new(tok);
+
+        _exit(t != NULL && p11cmp_p11_txn_import(t, sw, "dead", NULL, 0,
+                                                 NULL) ? 0 : 1);
+    }
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(p11_fixture_count_label("t-imp", "dead"), 2);
+    ck_assert_int_eq(count_label("t-imp", "dead"), 0); /* recovered */
+    p11cmp_p11_token_free(tok);
+    EVP_PKEY_free(sw);
+}
+END_TEST
+
 START_TEST(fork_safety)
 {
     EVP_PKEY *key, *pub;
@@ -1221,6 +1270,7 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     tcase_add_test(tc, token_rsa_decrypt);
+    tcase_add_loop_test(tc, import_key, 0, 2);
     tcase_add_test(tc, pin_per_token);
     tcase_add_loop_test(tc, token_key_copies, 0,
                         sizeof(copy_algs) / sizeof(copy_algs[0]));

@@ -7,7 +7,9 @@
 # transport, also with the client key on a token, decrypted there) and
 # an EC client (key agreement): the key file p11cmp
 # writes is byte for byte openssl cmp's, is the key the server served,
-# has mode 0600; with -newkeypass both files decrypt to that key. A
+# has mode 0600; with -newkeypass both files decrypt to that key. With
+# -newkey pkcs11:... (beyond openssl cmp) the key lands on the token only,
+# sensitive and not extractable, beside its public half and cert. A
 # server certificate without id-kp-cmKGA, and a PBM-protected request
 # (the mock server cannot encrypt to a secret), fail and leave no key
 # file. The mock server listens on all interfaces, so the test runs in a
@@ -105,6 +107,62 @@ expect 0 -cert rsa.pem -key "$TKEY" -centralkeygen -newkeyout p-tok-nk.pem \
 cmp -s p-tok-nk.pem p-rsa-nk.pem || fail "token client: another key file"
 served p-tok-nk.pem
 
+# the key onto the token: -newkey pkcs11:... instead of -newkeyout; the
+# key, its public half and the certificate under one label and CKA_ID,
+# the private key sensitive and not extractable; no key file anywhere;
+# the token key then signs a request the mock server accepts
+objs() {
+    pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label ckg --login \
+        --pin "$PIN" --list-objects 2> /dev/null
+}
+files() { find . -path ./tokens -prune -o -type f -print | sort; }
+before=$(files)
+NK="pkcs11:token=ckg;object=central?module-path=$SOFTHSM2_MODULE"
+NK="$NK&pin-source=file:$WORK/pin"
+expect 0 -cert rsa.pem -key rsa.key -centralkeygen -newkey "$NK" \
+    -certout p-tok2-c.pem
+[ "$(files)" = "$(printf '%s\n' "$before" ./p-tok2-c.pem | sort)" ] \
+    || fail "token variant: files written besides -certout"
+objs > objs.txt
+for t in "Private Key" "Public Key" "Certificate"; do
+    [ "$(grep -A3 "^$t Object" objs.txt | grep -c 'label: *central$')" = 1 ] \
+        || fail "token variant: no single $t object 'central': $(cat objs.txt)"
+done
+# field TYPE FIELD: FIELD's line of the TYPE object labelled central
+field() {
+    awk -v t="$1 Object" -v f="$2:" '
+        function done() { if (m && v != "") print v; m = 0; v = "" }
+        /^[^ ]/ { done(); in_obj = index($0, t) == 1 }
+        in_obj && /label:/ { x = $0; sub(/^ *label: */, "", x)
+                             m = x == "central" }
+        in_obj && index($0, f) { v = $0; sub(/^ *[^:]*: */, "", v) }
+        END { done() }' objs.txt
+}
+[ -n "$(field "Private Key" ID)" ] \
+    && [ "$(field "Private Key" ID)" = "$(field Certificate ID)" ] \
+    && [ "$(field "Public Key" ID)" = "$(field Certificate ID)" ] \
+    || fail "token variant: key and certificate have other CKA_IDs"
+# pkcs11-tool lists CKA_SENSITIVE as "sensitive", CKA_EXTRACTABLE as
+# "extractable" in the Access line
+acc=$(field "Private Key" Access)
+echo "$acc" | grep -q 'sensitive' \
+    && ! echo "$acc" | grep -Eq '(^|,) *extractable' \
+    || fail "token variant: private key access: $acc"
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label ckg --login \
+    --pin "$PIN" --read-object --type privkey --label central \
+    -o leak.der > /dev/null 2>&1 && [ -s leak.der ] \
+    && fail "token variant: the private key could be read"
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label ckg --read-object \
+    --type pubkey --label central -o tokpub.der > /dev/null 2>&1 \
+    || fail "token variant: no public key"
+cmp -s <(openssl pkey -pubin -inform DER -in tokpub.der -outform DER) \
+    <(openssl pkey -in ee.key -pubout -outform DER) \
+    || fail "token variant: the token holds another key than served"
+cmp -s p-tok2-c.pem p-rsa-c.pem || fail "token variant: certificate differs"
+CLI_ARGS="-server 127.0.0.1:$MOCK_PORT -trusted root.pem -msg_timeout 20"
+expect 0 -cmd genm -cert p-tok2-c.pem -key "$NK"
+rm -f leak.der tokpub.der objs.txt
+
 # -popo -1 means -centralkeygen, as in openssl cmp 3.5; -newkeypass
 # encrypts the file (AES-256-CBC)
 both enc -cert rsa.pem -key rsa.key -popo -1 -newkeypass pass:kp \
@@ -124,6 +182,12 @@ expect 5 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-nokga.pem \
     -certout p-nokga-c.pem
 has err "lacks id-kp-cmKGA"
 [ ! -e p-nokga.pem ] && [ ! -e p-nokga-c.pem ] || fail "no KGA: files left"
+# the token variant leaves the token as it was
+objs > before.txt
+expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
+    -newkey "${NK/central/central2}"
+objs > after.txt
+cmp -s before.txt after.txt || fail "no KGA: the token changed"
 openssl cmp -config "" $BASE -cert rsa.pem -key rsa.key -centralkeygen \
     -newkeyout o-nokga.pem -certout o-nokga-c.pem > o-nokga.log 2>&1 \
     && fail "openssl cmp took a key of a server without id-kp-cmKGA"

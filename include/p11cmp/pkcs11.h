@@ -135,6 +135,16 @@ int P11CMP_CTX_set1_cert_uri(P11CMP_CTX *ctx, const char *uri);
 int P11CMP_CTX_set1_oldCert_uri(P11CMP_CTX *ctx, const char *uri);
 int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
                                 const char *alg, const char *label);
+/*
+ * Central key generation onto a token: the key the CA returns is put on
+ * the token the URI names (opened and logged in read-write now; NULL
+ * clears), with the URI's object= as CKA_LABEL and its id= as CKA_ID
+ * (else random):
+ * private, sensitive, not extractable, sign only, its public half beside
+ * it, provisionally as from P11CMP_CTX_generate_newPkey(), and becomes
+ * the key to enroll; the software copy is freed at once. 1 or 0.
+ */
+int P11CMP_CTX_set1_centralKey_uri(P11CMP_CTX *ctx, const char *uri);
 
 #ifdef __cplusplus
 }

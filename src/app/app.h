@@ -298,6 +298,11 @@ int app_newkey_generate(struct app *a);
 int app_ckg_wanted(const struct app *a);
 /* the checks of -centralkeygen and -newkeyout; sets -popo -1; EXIT_* */
 int app_check_ckg(struct app *a);
+/*
+ * With -centralkeygen -newkey pkcs11:...: opens that token for the key
+ * (P11CMP_CTX_set1_centralKey_uri); an EXIT_* code (EXIT_OK if not asked).
+ */
+int app_ckg_token_setup(struct app *a);
 /* writes the centrally generated key to -newkeyout, if asked; 1 or 0 */
 int app_save_newkey(struct app *a);
 int app_setup_store(struct app *a);

@@ -2,7 +2,9 @@
  * src/app/ckg.c - p11cmp(1)'s central key generation, as openssl cmp 3.5
  * has it: -centralkeygen (also implied by -popo -1) asks the CA for the
  * key, -newkeyout says where it goes: a PEM file (PKCS#8, mode 0600,
- * encrypted with AES-256-CBC under -newkeypass if that is given).
+ * encrypted with AES-256-CBC under -newkeypass if that is given). Beyond
+ * openssl cmp: with -newkey pkcs11:... the key goes onto that token
+ * (object= its label, id= its CKA_ID) and never onto disk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,12 @@ int app_ckg_wanted(const struct app *a)
         && (OPT_NUM(a, O_CENTRALKEYGEN) || OPT_NUM(a, O_POPO) == -1);
 }
 
+/* 1 if the centrally generated key goes to the token of -newkey */
+static int to_token(const struct app *a)
+{
+    return app_ckg_wanted(a) && app_is_uri(OPT_STR(a, O_NEWKEY));
+}
+
 int app_check_ckg(struct app *a)
 {
     if (!is_enroll(a)) {
@@ -46,13 +54,48 @@ int app_check_ckg(struct app *a)
     if (!OPT_NUM(a, O_CENTRALKEYGEN))
         app_log(a, P11CMP_LOG_INFO, "POPO is disabled, which implies "
                 "-centralkeygen");
-    if (OPT_STR(a, O_NEWKEYOUT) == NULL)
+    if (to_token(a) && OPT_STR(a, O_NEWKEYOUT) != NULL)
+        return app_usage_error("-newkeyout cannot be combined with "
+                               "-newkey pkcs11:... (the key goes onto the "
+                               "token only)");
+    if (to_token(a) && OPT_NUM(a, O_NO_STORE))
+        return app_usage_error("-no_store cannot be combined with "
+                               "-centralkeygen -newkey pkcs11:...");
+    if (!to_token(a) && OPT_STR(a, O_NEWKEYOUT) == NULL)
         return app_usage_error("-newkeyout not given, nowhere to save the "
-                               "centrally generated key");
+                               "centrally generated key (or -newkey "
+                               "pkcs11:...)");
     if (OPT_STR(a, O_NEWKEYGEN) != NULL)
         return app_usage_error("-newkeygen cannot be combined with "
                                "-centralkeygen");
     a->v[O_POPO].num = P11CMP_POPO_NONE;
+    return EXIT_OK;
+}
+
+int app_ckg_token_setup(struct app *a)
+{
+    char *uri, *pin = NULL;
+    int ok;
+
+    if (!to_token(a))
+        return EXIT_OK;
+    if ((uri = app_uri_with_module(a, OPT_STR(a, O_NEWKEY))) == NULL)
+        return EXIT_OTHER;
+    if (OPT_STR(a, O_NEWKEYPASS) != NULL
+        && (pin = app_pin_arg(OPT_STR(a, O_NEWKEYPASS), "-newkeypass"))
+        == NULL) {
+        OPENSSL_free(uri);
+        return EXIT_USAGE;
+    }
+    ok = P11CMP_PKCS11_set1_pin_source(pin)
+        && P11CMP_CTX_set1_centralKey_uri(a->ctx, uri);
+    (void)P11CMP_PKCS11_set1_pin_source(NULL);
+    app_pass_free(pin);
+    OPENSSL_free(uri);
+    if (!ok)
+        return app_errors_exit(a, EXIT_TOKEN);
+    app_log(a, P11CMP_LOG_INFO, "the centrally generated key goes onto the "
+            "token of -newkey");
     return EXIT_OK;
 }
 

@@ -392,6 +392,8 @@ static int setup_newkey(struct app *a)
         return EXIT_OK;
     if (OPT_STR(a, O_NEWKEYGEN) != NULL)
         return app_newkey_generate(a);
+    if (app_ckg_wanted(a) && app_is_uri(src))
+        return app_ckg_token_setup(a);
     if ((pkey = app_load_key(a, src, OPT_STR(a, O_NEWKEYPASS), "-newkey",
                              &priv)) == NULL)
         return load_failed();
