@@ -43,7 +43,7 @@ struct batch {
     struct job *jobs;
     int n, cap, next, done, skipped, failed, running;
     pthread_mutex_t lock;
-    pthread_cond_t idle;     /* signalled when running drops to 0 */
+    double t_end;            /* when the last worker ended (now_s()) */
 };
 
 struct worker {
@@ -293,6 +293,14 @@ static void enroll(struct worker *w, struct job *j)
     j->state = j->rc == EXIT_OK ? JOB_DONE : JOB_FAILED;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void *work(void *arg)
 {
     struct worker *w = arg;
@@ -317,7 +325,7 @@ static void *work(void *arg)
     ERR_clear_error();
     pthread_mutex_lock(&b->lock);
     if (--b->running == 0)
-        (void)pthread_cond_signal(&b->idle);
+        b->t_end = now_s();
     pthread_mutex_unlock(&b->lock);
     return NULL;
 }
@@ -356,56 +364,30 @@ static void worker_free(struct worker *w)
     OPENSSL_free(w->a.stored_uri);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Waits up to 200 ms for the workers to end (b->lock held). */
-static void wait_tick(struct batch *b)
-{
-    struct timespec until;
-
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += 200000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    while (b->running > 0
-           && pthread_cond_timedwait(&b->idle, &b->lock, &until) == 0)
-        ;
-}
-
 /*
- * Waits for the workers, with a progress line on a terminal every 200 ms;
- * returns as soon as the last one ends (the batch's time is measured).
+ * With a terminal, shows a progress line every 200 ms until the workers
+ * have ended; without one, returns at once (the caller joins them).
  */
 static void wait_workers(struct batch *b, double t0, int todo)
 {
-    int tty = isatty(STDERR_FILENO), running, done, failed;
+    struct timespec tick = { 0, 200000000 };
+    int running, done, failed;
 
+    if (!isatty(STDERR_FILENO))
+        return;
     for (;;) {
         pthread_mutex_lock(&b->lock);
         running = b->running;
         done = b->done;
         failed = b->failed;
         pthread_mutex_unlock(&b->lock);
-        if (tty)
-            fprintf(stderr, "\rbatch: %d/%d done, %.1f certs/s, %d failed ",
-                    done + failed, todo, done / (now_s() - t0 + 1e-9),
-                    failed);
+        fprintf(stderr, "\rbatch: %d/%d done, %.1f certs/s, %d failed ",
+                done + failed, todo, done / (now_s() - t0 + 1e-9), failed);
         if (running == 0)
             break;
-        pthread_mutex_lock(&b->lock);
-        wait_tick(b);
-        pthread_mutex_unlock(&b->lock);
+        (void)nanosleep(&tick, NULL);
     }
-    if (tty)
-        fputc('\n', stderr);
+    fputc('\n', stderr);
 }
 
 /* Starts the workers with the signals blocked (the main thread takes
@@ -475,20 +457,6 @@ static int collect(struct batch *b, const char *in, const char *out,
     return 1;
 }
 
-/* The condition of the workers' end, on the monotonic clock; 1 or 0 */
-static int idle_init(pthread_cond_t *idle)
-{
-    pthread_condattr_t attr;
-    int ok;
-
-    if (pthread_condattr_init(&attr) != 0)
-        return 0;
-    ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0
-        && pthread_cond_init(idle, &attr) == 0;
-    pthread_condattr_destroy(&attr);
-    return ok;
-}
-
 int app_batch_run(struct app *a)
 {
     struct batch b;
@@ -497,12 +465,8 @@ int app_batch_run(struct app *a)
     double t0;
 
     memset(&b, 0, sizeof(b));
-    if (!idle_init(&b.idle))
+    if (pthread_mutex_init(&b.lock, NULL) != 0)
         return EXIT_OTHER;
-    if (pthread_mutex_init(&b.lock, NULL) != 0) {
-        pthread_cond_destroy(&b.idle);
-        return EXIT_OTHER;
-    }
     if (!collect(&b, OPT_STR(a, O_BATCH_IN), OPT_STR(a, O_BATCH_OUT),
                  a->cmd == CMD_CR))
         goto end;
@@ -528,13 +492,12 @@ int app_batch_run(struct app *a)
     wait_workers(&b, t0, b.n - b.skipped);
     while (i-- > 0)
         (void)pthread_join(w[i].tid, NULL);
-    rc = summary(&b, nw, now_s() - t0);
+    rc = summary(&b, nw, (b.t_end > 0 ? b.t_end : now_s()) - t0);
  end:
     while (set-- > 0)
         worker_free(&w[set]);
     OPENSSL_free(w);
     jobs_free(&b);
     pthread_mutex_destroy(&b.lock);
-    pthread_cond_destroy(&b.idle);
     return rc;
 }
