@@ -5,17 +5,18 @@
 # the key to the certificate that signed the request and signs it with
 # its own certificate (EKU id-kp-cmKGA). For an RSA client (key
 # transport, also with the client key on a token, decrypted there) and
-# an EC client (key agreement): the key file p11cmp
-# writes is byte for byte openssl cmp's, is the key the server served,
-# has mode 0600; with -newkeypass both files decrypt to that key. With
-# -newkey pkcs11:... (beyond openssl cmp) the key lands on the token only,
-# sensitive and not extractable, beside its public half and cert. A
-# server certificate without id-kp-cmKGA, and a PBM-protected request
-# (the mock server cannot encrypt to a secret), fail and leave no key
-# file. The mock server listens on all interfaces, so the test runs in a
+# an EC client (key agreement): the ir body is openssl cmp's byte for
+# byte; the key file p11cmp writes is openssl cmp's byte for byte, is
+# the key the server served, has mode 0600; with -newkeypass both files
+# decrypt to that key. With -newkey pkcs11:... (beyond openssl cmp) the
+# key lands on the token only, sensitive and not extractable, beside its
+# public half and cert. A PBM-protected request (the mock server cannot
+# encrypt to a secret), a server without a key to return and one whose
+# certificate lacks id-kp-cmKGA fail and leave no file, the token as it
+# was. The mock server listens on all interfaces, so the test runs in a
 # private network namespace. Skipped where openssl cmp has no central key
 # generation (OpenSSL 3.0: Debian 12; tests/check_ckg covers the
-# decryption and the checks there).
+# decryption and the checks there, check_pkcs11 the token parts).
 FIXTURE_NETNS=1
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
@@ -83,9 +84,28 @@ CLI_ARGS="$BASE -ref mockref -secret pass:mocksecret"
 expect 4 -centralkeygen -newkeyout p-pbm-nk.pem -certout p-pbm-c.pem
 [ ! -e p-pbm-nk.pem ] || fail "PBM: a key file was written"
 
+# body FILE: the DER of the PKIBody of the message in FILE (its first
+# [0] below the top SEQUENCE), in FILE.body
+body() {
+    off=$(openssl asn1parse -inform DER -in "$1" \
+        | awk '/d=1 / && /cont \[ 0 \]/ { sub(/:.*/, "", $1); print $1
+                                             exit }')
+    [ -n "$off" ] || fail "no body in $1"
+    openssl asn1parse -inform DER -in "$1" -strparse "$off" -noout \
+        -out "$1.body" > /dev/null || fail "body of $1"
+}
+
 for c in rsa ec; do
     both "$c" -cert "$c.pem" -key "$c.key" -centralkeygen \
-        -newkeyout @nk.pem -certout @c.pem
+        -newkeyout @nk.pem -certout @c.pem -reqout @ir.der
+    # the same request body as openssl cmp 3.5: the template with the
+    # client key's algorithm and an empty BIT STRING, no POPO
+    body "o-$c-ir.der"
+    body "p-$c-ir.der"
+    cmp -s "o-$c-ir.der.body" "p-$c-ir.der.body" \
+        || fail "$c: the ir body differs from openssl cmp's"
+    openssl asn1parse -inform DER -in "p-$c-ir.der.body" \
+        | grep -q 'l= *1 prim: BIT STRING' || fail "$c: no empty key"
     cmp -s "o-$c-nk.pem" "p-$c-nk.pem" \
         || fail "$c: p11cmp's key file differs from openssl cmp's"
     cmp -s "o-$c-c.pem" "p-$c-c.pem" || fail "$c: certificates differ"
@@ -171,6 +191,16 @@ grep -q 'ENCRYPTED PRIVATE KEY' p-enc-nk.pem || fail "key not encrypted"
 served p-enc-nk.pem pass:kp
 served o-enc-nk.pem pass:kp
 
+mock_stop
+
+# a server with no key to return answers with an error (badRequest)
+mock_start -srv_cert kga.pem -srv_key kga.key -srv_trusted root.pem \
+    -rsp_cert ee.pem
+CLI_ARGS=$BASE
+expect 4 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-nokey.pem \
+    -certout p-nokey-c.pem
+has err "failInfo: badRequest"
+[ ! -e p-nokey.pem ] && [ ! -e p-nokey-c.pem ] || fail "no key: files left"
 mock_stop
 
 # a server whose certificate lacks id-kp-cmKGA: the key is refused, the
