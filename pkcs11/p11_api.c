@@ -179,6 +179,11 @@ int P11CMP_PKCS11_TXN_put_crl(P11CMP_PKCS11_TXN *txn, const char *uri,
     return put(txn, uri, &p, added, removed);
 }
 
+X509_CRL *P11CMP_PKCS11_load_crl(const char *uri, const char *pin_source)
+{
+    return p11cmp_p11_crl_load(uri, pin_source);
+}
+
 int P11CMP_PKCS11_TXN_commit(P11CMP_PKCS11_TXN *txn)
 {
     return p11cmp_p11_txn_commit(txn);

@@ -533,6 +533,12 @@ int p11cmp_p11_txn_put_ca_certs(P11CMP_P11_TXN *txn,
 int p11cmp_p11_txn_put_crl(P11CMP_P11_TXN *txn, const P11CMP_P11_URI *uri,
                            X509_CRL *crl, X509_CRL *keep, int *added,
                            int *removed);
+/*
+ * The one CRL object (as put there by p11cmp_p11_txn_put_crl()) labelled
+ * with the URI's object=; a new X509_CRL, or NULL with
+ * P11CMP_R_CRL_NOT_FOUND (none or several) or another error.
+ */
+X509_CRL *p11cmp_p11_crl_load(const char *uri, const char *pin_source);
 
 /* from p11_txn.c */
 /* A new transaction on tok (takes a reference). */

@@ -228,6 +228,55 @@ static int create_crl(P11CMP_P11_TXN *txn, const char *label,
     return 1;
 }
 
+X509_CRL *p11cmp_p11_crl_load(const char *uri, const char *pin_source)
+{
+    static CK_OBJECT_CLASS cls = CKO_DATA;
+    P11CMP_P11_TOKEN *tok;
+    CK_OBJECT_HANDLE h[2];
+    CK_ULONG n = 0;
+    const char *label;
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    size_t len = 0;
+    X509_CRL *crl = NULL;
+
+    /* a CRL is a public object: log in only when a PIN is given */
+    if ((tok = p11cmp_p11_token_open(uri, pin_source,
+                                     P11CMP_P11_LOGIN_IF_PIN)) == NULL)
+        return NULL;
+    if ((label = p11cmp_p11_uri_label(tok->uri)) == NULL) {
+        p11cmp_raise_data(P11CMP_R_INVALID_URI, "object= names the CRL; "
+                          "uri=%s", p11cmp_p11_token_uri(tok));
+        goto end;
+    }
+    {
+        CK_ATTRIBUTE t[3] = {
+            {CKA_CLASS, &cls, sizeof(cls)},
+            {CKA_APPLICATION, (void *)crl_app, sizeof(crl_app) - 1},
+            {CKA_LABEL, (void *)label, strlen(label)}
+        };
+
+        if (!p11cmp_p11_find(tok, t, 3, h, 2, &n))
+            goto end;
+    }
+    if (n != 1) {
+        p11cmp_raise_data(P11CMP_R_CRL_NOT_FOUND, "%s CRL objects under "
+                          "the label; uri=%s", n == 0 ? "no" : "several",
+                          p11cmp_p11_token_uri(tok));
+        goto end;
+    }
+    if (!p11cmp_p11_get_attr(tok, h[0], CKA_VALUE, &der, &len))
+        goto end;
+    p = der;
+    if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) == NULL)
+        p11cmp_raise_data(P11CMP_R_ASN1_DECODE_ERROR, "CRL object; uri=%s",
+                          p11cmp_p11_token_uri(tok));
+ end:
+    OPENSSL_free(der);
+    p11cmp_p11_token_free(tok);
+    return crl;
+}
+
 int p11cmp_p11_txn_put_crl(P11CMP_P11_TXN *txn, const P11CMP_P11_URI *uri,
                            X509_CRL *crl, X509_CRL *keep, int *added,
                            int *removed)

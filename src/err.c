@@ -112,6 +112,7 @@ static ERR_STRING_DATA reason_strings[] = {
     {ERR_PACK(0, 0, P11CMP_R_AMBIGUOUS_TOKEN), "URI matches several tokens"},
     {ERR_PACK(0, 0, P11CMP_R_AMBIGUOUS_CERT),
      "URI matches several certificates"},
+    {ERR_PACK(0, 0, P11CMP_R_CRL_NOT_FOUND), "CRL not found"},
     {ERR_PACK(0, 0, P11CMP_R_STORE_FAILED), "storing on the token failed"},
     {ERR_PACK(0, 0, P11CMP_R_ROLLBACK_FAILED),
      "removing partly stored objects failed"},

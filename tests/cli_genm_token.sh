@@ -11,8 +11,9 @@
 # id= for several certificates (exit 6) and caCerts "none" leave the
 # token unchanged (object lists compared); without an update the outputs'
 # labels are emptied except for the old root / -oldcrl; the CRL is a
-# public data object holding the served DER; the caPubs of an ir go to
-# the token too; through the API, an uncommitted transaction is undone.
+# public data object holding the served DER, which -oldcrl can name;
+# the caPubs of an ir go to the token too; through the API, an
+# uncommitted transaction is undone.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
@@ -140,6 +141,20 @@ has out "no update"
 unchanged "no CRL update with the -oldcrl on the token"
 expect 0 -infotype crlStatusList -crlcert ee.pem -crlout "$(out_uri crl)"
 [ "$(tok_ncrl crl)" = 0 ] || fail "stale CRL left after 'no update'"
+# -oldcrl from the token: the request is made of it; without an update
+# input and output share the label, and the CRL stays
+genm_ca --rsp-crl crl.pem
+expect 0 -infotype crlStatusList -crlcert ee.pem -crlout "$(out_uri crl)"
+genm_ca
+tok_list > before.lst
+expect 0 -infotype crlStatusList -oldcrl "$(out_uri crl)" \
+    -crlout "$(out_uri crl)"
+has out "no update"
+has testca.err "genm crlStatusList (well-formed, value of [1-9]"
+unchanged "no CRL update, -oldcrl on the token"
+expect 1 -infotype crlStatusList -oldcrl "$(out_uri nocrl)" -crlout g.crl
+has err "CRL not found"
+
 # the API: a transaction freed uncommitted leaves the token as it was
 TOOL=$top_builddir/tests/p11_tool
 "$TOOL" put "$(out_uri api)" cacerts.pem > /dev/null || fail "put"

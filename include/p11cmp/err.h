@@ -108,6 +108,7 @@ int P11CMP_ERR_load_strings(void);
 #define P11CMP_R_UNSUPPORTED_KEY_TYPE            510
 #define P11CMP_R_AMBIGUOUS_TOKEN                 511
 #define P11CMP_R_AMBIGUOUS_CERT                  512
+#define P11CMP_R_CRL_NOT_FOUND                   513
 /* storing results on the token */
 #define P11CMP_R_STORE_FAILED                    600
 #define P11CMP_R_ROLLBACK_FAILED                 601

@@ -85,6 +85,11 @@ int P11CMP_PKCS11_TXN_put_crl(P11CMP_PKCS11_TXN *txn, const char *uri,
                               X509_CRL *crl, X509_CRL *keep, int *added,
                               int *removed);
 int P11CMP_PKCS11_TXN_commit(P11CMP_PKCS11_TXN *txn);
+/*
+ * The CRL that put_crl keeps under the label of the URI's object=: a new
+ * X509_CRL, or NULL (P11CMP_R_CRL_NOT_FOUND if there is not exactly one).
+ */
+X509_CRL *P11CMP_PKCS11_load_crl(const char *uri, const char *pin_source);
 void P11CMP_PKCS11_TXN_free(P11CMP_PKCS11_TXN *txn);
 
 /* 1 if pkey was made by this library for a token key, else 0. */

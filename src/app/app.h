@@ -221,6 +221,8 @@ int app_out_certs_now(struct app *a, const char *out, STACK_OF(X509) *certs,
 /* The same for a CRL (may be NULL), keeping keep (may be NULL). */
 int app_out_crl(struct app *a, P11CMP_PKCS11_TXN *txn, const char *out,
                 X509_CRL *crl, X509_CRL *keep);
+/* The CRL object a pkcs11: URI names (-oldcrl); NULL with a message. */
+X509_CRL *app_load_token_crl(struct app *a, const char *src);
 /*
  * Commits txn if ok (else rolls it back) and frees it; EXIT_OK, or an
  * EXIT_* code with the errors printed. EXIT_OK for txn NULL.

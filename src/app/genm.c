@@ -186,12 +186,14 @@ static int root_update(struct app *a)
     return rc;
 }
 
-/* a CRL from a PEM or DER file, or NULL with a message */
-static X509_CRL *load_crl(const char *file)
+/* a CRL from a PEM or DER file or a token, or NULL with a message */
+static X509_CRL *load_crl(struct app *a, const char *file)
 {
     BIO *b;
     X509_CRL *crl = NULL;
 
+    if (app_is_uri(file))
+        return app_load_token_crl(a, file);
     ERR_set_mark();
     if ((b = BIO_new_file(file, "rb")) != NULL) {
         crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
@@ -238,7 +240,7 @@ static int crl_update(struct app *a)
         == NULL)
         return app_errors_exit(a, EXIT_OTHER);
     if (OPT_STR(a, O_OLDCRL) != NULL
-        && (old = load_crl(OPT_STR(a, O_OLDCRL))) == NULL)
+        && (old = load_crl(a, OPT_STR(a, O_OLDCRL))) == NULL)
         goto end;
     if (cert != NULL && old != NULL
         && X509_NAME_cmp(X509_CRL_get_issuer(old),

@@ -102,6 +102,24 @@ int app_out_certs_now(struct app *a, const char *out, STACK_OF(X509) *certs,
                                                 desc));
 }
 
+X509_CRL *app_load_token_crl(struct app *a, const char *src)
+{
+    char *uri = app_uri_with_module(a, src), *pin;
+    X509_CRL *crl = NULL;
+
+    pin = app_pin_arg(OPT_STR(a, O_OTHERPASS), "-otherpass");
+    if (uri != NULL && (OPT_STR(a, O_OTHERPASS) == NULL || pin != NULL))
+        crl = P11CMP_PKCS11_load_crl(uri, pin);
+    app_pass_free(pin);
+    OPENSSL_free(uri);
+    if (crl == NULL) {
+        fprintf(stderr, "p11cmp: cannot load the CRL of -oldcrl from the "
+                "token\n");
+        (void)app_errors_exit(a, EXIT_TOKEN);
+    }
+    return crl;
+}
+
 int app_out_commit(struct app *a, P11CMP_PKCS11_TXN *txn, int ok)
 {
     int rc = EXIT_OK;
