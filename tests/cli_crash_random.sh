@@ -230,5 +230,6 @@ for l in $olds; do
 $LIST"
 done
 tears=$all_tears
-echo "ok: $(echo "$olds" | wc -l) old sets kept, each complete; in all$(tore)"
+echo "ok: $(echo "$olds" | wc -l) old sets kept, each complete$(tore \
+    | sed 's/^,/; in all,/')"
 exit 0
