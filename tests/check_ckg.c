@@ -109,9 +109,12 @@ static ASN1_TYPE *encrypted_key(EVP_PKEY *key, X509 *signer, EVP_PKEY *skey,
 
     sd = CMS_sign(signer, skey, NULL, NULL, CMS_BINARY | CMS_PARTIAL);
     ck_assert_ptr_nonnull(sd);
-    if (package)
-        ck_assert(CMS_set1_eContentType(sd,
-                      OBJ_txt2obj("2.16.840.1.101.2.1.2.78.5", 1)));
+    if (package) {
+        ASN1_OBJECT *kp = OBJ_txt2obj("2.16.840.1.101.2.1.2.78.5", 1);
+
+        ck_assert(CMS_set1_eContentType(sd, kp));
+        ASN1_OBJECT_free(kp);
+    }
     ck_assert(CMS_final(sd, in, NULL, CMS_BINARY));
     sdder = ci_content(sd, &sdlen);
     sdb = BIO_new_mem_buf(sdder, sdlen);
