@@ -85,8 +85,9 @@ has out "no update"
     || fail "stale certs left after 'no update'"
 tok_same own own.pem
 
-# the CRL: by -crlcert the served one; by the same -oldcrl no update, and
-# the CRL stays (openssl cmp removes its file)
+# the CRL: by -crlcert the served one; by the same CRL as -oldcrl, read
+# from the token, no update, and the CRL stays (openssl cmp removes its
+# file)
 ossl -cmd genm -infotype crlStatusList -crlcert ee.pem -crlout o.crl
 expect 0 -cmd genm -infotype crlStatusList -crlcert ee.pem \
     -crlout "$(out_uri crl)"
@@ -96,7 +97,7 @@ cmp -s got.crl o.crl || fail "the CRL on the token is not openssl's"
 tok_list > before.lst
 ossl -cmd genm -infotype crlStatusList -oldcrl crl.pem -crlout o.crl
 [ ! -e o.crl ] || fail "openssl cmp kept the stale CRL file"
-expect 0 -cmd genm -infotype crlStatusList -oldcrl crl.pem \
+expect 0 -cmd genm -infotype crlStatusList -oldcrl "$(out_uri crl)" \
     -crlout "$(out_uri crl)"
 has out "no update"
 unchanged "no CRL update"
