@@ -402,6 +402,37 @@ static const char *conf_lookup(struct app *a, char **names, int n,
     return val;
 }
 
+/* Whether section sect of a->conf defines key (no error raised) */
+static int sect_has(const struct app *a, const char *sect, const char *key)
+{
+    STACK_OF(CONF_VALUE) *vals = NCONF_get_section(a->conf, sect);
+    int i;
+
+    for (i = 0; i < sk_CONF_VALUE_num(vals); i++)
+        if (strcmp(sk_CONF_VALUE_value(vals, i)->name, key) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Whether conf_lookup() can find key: in a section searched or in
+ * [default] (the unnamed section), or in the environment if a section
+ * is ENV. Saves its NCONF_get_string() calls that would fail: each
+ * raises and drops an error, for every one of the ~130 options.
+ */
+static int conf_may_have(const struct app *a, char **names, int n,
+                         const char *key)
+{
+    int i;
+
+    if (sect_has(a, "default", key))
+        return 1;
+    for (i = 0; i < n; i++)
+        if (strcmp(names[i], "ENV") == 0 || sect_has(a, names[i], key))
+            return 1;
+    return 0;
+}
+
 /* Options of the config sections; EXIT_OK or a usage error. */
 static int read_sections(struct app *a, char **names, int n)
 {
@@ -411,7 +442,9 @@ static int read_sections(struct app *a, char **names, int n)
     int rc;
 
     for (i = O_VERBOSITY; i < O_COUNT; i++) {
-        if ((val = conf_lookup(a, names, n, table[i].name, &sect)) == NULL)
+        if (!conf_may_have(a, names, n, table[i].name)
+            || (val = conf_lookup(a, names, n, table[i].name, &sect))
+            == NULL)
             continue;
         snprintf(where, sizeof(where), " (config section [%s])", sect);
         if ((rc = set_conf_value(a, &table[i], val, where)) != EXIT_OK)
