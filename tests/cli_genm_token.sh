@@ -5,15 +5,14 @@
 # back with p11tool / pkcs11-tool and compared with what the CA served:
 # the CA certificates under a label are replaced as a whole (authority
 # category, distinct CKA_IDs, a copy under another label and a user cert
-# under the label untouched); a
-# root update replaces the old root in place, read from the token as
-# -oldwithold; a forged newWithOld (exit 5), a URI without object= and
-# id= for several certificates (exit 6) and caCerts "none" leave the
-# token unchanged (object lists compared); without an update the outputs'
-# labels are emptied except for the old root / -oldcrl; the CRL is a
-# public data object holding the served DER, which -oldcrl can name;
-# the caPubs of an ir go to the token too; through the API, an
-# uncommitted transaction is undone.
+# under the label untouched); a root update replaces the old root in
+# place, read from the token as -oldwithold; a forged newWithOld (exit
+# 5), a URI without object=, id= for several certificates, outputs on two
+# tokens (exit 6) and caCerts "none" leave the token unchanged (object
+# lists compared); without an update the outputs' labels are emptied
+# except for the old root / -oldcrl; the CRL is a public data object
+# holding the served DER, which -oldcrl can name; the caPubs of an ir go
+# to the token too; through the API, an uncommitted transaction is undone.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
@@ -99,6 +98,16 @@ expect 5 -infotype rootCaCert -oldwithold "$OLD" \
     -newwithnew "$(out_uri root)" -newwithold "$(out_uri nwo)"
 has err "invalid root CA key update"
 unchanged "a refused root CA update"
+# outputs on two tokens: refused, and what was begun is undone
+softhsm2-util --init-token --free --label other2 --pin "$PIN" \
+    --so-pin "$SO_PIN" > /dev/null || fail "second token"
+genm_ca --rsp-newwithnew new.pem --rsp-newwithold nwo.pem
+tok_list > before.lst
+expect 6 -infotype rootCaCert -oldwithold "$OLD" \
+    -newwithnew "$(out_uri root)" -newwithold \
+    "pkcs11:token=other2;object=nwo?module-path=$TM&pin-source=file:$WORK/pin"
+has err "another token than the others of the transaction"
+unchanged "outputs on two tokens"
 # the update: the old root is replaced in place, the links stored
 genm_ca --rsp-newwithnew new.pem --rsp-newwithold nwo.pem \
     --rsp-oldwithnew own.pem
