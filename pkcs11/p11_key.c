@@ -241,6 +241,65 @@ CK_RV p11cmp_p11_key_decrypt_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
     return key_op(k, 1, m, in, inlen, out, outlen);
 }
 
+/*
+ * C_DeriveKey CKM_ECDH1_DERIVE (CKD_NULL) with the peer's point pt into
+ * a session secret, its CKA_VALUE read into z, the secret destroyed.
+ */
+static CK_RV ecdh_once(P11CMP_P11_KEY *k, const unsigned char *pt,
+                       size_t ptlen, unsigned char *z, CK_ULONG *zlen)
+{
+    static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_ECDH1_DERIVE_PARAMS prm = {CKD_NULL, 0, NULL, ptlen, (CK_BYTE *)pt};
+    CK_MECHANISM m = {CKM_ECDH1_DERIVE, &prm, sizeof(prm)};
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_ULONG len = *zlen;
+    CK_ATTRIBUTE t[6] = {{CKA_CLASS, &cls, sizeof(cls)},
+                         {CKA_KEY_TYPE, &kt, sizeof(kt)},
+                         {CKA_TOKEN, &no, 1}, {CKA_SENSITIVE, &no, 1},
+                         {CKA_EXTRACTABLE, &yes, 1},
+                         {CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_ATTRIBUTE v = {CKA_VALUE, z, len};
+    CK_OBJECT_HANDLE h;
+    CK_RV rv, rv2;
+
+    P11CMP_P11_RETRY(tok, rv,
+                     h = CK_INVALID_HANDLE;
+                     v.ulValueLen = len;
+                     if (P11CMP_P11_CALL(tok, rv, C_DeriveKey, tok->session,
+                                         &m, k->h, t, 6, &h) == CKR_OK) {
+                         P11CMP_P11_CALL(tok, rv, C_GetAttributeValue,
+                                         tok->session, h, &v, 1);
+                         P11CMP_P11_CALL(tok, rv2, C_DestroyObject,
+                                         tok->session, h);
+                         (void)rv2;
+                     });
+    *zlen = v.ulValueLen;
+    return rv;
+}
+
+CK_RV p11cmp_p11_key_ecdh(P11CMP_P11_KEY *k, const unsigned char *pt,
+                          size_t ptlen, unsigned char *z, CK_ULONG *zlen)
+{
+    P11CMP_P11_TOKEN *tok = k->tok;
+    CK_ULONG cap = *zlen;
+    CK_RV rv;
+
+    if (!CRYPTO_THREAD_write_lock(tok->lock))
+        return CKR_CANT_LOCK;
+    rv = ecdh_once(k, pt, ptlen, z, zlen);
+    if ((rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
+        && refind_key(k)) {
+        *zlen = cap;
+        rv = ecdh_once(k, pt, ptlen, z, zlen);
+    }
+    if (rv != CKR_OK)
+        p11cmp_p11_raise(tok, P11CMP_R_PKCS11_ERROR, "ECDH key agreement");
+    CRYPTO_THREAD_unlock(tok->lock);
+    return rv;
+}
+
 int p11cmp_p11_key_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech,
                         const unsigned char *in, size_t inlen,
                         unsigned char *out, CK_ULONG *outlen)

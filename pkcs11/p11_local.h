@@ -373,6 +373,15 @@ CK_RV p11cmp_p11_key_sign_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
 CK_RV p11cmp_p11_key_decrypt_mech(P11CMP_P11_KEY *k, CK_MECHANISM *m,
                                    const unsigned char *in, size_t inlen,
                                    unsigned char *out, CK_ULONG *outlen);
+/*
+ * ECDH on the token as key k (needs CKA_DERIVE): the shared secret Z
+ * with the peer's uncompressed point pt into z (size *zlen: the field
+ * size), its length into *zlen; the module's secret object is a session
+ * object destroyed at once. The CKR_ code, P11CMP_R_PKCS11_ERROR raised
+ * unless CKR_OK.
+ */
+CK_RV p11cmp_p11_key_ecdh(P11CMP_P11_KEY *k, const unsigned char *pt,
+                          size_t ptlen, unsigned char *z, CK_ULONG *zlen);
 int p11cmp_p11_key_can_sign(P11CMP_P11_KEY *k, CK_MECHANISM_TYPE mech);
 
 /* from p11_pub.c */

@@ -8,9 +8,10 @@
  * the token key object (p11_key.c) that signs. The private key is never
  * exported: asked for it, an export fails; a copy (EVP_PKEY_dup) gets a
  * token key object of its own on the same token object. The signature
- * algorithms (p11_sig.c, p11_sig_ed.c) have names of their own
- * (P11CMP-RSA, ...) so that no other provider's key is ever given to
- * them and libcrypto always takes them from this provider.
+ * algorithms (p11_sig.c, p11_sig_ed.c), RSA decryption (p11_dec.c) and
+ * ECDH (p11_exch.c) have names of their own (P11CMP-RSA, ...) so that no
+ * other provider's key is ever given to them and libcrypto always takes
+ * them from this provider.
  *
  * It lives in a library context of its own, with the default provider
  * beside it (for the public halves): OpenSSL 3.0 caches the key
@@ -36,10 +37,10 @@
 #define TOKEN_KEY_PARAM "p11cmp-token-key"
 
 static const P11CMP_PROV_ALG algs[] = {
-    {"RSA", "P11CMP-RSA", "P11CMP-RSA-DEC"},
-    {"EC", "P11CMP-ECDSA", NULL},
-    {"ED25519", "P11CMP-ED25519", NULL},
-    {"ED448", "P11CMP-ED448", NULL},
+    {"RSA", "P11CMP-RSA", "P11CMP-RSA-DEC", NULL},
+    {"EC", "P11CMP-ECDSA", NULL, "P11CMP-ECDH"},
+    {"ED25519", "P11CMP-ED25519", NULL, NULL},
+    {"ED448", "P11CMP-ED448", NULL, NULL},
 };
 
 static OSSL_LIB_CTX *libctx; /* ours; see the top of the file */
@@ -160,13 +161,39 @@ static int key_get_params(void *vkey, OSSL_PARAM params[])
 }
 
 /* Takes the token key once, when the key has none: see pkey_new(). */
+/*
+ * A new public point for a key without token key (CMS makes an ECDH
+ * peer as a parameter copy of our key, then sets its point): the public
+ * half, shared with the key copied, is replaced by a changed copy.
+ */
+static int set_point(P11CMP_PROV_KEY *key, const OSSL_PARAM *p)
+{
+    EVP_PKEY *pub;
+
+    if (key->k != NULL || key->pub == NULL
+        || p->data_type != OSSL_PARAM_OCTET_STRING
+        || (pub = EVP_PKEY_dup(key->pub)) == NULL)
+        return 0;
+    if (!EVP_PKEY_set1_encoded_public_key(pub, p->data, p->data_size)) {
+        EVP_PKEY_free(pub);
+        return 0;
+    }
+    EVP_PKEY_free(key->pub);
+    key->pub = pub;
+    return 1;
+}
+
 static int key_set_params(void *vkey, const OSSL_PARAM params[])
 {
     P11CMP_PROV_KEY *key = vkey;
     const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, TOKEN_KEY_PARAM);
+    const OSSL_PARAM *pt = OSSL_PARAM_locate_const(
+        params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY);
     const void *k = NULL;
     size_t len;
 
+    if (pt != NULL && !set_point(key, pt))
+        return 0;
     if (p == NULL)
         return 1;
     if (key->k != NULL || !OSSL_PARAM_get_octet_ptr(p, &k, &len)
@@ -180,6 +207,7 @@ static const OSSL_PARAM *key_settable_params(void *provctx)
 {
     static const OSSL_PARAM settable[] = {
         OSSL_PARAM_octet_ptr(TOKEN_KEY_PARAM, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
         OSSL_PARAM_END
     };
 
@@ -242,7 +270,8 @@ static const OSSL_PARAM *key_io_types(int selection)
     static const char *name##_opname(int op) \
     { \
         return op == OSSL_OP_SIGNATURE ? algs[i].signame \
-            : op == OSSL_OP_ASYM_CIPHER ? algs[i].decname : NULL; \
+            : op == OSSL_OP_ASYM_CIPHER ? algs[i].decname \
+            : op == OSSL_OP_KEYEXCH ? algs[i].exchname : NULL; \
     } \
     static const OSSL_DISPATCH name##_keymgmt[] = { \
         FN(OSSL_FUNC_KEYMGMT_NEW, name##_new), \
@@ -298,6 +327,12 @@ static const OSSL_ALGORITHM asym_ciphers[] = {
     {NULL, NULL, NULL, NULL}
 };
 
+static const OSSL_ALGORITHM keyexchs[] = {
+    {"P11CMP-ECDH", PROV_PROPS, p11cmp_prov_exch_functions,
+     "ECDH by a token (X9.63 KDF in software)"},
+    {NULL, NULL, NULL, NULL}
+};
+
 static const OSSL_ALGORITHM *prov_query(void *provctx, int op,
                                         int *no_cache)
 {
@@ -305,7 +340,8 @@ static const OSSL_ALGORITHM *prov_query(void *provctx, int op,
     *no_cache = 0;
     return op == OSSL_OP_KEYMGMT ? keymgmts
         : op == OSSL_OP_SIGNATURE ? signatures
-        : op == OSSL_OP_ASYM_CIPHER ? asym_ciphers : NULL;
+        : op == OSSL_OP_ASYM_CIPHER ? asym_ciphers
+        : op == OSSL_OP_KEYEXCH ? keyexchs : NULL;
 }
 
 static int prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,

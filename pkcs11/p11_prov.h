@@ -20,6 +20,7 @@ typedef struct {
     const char *name;      /* key type: "RSA", "EC", "ED25519", "ED448" */
     const char *signame;   /* our signature algorithm for it */
     const char *decname;   /* our asymmetric cipher for it, or NULL */
+    const char *exchname;  /* our key exchange for it, or NULL */
 } P11CMP_PROV_ALG;
 
 /*
@@ -39,5 +40,7 @@ extern const OSSL_DISPATCH p11cmp_prov_sig_functions[];
 extern const OSSL_DISPATCH p11cmp_prov_sig_ed_functions[];
 /* The asymmetric cipher (RSA decryption, p11_dec.c). */
 extern const OSSL_DISPATCH p11cmp_prov_dec_functions[];
+/* The key exchange (ECDH, p11_exch.c). */
+extern const OSSL_DISPATCH p11cmp_prov_exch_functions[];
 
 #endif

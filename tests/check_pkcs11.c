@@ -849,6 +849,50 @@ START_TEST(txn_rollback)
 }
 END_TEST
 
+static int cms_roundtrip(X509 *cert, EVP_PKEY *key);
+
+/*
+ * A token EC key with CKA_DERIVE (pkcs11-tool) agrees on the key of a
+ * CMS EnvelopedData (ECDH on the token, the X9.63 KDF in software: CMS
+ * key agreement, as central key generation's EnvelopedData to an EC
+ * client needs); a key p11cmp generated (CKA_DERIVE false) is refused.
+ */
+START_TEST(token_ecdh)
+{
+    EVP_PKEY *key, *pub, *ca = EVP_EC_gen("P-256"), *own;
+    X509 *cert;
+
+    ck_assert_int_eq(p11_fixture_run(
+        "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
+        "--keypairgen --key-type EC:prime256v1 --usage-derive --usage-sign "
+        "--id 0e --label ecdh >/dev/null 2>&1", p11_fixture_module(),
+        P11_FIXTURE_PIN), 0);
+    key = P11CMP_PKCS11_load_key(URI("t-dec", ";id=%0e"), NULL);
+    ck_assert_ptr_nonnull(key);
+    pub = public_copy(key);
+    cert = p11_fixture_cert(pub, "ecdh", 78, NULL, ca);
+    ck_assert_ptr_nonnull(cert);
+    if (!cms_roundtrip(cert, key))
+        ERR_print_errors_fp(stderr);
+    ck_assert_int_eq(cms_roundtrip(cert, key), 1);
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);
+
+    own = P11CMP_PKCS11_generate_key(URI("t-dec", ""), "EC:P-256", "own-ec",
+                                     NULL, 0);
+    ck_assert_ptr_nonnull(own);
+    pub = public_copy(own);
+    cert = p11_fixture_cert(pub, "own-ec", 79, NULL, ca);
+    ck_assert_int_eq(cms_roundtrip(cert, own), 0);
+    ck_assert(err_is(P11CMP_R_PKCS11_ERROR, "ECDH key agreement"));
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(own);
+    EVP_PKEY_free(ca);
+}
+END_TEST
+
 /*
  * A software key imported onto the token (a centrally generated key):
  * RSA and EC, both halves under the label, the private key sensitive and
@@ -1270,6 +1314,7 @@ int main(void)
     tcase_add_test(tc, ctx_functions);
     tcase_add_test(tc, foreign_keys);
     tcase_add_test(tc, token_rsa_decrypt);
+    tcase_add_test(tc, token_ecdh);
     tcase_add_loop_test(tc, import_key, 0, 2);
     tcase_add_test(tc, pin_per_token);
     tcase_add_loop_test(tc, token_key_copies, 0,

@@ -4,8 +4,8 @@
 # OpenSSL's mock server (`openssl cmp -port ... -rsp_key`), which encrypts
 # the key to the certificate that signed the request and signs it with
 # its own certificate (EKU id-kp-cmKGA). For an RSA client (key
-# transport, also with the client key on a token, decrypted there) and
-# an EC client (key agreement): the ir body is openssl cmp's byte for
+# transport) and an EC client (key agreement), each also with its key
+# on a token (C_Decrypt, CKM_ECDH1_DERIVE there): the ir body is openssl cmp's byte for
 # byte; the key file p11cmp writes is openssl cmp's byte for byte, is
 # the key the server served, has mode 0600; with -newkeypass both files
 # decrypt to that key. With -newkey pkcs11:... (beyond openssl cmp) the
@@ -126,6 +126,18 @@ expect 0 -cert rsa.pem -key "$TKEY" -centralkeygen -newkeyout p-tok-nk.pem \
     -certout p-tok-c.pem
 cmp -s p-tok-nk.pem p-rsa-nk.pem || fail "token client: another key file"
 served p-tok-nk.pem
+# an EC client key on the token (CKA_DERIVE; its public half beside it,
+# where p11cmp reads it): ECDH there, the KDF in software
+openssl pkey -in ec.key -pubout -outform DER -out ec.pub.der
+for t in privkey:ec.key pubkey:ec.pub.der; do
+    pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label ckg --login \
+        --pin "$PIN" --write-object "${t#*:}" --type "${t%%:*}" --id 02 \
+        --label clec --usage-derive --usage-sign > /dev/null 2>&1 \
+        || fail "pkcs11-tool: import $t"
+done
+expect 0 -cert ec.pem -key "${TKEY/object=cl/object=clec}" -centralkeygen \
+    -newkeyout p-tokec-nk.pem -certout p-tokec-c.pem
+cmp -s p-tokec-nk.pem p-ec-nk.pem || fail "token EC client: another key"
 
 # the key onto the token: -newkey pkcs11:... instead of -newkeyout; the
 # key, its public half and the certificate under one label and CKA_ID,
