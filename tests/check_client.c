@@ -3,7 +3,8 @@
  * (src/client.c) with OpenSSL's CMP server (OSSL_CMP_SRV_CTX) in process
  * behind a transfer callback: enrollment with certConf, implicit and
  * disabled confirmation, public key mismatch, rejection, error messages,
- * polling (exec and try_certreq, abort), TOTAL_TIMEOUT, a CRMF template
+ * polling (exec and try_certreq, abort; also after an error message of
+ * status waiting, delayed delivery), TOTAL_TIMEOUT, a CRMF template
  * from OpenSSL, every RR status, a wrong certId in RP, unusable answers
  * (error message sent), GENM, the default certConf callback, fresh
  * transactionIDs, responses announcing confirmWaitTime, and argument
@@ -34,6 +35,7 @@ struct srv {
     int silent;                 /* no answer at all */
     int refuse_certconf;        /* answer certConf with an error */
     int (*mutate)(P11CMP_MSG *rsp);
+    int delayed;                /* the waiting IP as an error message */
     int n_types[P11CMP_PKIBODY_TYPE_MAX + 1];
     char certconf[256], error[256], subject[256];
     long rr_serial;             /* the serial the last RR named */
@@ -160,6 +162,9 @@ static void record_tid(struct srv *s, const OSSL_CMP_MSG *req)
         s->tids[s->n_tids++] = ASN1_OCTET_STRING_dup(tid);
 }
 
+static int set_poll_rid(P11CMP_MSG *msg, long rid);
+static int delayed_rsp(P11CMP_MSG *rsp);
+
 /* the transfer callback: p11cmp -> DER -> OpenSSL's server -> p11cmp */
 static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
 {
@@ -167,9 +172,20 @@ static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
     unsigned char *der = NULL;
     const unsigned char *p;
     OSSL_CMP_MSG *oreq, *orsp = NULL;
-    P11CMP_MSG *rsp = NULL;
+    P11CMP_MSG *rsp = NULL, *copy = NULL;
     int len = i2d_P11CMP_MSG(req, &der), type;
 
+    if (s->delayed && len > 0
+        && P11CMP_MSG_get_bodytype(req) == P11CMP_PKIBODY_POLLREQ) {
+        /* the server is asked as for its held request's certReqId 0 */
+        p = der;
+        copy = d2i_P11CMP_MSG(NULL, &p, len);
+        OPENSSL_free(der);
+        der = NULL;
+        len = copy != NULL && set_poll_rid(copy, 0)
+            ? i2d_P11CMP_MSG(copy, &der) : -1;
+        P11CMP_MSG_free(copy);
+    }
     p = der;
     oreq = len > 0 ? d2i_OSSL_CMP_MSG(NULL, &p, len) : NULL;
     OPENSSL_free(der);
@@ -193,7 +209,8 @@ static P11CMP_MSG *transfer(P11CMP_CTX *c, const P11CMP_MSG *req)
     ASN1_OCTET_STRING_free(s->rsp_nonce);
     s->rsp_nonce = rsp == NULL || rsp->header->senderNonce == NULL ? NULL
         : ASN1_OCTET_STRING_dup(rsp->header->senderNonce);
-    if (rsp != NULL && s->mutate != NULL && !s->mutate(rsp)) {
+    if (rsp != NULL && ((s->mutate != NULL && !s->mutate(rsp))
+                        || (s->delayed && !delayed_rsp(rsp)))) {
         P11CMP_MSG_free(rsp);
         rsp = NULL;
     }
@@ -330,6 +347,63 @@ START_TEST(polling_exec)
     ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_POLLREQ], 3);
     ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
+}
+END_TEST
+
+/* sets the certReqId of a pollReq or pollRep msg, protected again */
+static int set_poll_rid(P11CMP_MSG *msg, long rid)
+{
+    ASN1_INTEGER *id = P11CMP_MSG_get_bodytype(msg) == P11CMP_PKIBODY_POLLREQ
+        ? sk_p11cmp_POLLREQ_value(msg->body->value.pollReq, 0)->certReqId
+        : sk_p11cmp_POLLREP_value(msg->body->value.pollRep, 0)->certReqId;
+
+    p11cmp_MSG_forget_received(msg);
+    return ASN1_INTEGER_set(id, rid) && vp_reprotect_pbm(msg, VP_SECRET);
+}
+
+/*
+ * Delayed delivery (RFC 9810 5.3.22) played with OpenSSL 3.0's server,
+ * which knows only the certReqId of the held request: its IP saying
+ * waiting (S.polls) becomes an error message of status waiting, and its
+ * pollRep are for certReqId -1, as the pollReq are (see transfer()).
+ */
+static int delayed_rsp(P11CMP_MSG *rsp)
+{
+    const p11cmp_CERTRESPONSE *crep;
+    p11cmp_ERRORMSGCONTENT *emc;
+
+    if (P11CMP_MSG_get_bodytype(rsp) == P11CMP_PKIBODY_POLLREP)
+        return set_poll_rid(rsp, P11CMP_CERTREQID_NONE);
+    if (P11CMP_MSG_get_bodytype(rsp) != P11CMP_PKIBODY_IP)
+        return 1;
+    crep = sk_p11cmp_CERTRESPONSE_value(rsp->body->value.ip->response, 0);
+    if (p11cmp_pkisi_get_status(crep->status) != P11CMP_PKISTATUS_waiting)
+        return 1;
+    if ((emc = p11cmp_ERRORMSGCONTENT_new()) == NULL)
+        return 0;
+    P11CMP_PKISI_free(emc->pKIStatusInfo);
+    if ((emc->pKIStatusInfo = p11cmp_pkisi_create(P11CMP_PKISTATUS_waiting,
+                                                  0, "later")) == NULL) {
+        p11cmp_ERRORMSGCONTENT_free(emc);
+        return 0;
+    }
+    p11cmp_MSG_forget_received(rsp);
+    p11cmp_CERTREPMESSAGE_free(rsp->body->value.ip);
+    rsp->body->type = P11CMP_PKIBODY_ERROR;
+    rsp->body->value.error = emc;
+    return vp_reprotect_pbm(rsp, VP_SECRET);
+}
+
+/* the ir answered with an error message "waiting": the client polls */
+START_TEST(polling_by_error_message)
+{
+    S.polls = 2;
+    S.delayed = 1;
+    ck_assert_ptr_nonnull(P11CMP_exec_IR_ses(ctx));
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_POLLREQ], 3);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_CERTCONF], 1);
+    ck_assert_int_eq(S.n_types[P11CMP_PKIBODY_ERROR], 0);
     ck_assert_int_eq(P11CMP_CTX_get_status(ctx), P11CMP_PKISTATUS_accepted);
 }
 END_TEST
@@ -967,6 +1041,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, rejection_by_server);
     tcase_add_test(tc, error_message_from_server);
     tcase_add_test(tc, polling_exec);
+    tcase_add_test(tc, polling_by_error_message);
     tcase_add_test(tc, polling_total_timeout);
     tcase_add_test(tc, polling_bounded);
     tcase_add_test(tc, polling_interrupted);
