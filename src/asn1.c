@@ -11,6 +11,16 @@
 
 #include "local.h"
 
+/*
+ * 0 for an ANY value that libcrypto takes but cannot give back: universal
+ * tag 0 (end-of-contents, reserved) re-encodes as 00 00, which ends the
+ * structure around it. 1 for anything else, NULL included.
+ */
+int p11cmp_any_ok(const ASN1_TYPE *any)
+{
+    return any == NULL || any->type != V_ASN1_EOC;
+}
+
 /* keeps the decoded view of a known infoType's value (asn1_genm.c) */
 static int itav_cb(int op, ASN1_VALUE **pval, const ASN1_ITEM *it,
                    void *exarg)
@@ -18,6 +28,8 @@ static int itav_cb(int op, ASN1_VALUE **pval, const ASN1_ITEM *it,
     P11CMP_ITAV *itav = (P11CMP_ITAV *)*pval;
 
     (void)it, (void)exarg;
+    if (op == ASN1_OP_D2I_POST && !p11cmp_any_ok(itav->infoValue))
+        return 0;
     if (op == ASN1_OP_D2I_POST)
         p11cmp_itav_decode(itav);
     else if (op == ASN1_OP_FREE_PRE)

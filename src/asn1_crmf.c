@@ -32,6 +32,10 @@ static int atav_cb(int op, ASN1_VALUE **pval, const ASN1_ITEM *it,
     p11cmp_CRMF_ATAV *atav = (p11cmp_CRMF_ATAV *)*pval;
 
     (void)it, (void)exarg;
+    if (op == ASN1_OP_D2I_POST
+            && OBJ_obj2nid(atav->type) != NID_id_regCtrl_oldCertID
+            && !p11cmp_any_ok(atav->value.other))
+        return 0;
     if (op == ASN1_OP_D2I_POST || op == ASN1_OP_FREE_PRE) {
         X509_ALGOR_free(atav->algId);
         atav->algId = NULL;

@@ -236,6 +236,7 @@ ASN1_OBJECT *p11cmp_regctrl_obj(int kind);
  * of kind or its value did not decode), make a new ITAV of kind from a
  * decoded value (taken on success; NULL for an ITAV without value) */
 void p11cmp_itav_decode(P11CMP_ITAV *itav);
+int p11cmp_any_ok(const ASN1_TYPE *any);
 void p11cmp_itav_drop_decoded(P11CMP_ITAV *itav);
 int p11cmp_itav_get0_decoded(const P11CMP_ITAV *itav, int kind,
                              const char *name, void **out);
