@@ -5,8 +5,9 @@
 # the key to the certificate that signed the request and signs it with
 # its own certificate (EKU id-kp-cmKGA). For an RSA client (key
 # transport) and an EC client (key agreement), each also with its key
-# on a token (C_Decrypt, CKM_ECDH1_DERIVE there): the ir body is openssl cmp's byte for
-# byte; the key file p11cmp writes is openssl cmp's byte for byte, is
+# on a token (C_Decrypt, CKM_ECDH1_DERIVE there): the ir body is
+# openssl cmp's byte for byte; the key file p11cmp writes is openssl
+# cmp's byte for byte, is
 # the key the server served, has mode 0600; with -newkeypass both files
 # decrypt to that key. With -newkey pkcs11:... (beyond openssl cmp) the
 # key lands on the token only, sensitive and not extractable, beside its
@@ -22,31 +23,13 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/genm_pki.sh"
+. "$top_srcdir/tests/ckg_pki.sh"
 openssl cmp -help 2>&1 | grep -q -- '-rsp_key' \
     || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
         "central key generation (-centralkeygen, -rsp_key: needs 3.5)"
 cd "$WORK"
 
-# root CA; the server (KGA or not); RSA and EC clients; the served key;
-# other.key signs the CSRs of genm_issue
-for k in root kga plain ec ee other; do new_key "$k.key"; done
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-    -out rsa.key 2> /dev/null || fail "genpkey rsa"
-genm_selfsigned root.key "ckg root" root.pem
-printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=cmKGA\n' \
-    > kga.ext
-printf 'keyUsage=critical,digitalSignature\n' > plain.ext
-printf 'keyUsage=critical,digitalSignature,keyEncipherment,keyAgreement\n' \
-    > client.ext
-genm_issue kga.key "ckg kga" root.pem root.key kga.pem -extfile kga.ext
-genm_issue plain.key "ckg plain" root.pem root.key plain.pem \
-    -extfile plain.ext
-genm_issue rsa.key "ckg rsa client" root.pem root.key rsa.pem \
-    -extfile client.ext
-genm_issue ec.key "ckg ec client" root.pem root.key ec.pem \
-    -extfile client.ext
-genm_issue ee.key "ckg ee" root.pem root.key ee.pem
-openssl pkey -in ee.key -outform DER -out ee.der
+ckg_pki
 
 MOCK_PORT=1703
 mock_start -srv_cert kga.pem -srv_key kga.key -srv_trusted root.pem \

@@ -8,7 +8,10 @@
  * usage: ossl_client CMD PORT [options]
  *   CMD ir|cr|kur|rr|genm; options: -ref R -secret S (PBM), -cert F
  *   -key F -trusted F (signature), -newkey F, -subject CN, -oldcert F,
- *   -certout F, -out_trusted F (store for the default certConf callback).
+ *   -certout F, -out_trusted F (store for the default certConf callback),
+ *   -popo N (POPO method; -1 asks for central key generation, which
+ *   OpenSSL 3.5 implements), -newkeyout F (the certified key after the
+ *   enrollment: the centrally generated one, PEM).
  *   Prints "status N", "failinfo N", "capubs N", "itavs N", "chain N
  *   SUBJECT..." (newChain); exit status 0 on success, 1 on a failed
  *   transaction, 2 on errors.
@@ -93,11 +96,16 @@ static int set_template(OSSL_CMP_CTX *ctx, int argc, char **argv)
     const char *newkey = arg(argc, argv, "-newkey");
     const char *subject = arg(argc, argv, "-subject");
     const char *oldcert = arg(argc, argv, "-oldcert");
+    const char *popo = arg(argc, argv, "-popo");
     EVP_PKEY *k;
     X509_NAME *n;
     X509 *x;
     int ok = 1;
 
+    if (popo != NULL
+        && !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_POPO_METHOD,
+                                    atoi(popo)))
+        return 0;
     if (newkey != NULL) {
         if ((k = read_key(newkey)) == NULL
             || !OSSL_CMP_CTX_set0_newPkey(ctx, 1, k))
@@ -149,6 +157,21 @@ static void print_chain(OSSL_CMP_CTX *ctx)
     }
     printf("\n");
     sk_X509_pop_free(chain, X509_free);
+}
+
+/* -newkeyout: the key the enrollment certified, as PEM; 1 or 0 */
+static int save_newkey(OSSL_CMP_CTX *ctx, const char *file)
+{
+    EVP_PKEY *k = OSSL_CMP_CTX_get0_newPkey(ctx, 1);
+    FILE *f;
+    int ok;
+
+    if (file == NULL)
+        return 1;
+    if (k == NULL || (f = fopen(file, "w")) == NULL)
+        return 0;
+    ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+    return fclose(f) == 0 && ok;
 }
 
 static int enroll(OSSL_CMP_CTX *ctx, const char *cmd, const char *certout)
@@ -223,7 +246,8 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "genm") == 0)
         ok = genm(ctx);
     else
-        ok = enroll(ctx, cmd, arg(argc, argv, "-certout"));
+        ok = enroll(ctx, cmd, arg(argc, argv, "-certout"))
+            && save_newkey(ctx, arg(argc, argv, "-newkeyout"));
     printf("status %d\n", OSSL_CMP_CTX_get_status(ctx));
     printf("failinfo %d\n", OSSL_CMP_CTX_get_failInfoCode(ctx));
     if (!ok)
