@@ -1,14 +1,16 @@
 #!/bin/bash
-# tests/cli_genm_crash.sh - a root CA update onto a SoftHSM2 token
-# (-newwithnew on the label "root" that holds the old root, -newwithold
-# and -oldwithnew on their own labels) killed with SIGKILL after each of its
-# token writes (the shim module, P11SHIM_KILL_AFTER_WRITE=N, for every N of
-# a clean run). After each kill, the next process that opens the token
-# settles the journal, and the token then holds the old state (the old
-# root alone under "root", nothing under the other labels) or the new one
-# (newWithNew, newWithOld, oldWithNew), never a mix, and no journal
-# record; the update run again completes. Runs on OpenSSL 3.0 and 3.5
-# against the test CA.
+# tests/cli_genm_crash.sh - genm outputs onto a SoftHSM2 token killed
+# with SIGKILL after each of their token writes (the shim module,
+# P11SHIM_KILL_AFTER_WRITE=N, for every N of a clean run): a root CA
+# update (-newwithnew on the label "root" that holds the old root,
+# -newwithold and -oldwithnew on their own labels) and a CRL update
+# (-crlout on the label of the older CRL). After each kill the next
+# process that opens the token settles the journal, and the token then
+# holds the old state (the old root alone under "root", nothing under
+# the other labels; the old CRL) or the new one (newWithNew, newWithOld,
+# oldWithNew; the new CRL), never a mix, and no journal record; the
+# update run again completes. Runs on OpenSSL 3.0 and 3.5 against the
+# test CA.
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
@@ -35,45 +37,86 @@ reset() {
         --write-object old.der --type cert --label root --id 01 \
         > /dev/null 2>&1 || fail "pkcs11-tool --write-object"
 }
-OLDSTATE="$(fps old.pem)|||"
-NEWSTATE="$(fps new.pem)|$(fps nwo.pem)|$(fps own.pem)|"
-# state: the fingerprints under the labels, and the journal records
-state() {
-    recs=$(pkcs11-tool --module "$TM" --token-label "$GT" --login \
+# recs: the number of journal records on the token, empty for none
+recs() {
+    r=$(pkcs11-tool --module "$TM" --token-label "$GT" --login \
         --pin "$PIN" --list-objects --type data 2> /dev/null \
         | grep -c "p11cmp journal" || true)
-    [ "$recs" != 0 ] || recs=
-    echo "$(tok_fps root any)|$(tok_fps nwo)|$(tok_fps own)|$recs"
+    [ "$r" != 0 ] || r=
+    echo "$r"
+}
+# root_state: the fingerprints under the labels, and the journal records
+root_state() {
+    echo "$(tok_fps root any)|$(tok_fps nwo)|$(tok_fps own)|$(recs)"
 }
 
-reset
+# trials WHAT RESET STATE OLD NEW ARGS...: after RESET a clean run of
+# ARGS leaves the state NEW (STATE prints it); then for each of its token
+# writes N: RESET, ARGS killed after write N, the journal settled by
+# another process; the state must be OLD or NEW, and ARGS run again NEW
+trials() {
+    what=$1 reset_fn=$2 state_fn=$3 old=$4 new=$5
+    shift 5
+    $reset_fn
+    P11SHIM_REPORT=$WORK/report expect 0 "$@"
+    [ "$($state_fn)" = "$new" ] || fail "$what: clean run: $($state_fn)"
+    total=$(sed -n 's/^writes //p' report)
+    [ "$total" -ge 3 ] || fail "$what: only $total token writes"
+    kills=0 undone=0
+    for w in $(seq 1 "$total"); do
+        $reset_fn
+        run_killed "$w" "$@" || fail "$what: write $w not reached"
+        kills=$((kills + 1))
+        "$TOOL" delete "$(out_uri none)" > /dev/null || fail "settling"
+        st=$($state_fn)
+        if [ "$st" = "$old" ]; then
+            undone=$((undone + 1))
+        elif [ "$st" != "$new" ]; then
+            fail "$what: killed after write $w: neither old nor new: $st"
+        fi
+        expect 0 "$@"
+        [ "$($state_fn)" = "$new" ] \
+            || fail "$what: run again after kill $w: $($state_fn)"
+    done
+    echo "ok: $what: $kills kills (after each of $total token writes)," \
+        "$undone found undone, $((kills - undone)) committed; each run" \
+        "again completed"
+}
+
 # -oldwithold is the file: after a committed kill the token has the new
 # root under "root" already, and the update is run again
-UPD="-infotype rootCaCert -oldwithold old.pem -newwithnew $(suri root)
-     -newwithold $(suri nwo) -oldwithnew $(suri own)"
-# shellcheck disable=SC2086
-P11SHIM_REPORT=$WORK/report expect 0 $UPD
-[ "$(state)" = "$NEWSTATE" ] || fail "clean run: $(state)"
-total=$(sed -n 's/^writes //p' report)
-[ "$total" -ge 6 ] || fail "only $total token writes"
-kills=0 undone=0
-for w in $(seq 1 "$total"); do
-    reset
-    run_killed "$w" $UPD || fail "write $w not reached"
-    kills=$((kills + 1))
-    # a process that opens the token read-write settles the journal
-    "$TOOL" delete "$(out_uri none)" > /dev/null || fail "settling"
-    st=$(state)
-    if [ "$st" = "$OLDSTATE" ]; then
-        undone=$((undone + 1))
-    elif [ "$st" != "$NEWSTATE" ]; then
-        fail "killed after write $w: neither old nor new: $st"
+trials "root CA update" reset root_state "$(fps old.pem)|||" \
+    "$(fps new.pem)|$(fps nwo.pem)|$(fps own.pem)|" \
+    -infotype rootCaCert -oldwithold old.pem -newwithnew "$(suri root)" \
+    -newwithold "$(suri nwo)" -oldwithnew "$(suri own)"
+
+# a CRL update: crl.der under "crl" (written by pkcs11-tool) replaced by
+# the newer crl2.der the CA serves
+openssl ca -config ca.cnf -gencrl -keyfile old.key -cert old.pem \
+    -out crl2.pem 2> /dev/null || fail "CRL 2"
+openssl crl -in crl2.pem -outform DER -out crl2.der
+genm_ca --rsp-crl crl2.pem --timeout 600
+crl_reset() {
+    for _ in 1 2 3 4; do  # one object a call; a bounded loop
+        pkcs11-tool --module "$TM" --token-label "$GT" --login \
+            --pin "$PIN" --delete-object --type data --label crl \
+            > /dev/null 2>&1 || break
+    done
+    pkcs11-tool --module "$TM" --token-label "$GT" --login --pin "$PIN" \
+        --write-object crl.der --type data --label crl \
+        --application-label "p11cmp crl" > /dev/null 2>&1 \
+        || fail "pkcs11-tool --write-object crl"
+}
+crl_state() {
+    c=$(tok_ncrl crl)
+    if [ "$c" = 1 ]; then
+        tok_crl crl got.crl
+        c=$(sha256sum < got.crl | cut -c1-16)
     fi
-    # shellcheck disable=SC2086
-    expect 0 $UPD
-    [ "$(state)" = "$NEWSTATE" ] || fail "run again after kill $w: $(state)"
-done
+    echo "$c|$(recs)"
+}
+trials "CRL update" crl_reset crl_state \
+    "$(sha256sum < crl.der | cut -c1-16)|" \
+    "$(sha256sum < crl2.der | cut -c1-16)|" \
+    -infotype crlStatusList -crlcert ee.pem -crlout "$(suri crl)"
 testca_stop
-echo "ok: root CA update: $kills kills (after each of $total token" \
-    "writes), $undone found undone, $((kills - undone)) committed; each" \
-    "run again completed"
