@@ -70,6 +70,15 @@ for bits in 2048 3072; do
     [ "$(openssl x509 -in "$WORK/$l.pem" -noout -text \
         | sed -n 's/^ *Public-Key: (\([0-9]*\) bit)$/\1/p')" = $bits ] \
         || fail "RSA $bits IR: not a $bits-bit key"
+    # the generated private half signs and does nothing else, and stays in
+    objects | awk -v l=$l '
+        /Object;/ { cur = index($0, "Private Key Object") == 1 }
+        cur && /label:/ { sub(/^ *label: */, ""); lab = $0 }
+        cur && lab == l && /Usage:|Access:/ { sub(/^ */, ""); print }' \
+        > "$WORK/$l.attrs"
+    grep -qx 'Usage: *sign' "$WORK/$l.attrs" \
+        && grep -q '^Access: *sensitive.*never extractable' "$WORK/$l.attrs" \
+        || fail "RSA $bits IR: key attributes: $(cat "$WORK/$l.attrs")"
 done
 
 KEY="$TOK;object=host;type=private$Q"
