@@ -898,7 +898,8 @@ END_TEST
  * RSA and EC, both halves under the label, the private key sensitive and
  * not extractable, it signs what the software key verifies; uncommitted,
  * freeing the transaction takes it back; a process that dies after the
- * import leaves it to the journal, and the next open removes it.
+ * import leaves it to the journal, and the next open removes it. An
+ * Ed25519 key is refused (UNSUPPORTED_KEY_TYPE), the token unchanged.
  */
 START_TEST(import_key)
 {
@@ -906,7 +907,7 @@ START_TEST(import_key)
     P11CMP_P11_TOKEN *tok;
     P11CMP_P11_TXN *txn;
     EVP_PKEY *key = NULL;
-    char *list;
+    char *list, *after;
     pid_t pid;
     int st;
 
@@ -937,6 +938,19 @@ START_TEST(import_key)
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     ck_assert_int_eq(p11_fixture_count_label("t-imp", "dead"), 2);
     ck_assert_int_eq(count_label("t-imp", "dead"), 0); /* recovered */
+    EVP_PKEY_free(sw);
+
+    /* a type it does not import: the exact reason, the token unchanged */
+    sw = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    list = p11_fixture_list("t-imp");
+    txn = p11cmp_p11_txn_new(tok);
+    ck_assert(!p11cmp_p11_txn_import(txn, sw, "ed", NULL, 0, NULL));
+    ck_assert(err_is(P11CMP_R_UNSUPPORTED_KEY_TYPE, "key to import"));
+    p11cmp_p11_txn_free(txn);
+    after = p11_fixture_list("t-imp");
+    ck_assert_str_eq(list, after);
+    free(after);
+    free(list);
     p11cmp_p11_token_free(tok);
     EVP_PKEY_free(sw);
 }
