@@ -5,7 +5,8 @@
  * CMS API as OpenSSL 3.5's server builds it (EnvelopedData to the client
  * certificate around a SignedData by a key generation authority over the
  * key) and as RFC 9483 has it (id-ct-KP-aKeyPackage, an
- * AsymmetricKeyPackage); and every check that must refuse a key.
+ * AsymmetricKeyPackage), also for the PBM secret (password recipient);
+ * and every check that must refuse a key.
  */
 #include <check.h>
 #include <stdio.h>
@@ -92,9 +93,24 @@ static BIO *key_bio(EVP_PKEY *key, int package)
     return b;
 }
 
+/* EnvelopedData of in for the password FX_SECRET (PWRI) */
+static CMS_ContentInfo *pwri_encrypt(BIO *in)
+{
+    CMS_ContentInfo *env = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
+                                       CMS_BINARY | CMS_PARTIAL);
+    unsigned char *pw = (unsigned char *)OPENSSL_strdup(FX_SECRET);
+
+    ck_assert_ptr_nonnull(env);
+    ck_assert_ptr_nonnull(CMS_add0_recipient_password(
+        env, -1, NID_undef, NID_undef, pw, strlen(FX_SECRET), NULL));
+    ck_assert(CMS_final(env, in, NULL, CMS_BINARY));
+    return env;
+}
+
 /*
  * certifiedKeyPair.privateKey for key: signed by signer/skey, encrypted
- * to recip; package: RFC 9483's content type and AsymmetricKeyPackage.
+ * to recip (NULL: for the PBM secret); package: RFC 9483's content type
+ * and AsymmetricKeyPackage.
  */
 static ASN1_TYPE *encrypted_key(EVP_PKEY *key, X509 *signer, EVP_PKEY *skey,
                                 X509 *recip, int package)
@@ -119,7 +135,8 @@ static ASN1_TYPE *encrypted_key(EVP_PKEY *key, X509 *signer, EVP_PKEY *skey,
     sdder = ci_content(sd, &sdlen);
     sdb = BIO_new_mem_buf(sdder, sdlen);
     sk_X509_push(recips, recip);
-    env = CMS_encrypt(recips, sdb, EVP_aes_256_cbc(), CMS_BINARY);
+    env = recip == NULL ? pwri_encrypt(sdb)
+        : CMS_encrypt(recips, sdb, EVP_aes_256_cbc(), CMS_BINARY);
     ck_assert_ptr_nonnull(env);
     envder = ci_content(env, &envlen);
     envder[0] = 0xa0; /* EncryptedKey envelopedData [0] IMPLICIT */
@@ -199,6 +216,30 @@ START_TEST(key_decrypted_and_checked)
 }
 END_TEST
 
+/* PBM only (no client key): the key is decrypted with the secret */
+START_TEST(key_for_the_secret)
+{
+    P11CMP_CTX *ctx = fx_ctx_pbm();
+    ASN1_TYPE *enc = encrypted_key(fx.new_key, kga_cert, kga_key, NULL, 0);
+    EVP_PKEY *pk;
+
+    ck_assert(X509_STORE_add_cert(P11CMP_CTX_get0_trustedStore(ctx),
+                                  fx.root));
+    pk = p11cmp_ckg_get1_pkey(ctx, enc);
+    if (pk == NULL)
+        ERR_print_errors_fp(stderr);
+    ck_assert_ptr_nonnull(pk);
+    ck_assert_int_eq(EVP_PKEY_eq(pk, fx.new_key), 1);
+    EVP_PKEY_free(pk);
+    ck_assert(P11CMP_CTX_set1_secretValue(ctx, (const unsigned char *)"x",
+                                          1));
+    ck_assert_ptr_null(p11cmp_ckg_get1_pkey(ctx, enc));
+    ASSERT_REASON(P11CMP_R_FAILED_EXTRACTING_CENTRAL_GEN_KEY);
+    ASN1_TYPE_free(enc);
+    P11CMP_CTX_free(ctx);
+}
+END_TEST
+
 START_TEST(key_refused)
 {
     P11CMP_CTX *ctx = client_ctx(FX_RSA);
@@ -239,6 +280,7 @@ static Suite *ckg_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, template_without_key, 0, 2);
     tcase_add_loop_test(tc, key_decrypted_and_checked, 0, 4);
+    tcase_add_test(tc, key_for_the_secret);
     tcase_add_test(tc, key_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -12,9 +12,9 @@
 # decrypt to that key. With -newkey pkcs11:... (beyond openssl cmp) the
 # key lands on the token only, sensitive and not extractable, beside its
 # public half and cert. A PBM-protected request (the mock server cannot
-# encrypt to a secret), a server without a key to return and one whose
-# certificate lacks id-kp-cmKGA fail and leave no file, the token as it
-# was. The mock server listens on all interfaces, so the test runs in a
+# encrypt to a secret), a server without a key to return, one that
+# returns a key that is not the certificate's and one whose certificate
+# lacks id-kp-cmKGA fail and leave no file, the token as it was. The mock server listens on all interfaces, so the test runs in a
 # private network namespace. Skipped where openssl cmp has no central key
 # generation (OpenSSL 3.0: Debian 12; tests/check_ckg covers the
 # decryption and the checks there, check_pkcs11 the token parts).
@@ -196,6 +196,23 @@ expect 4 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-nokey.pem \
     -certout p-nokey-c.pem
 has err "failInfo: badRequest"
 [ ! -e p-nokey.pem ] && [ ! -e p-nokey-c.pem ] || fail "no key: files left"
+mock_stop
+
+# a key that is not the certificate's: rejected (certConf), no file, and
+# in the token variant the imported pair is taken back
+mock_start -srv_cert kga.pem -srv_key kga.key -srv_trusted root.pem \
+    -rsp_cert ee.pem -rsp_key other.key
+CLI_ARGS=$BASE
+expect 5 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-mism.pem \
+    -certout p-mism-c.pem
+has err "does not match ours"
+[ ! -e p-mism.pem ] && [ ! -e p-mism-c.pem ] || fail "mismatch: files left"
+objs > before.txt
+expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
+    -newkey "${NK/central/central3}"
+has err "does not match ours"
+objs > after.txt
+cmp -s before.txt after.txt || fail "mismatch: the token changed"
 mock_stop
 
 # a server whose certificate lacks id-kp-cmKGA: the key is refused, the
