@@ -12,37 +12,12 @@
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/shim_kill.sh"
+. "$top_srcdir/tests/token_sets.sh"
 M=$SOFTHSM2_MODULE
 
-objects() {
-    pkcs11-tool --module "$M" --token-label crash --login --pin "$PIN" \
-        --list-objects 2>/dev/null
-}
-# count TYPE LABEL: objects of a type (Certificate/Private Key/...) and
-# label in the listing $LIST
-count() {
-    echo "$LIST" | awk -v t="$1" -v l="$2" '
-        /Object;/ { cur = index($0, t " Object") == 1 }
-        /label:/ { sub(/^ *label: */, ""); if (cur && $0 == l) n++ }
-        END { print n + 0 }'
-}
-# "CERTS PRIVATE PUBLIC RECORDS" under label $1 (records: journal records,
-# data objects of any label)
-state() {
-    LIST=$(objects)
-    echo "$(count Certificate "$1")$(count 'Private Key' "$1")$(count \
-        'Public Key' "$1")$(echo "$LIST" | grep -c '^Data object' || true)"
-}
-# set_ok WHAT LABEL: exactly one complete set under LABEL, no journal
-set_ok() {
-    st=$(state "$2")
-    [ "$st" = 1110 ] || fail "$1: label $2: $st (cert, private, public," \
-        "journal records):
-$LIST"
-}
 # empty_or_set WHAT LABEL: nothing or one complete set under LABEL
 empty_or_set() {
-    st=$(state "$2")
+    state "$2"
     [ "$st" = 0000 ] || [ "$st" = 1110 ] || fail "$1: label $2: $st" \
         "(cert, private, public, journal records):
 $LIST"
@@ -50,6 +25,7 @@ $LIST"
 writes() { sed -n 's/^writes //p' "$WORK/report"; }
 
 fixture_token crash
+SETS_TOKEN=crash
 printf '%s\n' "$PIN" > "$WORK/pin"
 Q="?module-path=$SHIM&pin-source=file:$WORK/pin"
 DQ="?module-path=$M&pin-source=file:$WORK/pin"
@@ -114,13 +90,6 @@ kur_trials "KUR -newkeygen" $KUR
 # shellcheck disable=SC2086
 kur_trials "KUR -newkeygen -keep_old" $KUR -keep_old
 # every old set kept is complete and alone under its label
-olds=$(objects | sed -n 's/^ *label: *\(k-old-[0-9A-F]*\)$/\1/p' | sort -u)
-[ -n "$olds" ] || fail "-keep_old kept nothing"
-LIST=$(objects)
-for l in $olds; do
-    [ "$(count Certificate "$l")$(count 'Private Key' "$l")$(count \
-        'Public Key' "$l")" = 111 ] || fail "old set $l incomplete:
-$LIST"
-done
-echo "ok: $(echo "$olds" | wc -l) old sets kept, each complete"
+olds_complete ""
+echo "ok: $olds_n old sets kept, each complete"
 exit 0

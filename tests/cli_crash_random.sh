@@ -19,11 +19,13 @@
 . "$top_srcdir/tests/fixture.sh"
 . "$top_srcdir/tests/token_fixture.sh"
 . "$top_srcdir/tests/cli_helpers.sh"
+. "$top_srcdir/tests/token_sets.sh"
 TOOL=$top_builddir/tests/p11_tool
 [ -x "$TOOL" ] || fail "not built: $TOOL"
 command -v timeout > /dev/null || skip_test "no timeout(1)"
 
 token_fixture crashr
+SETS_TOKEN=crashr
 [ "$TOKEN_KIND" != softhsm ] \
     || TOKEN_SIZE=$(stat -c %s "$WORK"/tokens/*/token.object)
 SEED=${P11CMP_CRASH_SEED:-$(date +%s)}
@@ -32,33 +34,6 @@ echo "seed $SEED ($TOKEN_KIND, $TRIALS kills per command;" \
     "P11CMP_CRASH_SEED=$SEED replays)"
 RANDOM=$SEED
 
-objects() {
-    pkcs11-tool --module "$M" --token-label crashr --login --pin "$PIN" \
-        --list-objects 2>/dev/null
-}
-# count TYPE LABEL: objects of a type (Certificate/Private Key/...) and
-# label in the listing $LIST
-count() {
-    echo "$LIST" | awk -v t="$1" -v l="$2" '
-        /Object;/ { cur = index($0, t " Object") == 1 }
-        /label:/ { sub(/^ *label: */, ""); if (cur && $0 == l) n++ }
-        END { print n + 0 }'
-}
-# state LABEL: "CERTS PRIVATE PUBLIC RECORDS" under LABEL into st
-# (records: p11cmp's journal records), the listing into LIST
-state() {
-    LIST=$(objects)
-    st="$(count Certificate "$1")$(count 'Private Key' "$1")$(count \
-        'Public Key' "$1")$(echo "$LIST" \
-        | grep -c "^ *label: *'p11cmp-journal " || true)"
-}
-# set_ok WHAT: exactly one complete set under label k, no journal record
-set_ok() {
-    state k
-    [ "$st" = 1110 ] || fail "$1 (seed $SEED): label k: $st (cert," \
-        "private, public, journal records):
-$LIST"
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 printf '%s\n' "$PIN" > "$WORK/pin"
@@ -219,17 +194,8 @@ kur_trials "KUR -newkeygen" $KUR
 # shellcheck disable=SC2086
 kur_trials "KUR -newkeygen -keep_old" $KUR -keep_old
 # every old set kept is complete and alone under its label
-LIST=$(objects)
-olds=$(echo "$LIST" | sed -n 's/^ *label: *\(k-old-[0-9A-F]*\)$/\1/p' \
-    | sort -u)
-[ -n "$olds" ] || fail "-keep_old kept nothing"
-for l in $olds; do
-    [ "$(count Certificate "$l")$(count 'Private Key' "$l")$(count \
-        'Public Key' "$l")" = 111 ] || fail "old set $l incomplete" \
-        "(seed $SEED):
-$LIST"
-done
+olds_complete " (seed $SEED)"
 tears=$all_tears
-echo "ok: $(echo "$olds" | wc -l) old sets kept, each complete$(tore \
+echo "ok: $olds_n old sets kept, each complete$(tore \
     | sed 's/^,/; in all,/')"
 exit 0
