@@ -63,6 +63,24 @@ int P11CMP_CTX_set1_oldCert_uri(P11CMP_CTX *ctx, const char *uri)
     return set1_cert_uri(ctx, uri, P11CMP_CTX_set1_oldCert);
 }
 
+/*
+ * Makes *pk, a key pair put on the token in *txn, the key to enroll: the
+ * key takes *txn (set to NULL), the ctx the key (*pk set to NULL). On
+ * failure what is left non-NULL is the caller's to free (the key rolls
+ * its pair back, the transaction what it holds).
+ */
+static int set0_provisional(P11CMP_CTX *ctx, EVP_PKEY **pk,
+                            P11CMP_P11_TXN **txn)
+{
+    if (!p11cmp_p11_pkey_set0_txn(*pk, *txn))
+        return 0;
+    *txn = NULL;
+    if (!P11CMP_CTX_set0_newPkey(ctx, 1, *pk))
+        return 0;
+    *pk = NULL;
+    return 1;
+}
+
 int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
                                 const char *alg, const char *label)
 {
@@ -81,12 +99,8 @@ int P11CMP_CTX_generate_newPkey(P11CMP_CTX *ctx, const char *token_uri,
         label = p11cmp_p11_uri_label(tok->uri);
     id = p11cmp_p11_uri_id(tok->uri, &idlen);
     if (!p11cmp_p11_txn_keygen(txn, alg, label, id, idlen, 0, &pk)
-        || !p11cmp_p11_pkey_set0_txn(pk, txn))
+        || !set0_provisional(ctx, &pk, &txn))
         goto end;
-    txn = NULL; /* the key owns it now */
-    if (!P11CMP_CTX_set0_newPkey(ctx, 1, pk))
-        goto end;
-    pk = NULL;
     res = 1;
  end:
     EVP_PKEY_free(pk); /* a provisional key rolls its pair back */
@@ -134,12 +148,8 @@ int p11cmp_ctx_set0_central_key(P11CMP_CTX *ctx, EVP_PKEY *sw)
     id = p11cmp_p11_uri_id(tok->uri, &idlen);
     if (!p11cmp_p11_txn_import(txn, sw, p11cmp_p11_uri_label(tok->uri), id,
                                idlen, &pk)
-        || !p11cmp_p11_pkey_set0_txn(pk, txn))
+        || !set0_provisional(ctx, &pk, &txn))
         goto end;
-    txn = NULL; /* the key owns it now */
-    if (!P11CMP_CTX_set0_newPkey(ctx, 1, pk))
-        goto end;
-    pk = NULL;
     p11cmp_log_info(ctx, "put the centrally generated key on the token "
                     "(kept only if the enrollment succeeds)");
     res = 1;
