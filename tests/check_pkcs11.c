@@ -852,6 +852,24 @@ END_TEST
 static int cms_roundtrip(X509 *cert, EVP_PKEY *key);
 
 /*
+ * cms_roundtrip with a certificate for key's public half (common name cn,
+ * the serial, issued by ca); what cms_roundtrip returns.
+ */
+static int cms_cert_roundtrip(EVP_PKEY *key, const char *cn, long serial,
+                              EVP_PKEY *ca)
+{
+    EVP_PKEY *pub = public_copy(key);
+    X509 *cert = p11_fixture_cert(pub, cn, serial, NULL, ca);
+    int ok;
+
+    ck_assert_ptr_nonnull(cert);
+    ok = cms_roundtrip(cert, key);
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    return ok;
+}
+
+/*
  * A token EC key with CKA_DERIVE (pkcs11-tool) agrees on the key of a
  * CMS EnvelopedData (ECDH on the token, the X9.63 KDF in software: CMS
  * key agreement, as central key generation's EnvelopedData to an EC
@@ -859,8 +877,7 @@ static int cms_roundtrip(X509 *cert, EVP_PKEY *key);
  */
 START_TEST(token_ecdh)
 {
-    EVP_PKEY *key, *pub, *ca = EVP_EC_gen("P-256"), *own;
-    X509 *cert;
+    EVP_PKEY *key, *ca = EVP_EC_gen("P-256"), *own;
 
     ck_assert_int_eq(p11_fixture_run(
         "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
@@ -869,25 +886,14 @@ START_TEST(token_ecdh)
         P11_FIXTURE_PIN), 0);
     key = P11CMP_PKCS11_load_key(URI("t-dec", ";id=%0e"), NULL);
     ck_assert_ptr_nonnull(key);
-    pub = public_copy(key);
-    cert = p11_fixture_cert(pub, "ecdh", 78, NULL, ca);
-    ck_assert_ptr_nonnull(cert);
-    if (!cms_roundtrip(cert, key))
-        ERR_print_errors_fp(stderr);
-    ck_assert_int_eq(cms_roundtrip(cert, key), 1);
-    X509_free(cert);
-    EVP_PKEY_free(pub);
+    ck_assert_int_eq(cms_cert_roundtrip(key, "ecdh", 78, ca), 1);
     EVP_PKEY_free(key);
 
     own = P11CMP_PKCS11_generate_key(URI("t-dec", ""), "EC:P-256", "own-ec",
                                      NULL, 0);
     ck_assert_ptr_nonnull(own);
-    pub = public_copy(own);
-    cert = p11_fixture_cert(pub, "own-ec", 79, NULL, ca);
-    ck_assert_int_eq(cms_roundtrip(cert, own), 0);
+    ck_assert_int_eq(cms_cert_roundtrip(own, "own-ec", 79, ca), 0);
     ck_assert(err_is(P11CMP_R_PKCS11_ERROR, "ECDH key agreement"));
-    X509_free(cert);
-    EVP_PKEY_free(pub);
     EVP_PKEY_free(own);
     EVP_PKEY_free(ca);
 }
@@ -1238,7 +1244,6 @@ static int cms_roundtrip(X509 *cert, EVP_PKEY *key)
 START_TEST(token_rsa_decrypt)
 {
     EVP_PKEY *key, *pub, *ca = EVP_EC_gen("P-256"), *own;
-    X509 *cert;
 
     ck_assert_int_eq(p11_fixture_run(
         "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
@@ -1249,11 +1254,8 @@ START_TEST(token_rsa_decrypt)
     pub = public_copy(key);
     ck_assert_int_eq(enc_dec(pub, key, 0), 1);
     ck_assert_int_eq(enc_dec(pub, key, 1), 1);
-    cert = p11_fixture_cert(pub, "dec", 77, NULL, ca);
-    ck_assert_ptr_nonnull(cert);
-    ck_assert_int_eq(cms_roundtrip(cert, key), 1);
-    X509_free(cert);
     EVP_PKEY_free(pub);
+    ck_assert_int_eq(cms_cert_roundtrip(key, "dec", 77, ca), 1);
     EVP_PKEY_free(key);
 
     own = P11CMP_PKCS11_generate_key(URI("t-dec", ""), "RSA:2048", "own",
