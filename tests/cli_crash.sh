@@ -82,13 +82,7 @@ kur_trials() {
     echo "ok: $what: $kills kills (after each of $total token writes)," \
         "each rotation run again completed with one set"
 }
-CERT="pkcs11:token=crash;object=k;type=cert"
-KUR="-cmd kur -key $KEY$Q -cert $CERT$Q -trusted $WORK/ca.pem -newkey $KEY$Q
-     -newkeygen EC:P-256"
-# shellcheck disable=SC2086
-kur_trials "KUR -newkeygen" $KUR
-# shellcheck disable=SC2086
-kur_trials "KUR -newkeygen -keep_old" $KUR -keep_old
+kur_both
 # every old set kept is complete and alone under its label
 olds_complete ""
 echo "ok: $olds_n old sets kept, each complete"

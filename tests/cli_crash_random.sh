@@ -186,13 +186,7 @@ kur_trials() {
         "again completed with one set"
     all_tears=$((all_tears + tears))
 }
-CERT="pkcs11:token=crashr;object=k;type=cert"
-KUR="-cmd kur -key $KEY$Q -cert $CERT$Q -trusted $WORK/ca.pem -newkey $KEY$Q
-     -newkeygen EC:P-256"
-# shellcheck disable=SC2086
-kur_trials "KUR -newkeygen" $KUR
-# shellcheck disable=SC2086
-kur_trials "KUR -newkeygen -keep_old" $KUR -keep_old
+kur_both
 # every old set kept is complete and alone under its label
 olds_complete " (seed $SEED)"
 tears=$all_tears

@@ -1,7 +1,21 @@
 # tests/token_sets.sh - sourced by the crash tests: the key and certificate
-# sets on a token as pkcs11-tool lists them. Needs M (the module), PIN and
-# SETS_TOKEN (the token's label); fail() from fixture.sh.
+# sets on a token as pkcs11-tool lists them, and the KUR rotations both
+# tests run. Needs M (the module), PIN and SETS_TOKEN (the token's
+# label); fail() from fixture.sh.
 
+# kur_both: the test's kur_trials WHAT ARGS... for a KUR of the set k
+# with -newkeygen EC:P-256 onto the key's URI, without and then with
+# -keep_old; needs KEY (the private key's URI), Q (the URI's query) and
+# WORK (ca.pem)
+kur_both() {
+    CERT="pkcs11:token=$SETS_TOKEN;object=k;type=cert"
+    KUR="-cmd kur -key $KEY$Q -cert $CERT$Q -trusted $WORK/ca.pem"
+    KUR="$KUR -newkey $KEY$Q -newkeygen EC:P-256"
+    # shellcheck disable=SC2086
+    kur_trials "KUR -newkeygen" $KUR
+    # shellcheck disable=SC2086
+    kur_trials "KUR -newkeygen -keep_old" $KUR -keep_old
+}
 # objects: the token's object listing (logged in)
 objects() {
     pkcs11-tool --module "$M" --token-label "$SETS_TOKEN" --login \
