@@ -48,11 +48,8 @@ static void *dec_dupctx(void *vctx)
 {
     DECCTX *src = vctx, *ctx = OPENSSL_memdup(src, sizeof(*src));
 
-    if (ctx == NULL)
-        return NULL;
-    if (src->label != NULL
-        && (ctx->label = OPENSSL_memdup(src->label, src->labellen))
-        == NULL) {
+    if (ctx != NULL
+        && !p11cmp_prov_octets_dup(&ctx->label, src->label, src->labellen)) {
         OPENSSL_free(ctx);
         return NULL;
     }
@@ -182,8 +179,6 @@ static int dec_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     DECCTX *ctx = vctx;
     const OSSL_PARAM *p;
     char *s;
-    void *lab = NULL;
-    size_t len;
 
     if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE))
         != NULL && !get_pad(p, &ctx->pad))
@@ -198,16 +193,8 @@ static int dec_set_ctx_params(void *vctx, const OSSL_PARAM params[])
                                      OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST))
         != NULL && !OSSL_PARAM_get_utf8_string(p, &s, sizeof(ctx->mgf1)))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL))
-        != NULL) {
-        if (!OSSL_PARAM_get_octet_string(p, &lab, 0, &len))
-            return 0;
-        OPENSSL_free(ctx->label);
-        ctx->label = lab;
-        ctx->labellen = len;
-    }
-    return 1;
+    return p11cmp_prov_octets_param(params, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL,
+                                    &ctx->label, &ctx->labellen);
 }
 
 static const OSSL_PARAM *dec_settable(void *vctx, void *provctx)

@@ -31,11 +31,7 @@ typedef struct {
 
 static void *exch_newctx(void *provctx)
 {
-    EXCTX *ctx = OPENSSL_zalloc(sizeof(EXCTX));
-
-    if (ctx != NULL)
-        ctx->libctx = provctx;
-    return ctx;
+    return p11cmp_prov_op_new(provctx, sizeof(EXCTX));
 }
 
 static void exch_freectx(void *vctx)
@@ -52,10 +48,8 @@ static void *exch_dupctx(void *vctx)
 {
     EXCTX *src = vctx, *ctx = OPENSSL_memdup(src, sizeof(*src));
 
-    if (ctx == NULL)
-        return NULL;
-    if (src->ukm != NULL
-        && (ctx->ukm = OPENSSL_memdup(src->ukm, src->ukmlen)) == NULL) {
+    if (ctx != NULL
+        && !p11cmp_prov_octets_dup(&ctx->ukm, src->ukm, src->ukmlen)) {
         OPENSSL_free(ctx);
         return NULL;
     }
@@ -167,8 +161,6 @@ static int exch_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     EXCTX *ctx = vctx;
     const OSSL_PARAM *p;
     char type[32] = "", *s = type;
-    void *ukm = NULL;
-    size_t len;
 
     if ((p = OSSL_PARAM_locate_const(params, OSSL_EXCHANGE_PARAM_KDF_TYPE))
         != NULL) {
@@ -185,15 +177,8 @@ static int exch_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, OSSL_EXCHANGE_PARAM_KDF_OUTLEN))
         != NULL && !OSSL_PARAM_get_size_t(p, &ctx->outlen))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_EXCHANGE_PARAM_KDF_UKM))
-        != NULL) {
-        if (!OSSL_PARAM_get_octet_string(p, &ukm, 0, &len))
-            return 0;
-        OPENSSL_free(ctx->ukm);
-        ctx->ukm = ukm;
-        ctx->ukmlen = len;
-    }
-    return 1;
+    return p11cmp_prov_octets_param(params, OSSL_EXCHANGE_PARAM_KDF_UKM,
+                                    &ctx->ukm, &ctx->ukmlen);
 }
 
 static const OSSL_PARAM *exch_settable(void *vctx, void *provctx)

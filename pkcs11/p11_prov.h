@@ -1,9 +1,10 @@
 /*
  * pkcs11/p11_prov.h - inside p11cmp's provider: the key data its key
- * management (p11_prov.c) keeps and its signature implementations
- * (p11_sig.c for RSA and ECDSA, p11_sig_ed.c for EdDSA) work on. Nothing
- * outside these three files includes it. The provider context the
- * signature functions are given is the provider's library context.
+ * management (p11_prov.c) keeps and its operations (p11_sig.c for RSA and
+ * ECDSA, p11_sig_ed.c for EdDSA, p11_dec.c, p11_exch.c) work on, and what
+ * the operations share (p11_prov_op.c). Nothing outside the provider's
+ * files includes it. The provider context the operation functions are
+ * given is the provider's library context.
  */
 #ifndef P11CMP_P11_PROV_H
 #define P11CMP_P11_PROV_H
@@ -34,6 +35,21 @@ typedef struct {
     EVP_PKEY *pub;
     P11CMP_P11_KEY *k;
 } P11CMP_PROV_KEY;
+
+/*
+ * A new zeroed operation context of size bytes, a struct whose first
+ * member is OSSL_LIB_CTX *libctx, set to provctx; NULL if out of memory.
+ */
+void *p11cmp_prov_op_new(void *provctx, size_t size);
+/* *dst = a copy of the len bytes at src, or NULL if src is; 0 if no memory */
+int p11cmp_prov_octets_dup(unsigned char **dst, const unsigned char *src,
+                           size_t len);
+/*
+ * The octet-string parameter name of params, if there, into a new *buf
+ * (the old one freed) and *len; 1 unless it is there and not read.
+ */
+int p11cmp_prov_octets_param(const OSSL_PARAM params[], const char *name,
+                             unsigned char **buf, size_t *len);
 
 /* The signature dispatch tables (RSA and ECDSA; EdDSA). */
 extern const OSSL_DISPATCH p11cmp_prov_sig_functions[];
