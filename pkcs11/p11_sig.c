@@ -43,12 +43,8 @@ static int is_rsa(const SIGCTX *ctx)
 
 static void *sig_newctx(void *provctx, const char *propq)
 {
-    SIGCTX *ctx = OPENSSL_zalloc(sizeof(SIGCTX));
-
     (void)propq;
-    if (ctx != NULL)
-        ctx->libctx = provctx;
-    return ctx;
+    return p11cmp_prov_op_new(provctx, sizeof(SIGCTX));
 }
 
 static void sig_freectx(void *vctx)
