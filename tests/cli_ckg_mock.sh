@@ -24,9 +24,8 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/genm_pki.sh"
 . "$top_srcdir/tests/ckg_pki.sh"
-openssl cmp -help 2>&1 | grep -q -- '-rsp_key' \
-    || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
-        "central key generation (-centralkeygen, -rsp_key: needs 3.5)"
+need_cmp_option -rsp_key \
+    "central key generation (-centralkeygen, -rsp_key: needs 3.5)"
 cd "$WORK"
 
 ckg_pki
@@ -39,20 +38,6 @@ CLI_LOGS=$WORK/mock.log
 BASE="-server 127.0.0.1:$MOCK_PORT -trusted root.pem -cmd ir"
 BASE="$BASE -subject /CN=ee -msg_timeout 20"
 
-# both NAME ARGS...: openssl cmp with o-NAME-* and p11cmp with p-NAME-*
-# output files (the word @ in ARGS becomes the prefix); both must exit 0
-both() {
-    name=$1
-    shift
-    oargs=$(echo "$*" | sed "s/@/o-$name-/g")
-    pargs=$(echo "$*" | sed "s/@/p-$name-/g")
-    # shellcheck disable=SC2086
-    openssl cmp -config "" $BASE $oargs > "o-$name.log" 2>&1 \
-        || fail "openssl cmp $name: $(cat "o-$name.log")"
-    CLI_ARGS=$BASE
-    # shellcheck disable=SC2086
-    expect 0 $pargs
-}
 # served FILE [PASS]: the key in FILE is the served one
 served() {
     openssl pkey -in "$1" ${2:+-passin "$2"} -outform DER -out "$1.der" \
@@ -78,6 +63,7 @@ body() {
         -out "$1.body" > /dev/null || fail "body of $1"
 }
 
+CLI_ARGS=$BASE
 for c in rsa ec; do
     both "$c" -cert "$c.pem" -key "$c.key" -centralkeygen \
         -newkeyout @nk.pem -certout @c.pem -reqout @ir.der
@@ -180,6 +166,7 @@ rm -f leak.der tokpub.der objs.txt
 
 # -popo -1 means -centralkeygen, as in openssl cmp 3.5; -newkeypass
 # encrypts the file (AES-256-CBC)
+CLI_ARGS=$BASE
 both enc -cert rsa.pem -key rsa.key -popo -1 -newkeypass pass:kp \
     -newkeyout @nk.pem -certout @c.pem
 grep -q 'ENCRYPTED PRIVATE KEY' p-enc-nk.pem || fail "key not encrypted"
@@ -198,38 +185,35 @@ has err "failInfo: badRequest"
 [ ! -e p-nokey.pem ] && [ ! -e p-nokey-c.pem ] || fail "no key: files left"
 mock_stop
 
+# refused WHAT NAME LABEL ERROR: the served key is refused (certConf, exit
+# 5) with ERROR, no p-NAME*.pem file is left, and the token variant (the
+# key to go under LABEL) leaves the token as it was
+refused() {
+    CLI_ARGS=$BASE
+    expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
+        -newkeyout "p-$2.pem" -certout "p-$2-c.pem"
+    has err "$4"
+    [ ! -e "p-$2.pem" ] && [ ! -e "p-$2-c.pem" ] || fail "$1: files left"
+    objs > before.txt
+    expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
+        -newkey "${NK/central/$3}"
+    has err "$4"
+    objs > after.txt
+    cmp -s before.txt after.txt || fail "$1: the token changed"
+}
+
 # a key that is not the certificate's: rejected (certConf), no file, and
 # in the token variant the imported pair is taken back
 mock_start -srv_cert kga.pem -srv_key kga.key -srv_trusted root.pem \
     -rsp_cert ee.pem -rsp_key other.key
-CLI_ARGS=$BASE
-expect 5 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-mism.pem \
-    -certout p-mism-c.pem
-has err "does not match ours"
-[ ! -e p-mism.pem ] && [ ! -e p-mism-c.pem ] || fail "mismatch: files left"
-objs > before.txt
-expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
-    -newkey "${NK/central/central3}"
-has err "does not match ours"
-objs > after.txt
-cmp -s before.txt after.txt || fail "mismatch: the token changed"
+refused mismatch mism central3 "does not match ours"
 mock_stop
 
 # a server whose certificate lacks id-kp-cmKGA: the key is refused, the
-# certificate rejected
+# certificate rejected, the token left as it was
 mock_start -srv_cert plain.pem -srv_key plain.key -srv_trusted root.pem \
     -rsp_cert ee.pem -rsp_key ee.key
-CLI_ARGS=$BASE
-expect 5 -cert rsa.pem -key rsa.key -centralkeygen -newkeyout p-nokga.pem \
-    -certout p-nokga-c.pem
-has err "lacks id-kp-cmKGA"
-[ ! -e p-nokga.pem ] && [ ! -e p-nokga-c.pem ] || fail "no KGA: files left"
-# the token variant leaves the token as it was
-objs > before.txt
-expect 5 -cert rsa.pem -key rsa.key -centralkeygen \
-    -newkey "${NK/central/central2}"
-objs > after.txt
-cmp -s before.txt after.txt || fail "no KGA: the token changed"
+refused "no KGA" nokga central2 "lacks id-kp-cmKGA"
 openssl cmp -config "" $BASE -cert rsa.pem -key rsa.key -centralkeygen \
     -newkeyout o-nokga.pem -certout o-nokga-c.pem > o-nokga.log 2>&1 \
     && fail "openssl cmp took a key of a server without id-kp-cmKGA"

@@ -16,9 +16,8 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/cli_helpers.sh"
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/genm_pki.sh"
-openssl cmp -help 2>&1 | grep -q -- '-rsp_newwithnew' \
-    || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
-        "genm caCerts/rootCaCert/crlStatusList/certReqTemplate (needs 3.4+)"
+need_cmp_option -rsp_newwithnew \
+    "genm caCerts/rootCaCert/crlStatusList/certReqTemplate (needs 3.4+)"
 cd "$WORK"
 
 # old and new root of the same name: the mock server offers an update
@@ -36,19 +35,6 @@ CLI_ARGS="-server 127.0.0.1:$MOCK_PORT -ref mockref"
 CLI_ARGS="$CLI_ARGS -secret pass:mocksecret -cmd genm -msg_timeout 20"
 CLI_LOGS=$WORK/mock.log
 
-# both NAME ARGS...: openssl cmp with o-NAME-* and p11cmp with p-NAME-*
-# output files (the word @ in ARGS becomes the prefix); both must exit 0
-both() {
-    name=$1
-    shift
-    oargs=$(echo "$*" | sed "s/@/o-$name-/g")
-    pargs=$(echo "$*" | sed "s/@/p-$name-/g")
-    # shellcheck disable=SC2086
-    openssl cmp -config "" $CLI_ARGS $oargs > "o-$name.log" 2>&1 \
-        || fail "openssl cmp $name: $(cat "o-$name.log")"
-    # shellcheck disable=SC2086
-    expect 0 $pargs
-}
 # same NAME FILE...: p-NAME-FILE equals o-NAME-FILE, or both are absent
 same() {
     name=$1

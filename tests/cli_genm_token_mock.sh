@@ -19,9 +19,8 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/genm_pki.sh"
 . "$top_srcdir/tests/genm_token.sh"
-openssl cmp -help 2>&1 | grep -q -- '-rsp_newwithnew' \
-    || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
-        "genm caCerts/rootCaCert/crlStatusList (needs 3.4+)"
+need_cmp_option -rsp_newwithnew \
+    "genm caCerts/rootCaCert/crlStatusList (needs 3.4+)"
 cd "$WORK"
 
 genm_pki root root

@@ -6,6 +6,11 @@
 #                        exits with CODE, showing both and the files of
 #                        $CLI_LOGS; counts the runs in $n
 #   has FILE TEXT        fails unless $WORK/FILE has a line matching TEXT
+#   both NAME ARGS...    runs `openssl cmp` and then p11cmp (by expect),
+#                        both with $CLI_ARGS and ARGS, the word @ in ARGS
+#                        becoming o-NAME- for openssl and p-NAME- for
+#                        p11cmp (their output files); both must exit 0,
+#                        openssl's output goes to o-NAME.log
 P11CMP=$top_builddir/p11cmp
 CLI_ARGS=
 CLI_LOGS=
@@ -27,4 +32,16 @@ $(cat "$WORK/out" "$WORK/err" $CLI_LOGS)"
 
 has() {
     grep -q -- "$2" "$WORK/$1" || fail "$1 lacks '$2': $(cat "$WORK/$1")"
+}
+
+both() {
+    name=$1
+    shift
+    oargs=$(echo "$*" | sed "s/@/o-$name-/g")
+    pargs=$(echo "$*" | sed "s/@/p-$name-/g")
+    # shellcheck disable=SC2086
+    openssl cmp -config "" $CLI_ARGS $oargs > "o-$name.log" 2>&1 \
+        || fail "openssl cmp $name: $(cat "o-$name.log")"
+    # shellcheck disable=SC2086
+    expect 0 $pargs
 }

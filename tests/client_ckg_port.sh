@@ -16,9 +16,8 @@ FIXTURE_NETNS=1
 . "$top_srcdir/tests/testca/helpers.sh"
 . "$top_srcdir/tests/genm_pki.sh"
 . "$top_srcdir/tests/ckg_pki.sh"
-openssl cmp -help 2>&1 | grep -q -- '-rsp_key' \
-    || skip_test "OpenSSL $(openssl version | cut -d' ' -f2) has no" \
-        "central key generation (-rsp_key: needs 3.5)"
+need_cmp_option -rsp_key \
+    "central key generation (-rsp_key: needs 3.5)"
 OSSL=$top_builddir/tests/port/ossl_client
 P11=$top_builddir/tests/port/p11_client
 cd "$WORK"

@@ -15,6 +15,8 @@
 #                         proxy) that prints "LISTENING PORT"; sets PY_PORT
 #   py_stop               stops it (also done on exit)
 #   skip_test WHY / fail WHY  end the test with automake's codes 77 / 1
+#   need_cmp_option OPT WHAT...  skip_test unless `openssl cmp -help`
+#                         lists OPT ("openssl cmp VERSION has no WHAT")
 # Everything lives under $WORK, removed on exit.
 
 set -eu
@@ -86,6 +88,14 @@ fail() {
 skip_test() {
     echo "SKIP: $*" >&2
     exit 77
+}
+
+need_cmp_option() {
+    opt=$1
+    shift
+    openssl cmp -help 2>&1 | grep -q -- "$opt" \
+        || skip_test "openssl cmp $(openssl version | cut -d' ' -f2) has no" \
+            "$@"
 }
 
 # fixture_token LABEL: a fresh SoftHSM2 token store under $WORK with one
