@@ -85,6 +85,27 @@ static int sign_in(EVP_PKEY *key, OSSL_LIB_CTX *lc, const char *propq)
     return ok;
 }
 
+/*
+ * A key pair that pkcs11-tool makes on token (type: its key type and any
+ * further options, e.g. "EC:prime256v1 --usage-derive") under CKA_ID id
+ * (hex) and label; its private key, loaded by the id.
+ */
+static EVP_PKEY *tool_key(const char *token, const char *type,
+                          const char *id, const char *label)
+{
+    char extra[32];
+    EVP_PKEY *key;
+
+    ck_assert_int_eq(p11_fixture_run(
+        "pkcs11-tool --module '%s' --token-label %s --login --pin %s "
+        "--keypairgen --key-type %s --id %s --label %s >/dev/null 2>&1",
+        p11_fixture_module(), token, P11_FIXTURE_PIN, type, id, label), 0);
+    snprintf(extra, sizeof(extra), ";id=%%%s", id);
+    key = P11CMP_PKCS11_load_key(URI(token, extra), NULL);
+    ck_assert_ptr_nonnull(key);
+    return key;
+}
+
 /* A software copy of the public half of key. */
 static EVP_PKEY *public_copy(EVP_PKEY *key)
 {
@@ -879,13 +900,8 @@ START_TEST(token_ecdh)
 {
     EVP_PKEY *key, *ca = EVP_EC_gen("P-256"), *own;
 
-    ck_assert_int_eq(p11_fixture_run(
-        "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
-        "--keypairgen --key-type EC:prime256v1 --usage-derive --usage-sign "
-        "--id 0e --label ecdh >/dev/null 2>&1", p11_fixture_module(),
-        P11_FIXTURE_PIN), 0);
-    key = P11CMP_PKCS11_load_key(URI("t-dec", ";id=%0e"), NULL);
-    ck_assert_ptr_nonnull(key);
+    key = tool_key("t-dec", "EC:prime256v1 --usage-derive --usage-sign",
+                   "0e", "ecdh");
     ck_assert_int_eq(cms_cert_roundtrip(key, "ecdh", 78, ca), 1);
     EVP_PKEY_free(key);
 
@@ -1154,19 +1170,11 @@ START_TEST(foreign_keys)
     static const char *const types[] = {"rsa:2048", "EC:secp384r1",
                                         "EC:edwards25519"};
     static const char *const ids[] = {"0a", "0b", "0c"};
-    char extra[32];
     EVP_PKEY *key, *pub;
     int i;
 
     for (i = 0; i < 3; i++) {
-        ck_assert_int_eq(p11_fixture_run(
-            "pkcs11-tool --module '%s' --token-label t-foreign --login "
-            "--pin %s --keypairgen --key-type %s --id %s --label other "
-            ">/dev/null 2>&1", p11_fixture_module(), P11_FIXTURE_PIN,
-            types[i], ids[i]), 0);
-        snprintf(extra, sizeof(extra), ";id=%%%s", ids[i]);
-        key = P11CMP_PKCS11_load_key(URI("t-foreign", extra), NULL);
-        ck_assert_ptr_nonnull(key);
+        key = tool_key("t-foreign", types[i], ids[i], "other");
         pub = public_copy(key);
         ck_assert_int_eq(sign_verify(key, pub, 0), 1);
         EVP_PKEY_free(pub);
@@ -1245,12 +1253,7 @@ START_TEST(token_rsa_decrypt)
 {
     EVP_PKEY *key, *pub, *ca = EVP_EC_gen("P-256"), *own;
 
-    ck_assert_int_eq(p11_fixture_run(
-        "pkcs11-tool --module '%s' --token-label t-dec --login --pin %s "
-        "--keypairgen --key-type rsa:2048 --id 0d --label dec "
-        ">/dev/null 2>&1", p11_fixture_module(), P11_FIXTURE_PIN), 0);
-    key = P11CMP_PKCS11_load_key(URI("t-dec", ";id=%0d"), NULL);
-    ck_assert_ptr_nonnull(key);
+    key = tool_key("t-dec", "rsa:2048", "0d", "dec");
     pub = public_copy(key);
     ck_assert_int_eq(enc_dec(pub, key, 0), 1);
     ck_assert_int_eq(enc_dec(pub, key, 1), 1);
