@@ -29,11 +29,7 @@ SETS_TOKEN=crash
 printf '%s\n' "$PIN" > "$WORK/pin"
 Q="?module-path=$SHIM&pin-source=file:$WORK/pin"
 DQ="?module-path=$M&pin-source=file:$WORK/pin"
-testca_start --ref cr --secret pass:cr-secret --cacertout "$WORK/ca.pem" \
-    --send-capubs --timeout 600
-CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
-CA_LABEL=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt multiline \
-    | sed -n 's/^ *commonName *= *//p')
+crash_ca
 
 
 # IR -newkeygen: after the kill, a run that only loads keys settles the

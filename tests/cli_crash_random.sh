@@ -38,11 +38,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 printf '%s\n' "$PIN" > "$WORK/pin"
 Q="?module-path=$M&pin-source=file:$WORK/pin"
-testca_start --ref cr --secret pass:cr-secret --cacertout "$WORK/ca.pem" \
-    --send-capubs --timeout 600
-CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
-CA_LABEL=$(openssl x509 -in "$WORK/ca.pem" -noout -subject -nameopt multiline \
-    | sed -n 's/^ *commonName *= *//p')
+crash_ca
 
 # clean_ms ARGS...: a run of p11cmp ARGS that must succeed; the mean
 # wall time of the runs since MS was cleared (RUNS=0) into MS, in ms: the

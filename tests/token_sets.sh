@@ -1,7 +1,18 @@
 # tests/token_sets.sh - sourced by the crash tests: the key and certificate
-# sets on a token as pkcs11-tool lists them, and the KUR rotations both
-# tests run. Needs M (the module), PIN and SETS_TOKEN (the token's
-# label); fail() from fixture.sh.
+# sets on a token as pkcs11-tool lists them, the test CA and the KUR
+# rotations both tests run. Needs M (the module), PIN and SETS_TOKEN (the
+# token's label); fail() and testca_start from fixture.sh.
+
+# crash_ca: starts the test CA the crash tests enroll with (reference cr,
+# its certificate in $WORK/ca.pem, sent as caPubs); sets CLI_ARGS for it
+# and CA_LABEL, the CA certificate's common name (its label on the token)
+crash_ca() {
+    testca_start --ref cr --secret pass:cr-secret \
+        --cacertout "$WORK/ca.pem" --send-capubs --timeout 600
+    CLI_ARGS="-server 127.0.0.1:$TESTCA_PORT -path pkix/"
+    CA_LABEL=$(openssl x509 -in "$WORK/ca.pem" -noout -subject \
+        -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+}
 
 # kur_both: the test's kur_trials WHAT ARGS... for a KUR of the set k
 # with -newkeygen EC:P-256 onto the key's URI, without and then with
