@@ -24,6 +24,7 @@
 #include "local.h"
 #include "p11_local.h"
 #include "p11_fixture.h"
+#include "uri_sign.h"
 
 static const char *const labels[] = {"s-fault", "s-store", "s-recover",
                                      "s-relogin", "s-fork", "s-noed",
@@ -394,38 +395,6 @@ START_TEST(module_without_eddsa)
 END_TEST
 
 /*
- * RSA signatures, PKCS#1 v1.5 (SHA-256) if pss is 0, else PSS with salt
- * saltlen, by the key uri names (loaded anew: the mechanisms a key knows
- * of are asked once per key), checked in software; 1 if both worked.
- */
-static int rsa_sign_ok(const char *uri, int pss, int saltlen)
-{
-    static const unsigned char msg[] = "message";
-    unsigned char sig[512];
-    size_t len = sizeof(sig);
-    EVP_PKEY *key = P11CMP_PKCS11_load_key(uri, NULL);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pc = NULL;
-    int ok, i;
-
-    for (ok = key != NULL && c != NULL, i = 0; ok && i < 2; i++) {
-        ok = (i == 0 ? EVP_DigestSignInit(c, &pc, EVP_sha256(), NULL, key)
-                     : EVP_DigestVerifyInit(c, &pc, EVP_sha256(), NULL,
-                                            key)) == 1
-            && (!pss
-                || (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING)
-                    == 1
-                    && EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, saltlen) == 1))
-            && (i == 0 ? EVP_DigestSign(c, sig, &len, msg, sizeof(msg))
-                       : EVP_DigestVerify(c, sig, len, msg, sizeof(msg)))
-               == 1;
-    }
-    EVP_MD_CTX_free(c);
-    EVP_PKEY_free(key);
-    return ok;
-}
-
-/*
  * Which mechanism signs with an RSA key (pkcs11/p11_sig_rsa.c): a
  * hashing or PSS mechanism the module lists goes first (the signature
  * works with the raw one hidden), the raw ones are the fallback (it works
@@ -448,10 +417,10 @@ START_TEST(rsa_mechanism_choice)
     shim_attach();
     for (i = 0; i < sizeof(hide) / sizeof(hide[0]); i++) {
         shim_hide_mech(hide[i]);
-        ck_assert_msg(rsa_sign_ok(uri, 0, 0), "PKCS#1, hidden %lx", hide[i]);
-        ck_assert_msg(rsa_sign_ok(uri, 1, RSA_PSS_SALTLEN_DIGEST),
+        ck_assert_msg(uri_sign_ok(uri, 0, 0), "PKCS#1, hidden %lx", hide[i]);
+        ck_assert_msg(uri_sign_ok(uri, 1, RSA_PSS_SALTLEN_DIGEST),
                       "PSS, hidden %lx", hide[i]);
-        ck_assert_msg(rsa_sign_ok(uri, 1, RSA_PSS_SALTLEN_MAX),
+        ck_assert_msg(uri_sign_ok(uri, 1, RSA_PSS_SALTLEN_MAX),
                       "PSS max salt, hidden %lx", hide[i]);
     }
     ERR_clear_error();

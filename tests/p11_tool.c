@@ -18,37 +18,7 @@
 #include <openssl/pem.h>
 #include <p11cmp/p11cmp.h>
 
-/* RSA-PSS with a salt as long as the digest on pc if pss; 1 if done. */
-static int set_pss(EVP_PKEY_CTX *pc, int pss)
-{
-    return !pss
-        || (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1
-            && EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST)
-               == 1);
-}
-
-/* Signs and verifies a message with the key uri names (RSA: PSS if pss). */
-static int sign(const char *uri, int pss)
-{
-    static const unsigned char msg[] = "p11_tool";
-    unsigned char sig[1024];
-    size_t len = sizeof(sig);
-    EVP_PKEY *key = P11CMP_PKCS11_load_key(uri, NULL);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pc = NULL;
-    int ok;
-
-    ok = key != NULL && md != NULL
-        && EVP_DigestSignInit(md, &pc, EVP_sha256(), NULL, key) == 1
-        && set_pss(pc, pss)
-        && EVP_DigestSign(md, sig, &len, msg, sizeof(msg)) == 1
-        && EVP_DigestVerifyInit(md, &pc, EVP_sha256(), NULL, key) == 1
-        && set_pss(pc, pss)
-        && EVP_DigestVerify(md, sig, len, msg, sizeof(msg)) == 1;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(key);
-    return ok;
-}
+#include "uri_sign.h"
 
 static int store(const char *uri, const char *path)
 {
@@ -106,10 +76,10 @@ static int run(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "store") == 0)
         return store(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "sign") == 0)
-        return sign(argv[2], 0);
+        return uri_sign_ok(argv[2], 0, 0);
     if (argc == 4 && strcmp(argv[1], "sign") == 0
         && strcmp(argv[3], "pss") == 0)
-        return sign(argv[2], 1);
+        return uri_sign_ok(argv[2], 1, RSA_PSS_SALTLEN_DIGEST);
     if (argc == 4 && strcmp(argv[1], "put") == 0)
         return put(argv[2], argv[3], 1);
     if (argc == 5 && strcmp(argv[1], "put") == 0
