@@ -169,6 +169,7 @@ static X509 *make_ca_cert(CA *ca)
                    "critical,keyCertSign,cRLSign,digitalSignature")
         && add_ext(cert, cert, NID_subject_key_identifier, "hash")
         && add_ext(cert, cert, NID_authority_key_identifier, "keyid:always")
+        && (!ca->kga || add_ext(cert, cert, NID_ext_key_usage, "cmKGA"))
         && sign_cert(ca, cert);
     X509_NAME_free(name);
     if (!ok) {

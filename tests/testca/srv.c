@@ -74,11 +74,11 @@ static OSSL_CMP_PKISI *accepted(void)
     return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
 }
 
-/* Issues for a CRMF request: public key, subject, validity and extensions
- * from its CertTemplate; the subject defaults to old's (KUR). Returns the
- * new cert (caller frees) or NULL with *fail set. */
+/* Issues for a CRMF request: public key (newkey if not NULL), subject,
+ * validity and extensions from its CertTemplate; the subject defaults to
+ * old's (KUR). Returns the new cert (caller frees) or NULL with *fail. */
 static X509 *issue_crm(SRV *s, const OSSL_CRMF_MSG *crm, X509 *old,
-                       int *fail)
+                       EVP_PKEY *newkey, int *fail)
 {
     OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
     const X509_NAME *subject = NULL;
@@ -87,7 +87,10 @@ static X509 *issue_crm(SRV *s, const OSSL_CRMF_MSG *crm, X509 *old,
     X509 *cert = NULL;
 
     *fail = OSSL_CMP_PKIFAILUREINFO_badCertTemplate;
-    if (tmpl == NULL || (pub = der_tmpl_pubkey(tmpl)) == NULL) {
+    if (newkey != NULL && EVP_PKEY_up_ref(newkey))
+        pub = newkey;
+    if (tmpl == NULL
+            || (pub == NULL && (pub = der_tmpl_pubkey(tmpl)) == NULL)) {
         fprintf(stderr, "testca: no usable publicKey in CertTemplate\n");
         goto err;
     }
@@ -173,10 +176,11 @@ static X509 *kur_old_cert(SRV *s, const OSSL_CMP_MSG *req,
     return old;
 }
 
-/* Issues the certificate that req asks for; NULL with *fail on refusal. */
+/* Issues the certificate that req asks for (for newkey, made here, if not
+ * NULL); NULL with *fail on refusal. */
 static X509 *make_cert(SRV *s, const OSSL_CMP_MSG *req,
                        const OSSL_CRMF_MSG *crm, const X509_REQ *p10cr,
-                       int *fail)
+                       EVP_PKEY *newkey, int *fail)
 {
     X509 *old = NULL;
 
@@ -185,7 +189,7 @@ static X509 *make_cert(SRV *s, const OSSL_CMP_MSG *req,
     if (OSSL_CMP_MSG_get_bodytype(req) == BODY_KUR
             && (old = kur_old_cert(s, req, crm, fail)) == NULL)
         return NULL;
-    return issue_crm(s, crm, old, fail);
+    return issue_crm(s, crm, old, newkey, fail);
 }
 
 /* Puts the request on hold for --poll: the answer is 'waiting'. */
@@ -216,6 +220,48 @@ static int add_chains(SRV *s, STACK_OF(X509) **chainOut,
     return 1;
 }
 
+/* Remembers cert as the one issued last, adds the chains and accepts. */
+static OSSL_CMP_PKISI *issued(SRV *s, X509 *cert, STACK_OF(X509) **chainOut,
+                              STACK_OF(X509) **caPubs)
+{
+    X509_free(s->last_issued);
+    s->last_issued = cert;
+    if (!X509_up_ref(s->last_issued)) {
+        s->last_issued = NULL;
+        return NULL;
+    }
+    if (!add_chains(s, chainOut, caPubs))
+        return NULL; /* the server frees what was set */
+    return accepted();
+}
+
+/* --central-keygen: a new key (ckg.c), certified and handed to libcrypto's
+ * server as the server context's newPkey, which it encrypts to the
+ * request's signer and then drops. */
+static OSSL_CMP_PKISI *central_keygen(SRV *s, OSSL_CMP_SRV_CTX *sctx,
+                                      const OSSL_CMP_MSG *req,
+                                      const OSSL_CRMF_MSG *crm,
+                                      X509 **certOut,
+                                      STACK_OF(X509) **chainOut,
+                                      STACK_OF(X509) **caPubs)
+{
+    OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(sctx);
+    EVP_PKEY *key = ckg_new_key(crm);
+    int fail = OSSL_CMP_PKIFAILUREINFO_badAlg;
+
+    if (key == NULL)
+        return reject(fail, "no key of the template's algorithm");
+    if ((*certOut = make_cert(s, req, crm, NULL, key, &fail)) == NULL) {
+        EVP_PKEY_free(key);
+        return reject(fail, "request refused by the test CA");
+    }
+    if (!OSSL_CMP_CTX_set0_newPkey(ctx, 1, key)) {
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    return issued(s, *certOut, chainOut, caPubs);
+}
+
 /* OSSL_CMP_SRV_cert_request_cb_t for ir, cr, kur and p10cr. */
 static OSSL_CMP_PKISI *cert_request_cb(OSSL_CMP_SRV_CTX *sctx,
                                        const OSSL_CMP_MSG *req,
@@ -237,17 +283,11 @@ static OSSL_CMP_PKISI *cert_request_cb(OSSL_CMP_SRV_CTX *sctx,
         && s->n_certreqs <= s->poll_to)
         return start_polling(s, req);
     s->releasing = 0;
-    if ((*certOut = make_cert(s, req, crm, p10cr, &fail)) == NULL)
+    if (s->central_keygen && ckg_requested(crm))
+        return central_keygen(s, sctx, req, crm, certOut, chainOut, caPubs);
+    if ((*certOut = make_cert(s, req, crm, p10cr, NULL, &fail)) == NULL)
         return reject(fail, "request refused by the test CA");
-    X509_free(s->last_issued);
-    s->last_issued = *certOut;
-    if (!X509_up_ref(s->last_issued)) {
-        s->last_issued = NULL;
-        return NULL;
-    }
-    if (!add_chains(s, chainOut, caPubs))
-        return NULL; /* the server frees what was set */
-    return accepted();
+    return issued(s, *certOut, chainOut, caPubs);
 }
 
 /* OSSL_CMP_SRV_rr_cb_t: revokes a certificate this CA issued, once. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 
 #include "testca.h"
@@ -52,6 +53,9 @@ static const char usage[] =
 "  --rsp-template CN        answer genm certReqTemplate with subject CN=CN\n"
 "                           and keySpec EC P-256, RSA 2048\n"
 "  (without them a genm of these types gets the answer 'none')\n"
+"  --central-keygen         generate the key of a request without one and\n"
+"                           return it encrypted (libcrypto 3.5 and later);\n"
+"                           the new CA cert gets EKU id-kp-cmKGA\n"
 "  --verbose                log libcrypto's CMP debug messages\n";
 
 /* Everything the command line sets. */
@@ -68,6 +72,7 @@ typedef struct {
     int poll_from, poll_to;
     int check_after;
     int send_capubs;
+    int central_keygen;
     const char *certout;
     const char *rsp[6];              /* the --rsp-* files / the CN */
 } OPTS;
@@ -78,7 +83,7 @@ enum {
     O_DAYS, O_CERTOUT, O_POLL, O_POLL_FROM, O_POLL_TO, O_CHECK_AFTER,
     O_REJECT, O_IMPLICIT, O_CAPUBS, O_EXTRA, O_VERBOSE, O_IO_TIMEOUT, O_FORK,
     O_RAVERIFIED, O_RSP_CACERTS, O_RSP_NWN, O_RSP_NWO, O_RSP_OWN, O_RSP_CRL,
-    O_RSP_TEMPLATE, O_HELP
+    O_RSP_TEMPLATE, O_CKG, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +120,7 @@ static const struct option long_opts[] = {
     { "rsp-oldwithnew", required_argument, NULL, O_RSP_OWN },
     { "rsp-crl", required_argument, NULL, O_RSP_CRL },
     { "rsp-template", required_argument, NULL, O_RSP_TEMPLATE },
+    { "central-keygen", no_argument, NULL, O_CKG },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 }
 };
@@ -199,6 +205,7 @@ static void set_option(OPTS *o, int opt, const char *arg)
         break;
     case O_CAPUBS: o->send_capubs = 1; break;
     case O_VERBOSE: o->srv.verbose = 1; break;
+    case O_CKG: o->central_keygen = 1; break;
     case O_HELP: fputs(usage, stdout); exit(0);
     default: fputs(usage, stderr); exit(2);
     }
@@ -221,6 +228,12 @@ static void parse_args(OPTS *o, int argc, char **argv)
             || (o->srv.ref != NULL && o->srv.secret == NULL)) {
         fprintf(stderr, "testca: --cakey/--cacert and --srvcert/--srvkey "
                 "go in pairs, --ref needs --secret\n%s", usage);
+        exit(2);
+    }
+    if (o->central_keygen && !TESTCA_HAS_CKG) {
+        fprintf(stderr, "testca: --central-keygen needs libcrypto 3.5 or "
+                "later (server-side central key generation), not %s\n",
+                OpenSSL_version(OPENSSL_VERSION));
         exit(2);
     }
     if (o->reject != NULL && srv_failinfo_bit(o->reject) < 0) {
@@ -259,6 +272,7 @@ static int setup(const OPTS *o, CA *ca, SRV *s)
 {
     ca->days = o->days;
     ca->certout = o->certout;
+    ca->kga = o->central_keygen;
     if (!ca_init(ca, o->cakey, o->cacert))
         return 0;
     if (o->cacertout != NULL && !ca_write_cert(o->cacertout, ca->cert))
@@ -270,6 +284,7 @@ static int setup(const OPTS *o, CA *ca, SRV *s)
     s->check_after = o->check_after;
     s->reject_bit = o->reject != NULL ? srv_failinfo_bit(o->reject) : -1;
     s->send_capubs = o->send_capubs;
+    s->central_keygen = o->central_keygen;
     if (o->extra_certs != NULL
             && (s->extra_certs = ca_load_certs(o->extra_certs)) == NULL)
         return 0;

@@ -22,6 +22,7 @@ typedef struct {
     STACK_OF(ASN1_INTEGER) *revoked;
     const char *certout;             /* directory for cert-N.pem, or NULL */
     int n_issued;
+    int kga;                         /* new CA cert gets EKU id-kp-cmKGA */
 } CA;
 
 /* The CMP server: the libcrypto server context and our test switches. */
@@ -39,6 +40,7 @@ typedef struct {
     X509 *signer;                    /* protection cert of this transaction */
     int reject_bit;                  /* failInfo bit to reject with, or -1 */
     int send_capubs;
+    int central_keygen;              /* --central-keygen (ckg.c) */
     STACK_OF(X509) *extra_certs;     /* chain sent in extraCerts */
     STACK_OF(X509) *genm_cacerts;    /* genp answers (genm.c) */
     X509 *genm_nwn, *genm_nwo, *genm_own;
@@ -137,6 +139,12 @@ OSSL_CMP_ITAV *genm_itav_root_update(X509 *nwn, X509 *nwo, X509 *own);
 OSSL_CMP_ITAV *genm_itav_crls(X509_CRL *crl);
 OSSL_CMP_ITAV *genm_itav_template(const char *cn);
 int genm_value_der(const OSSL_CMP_ITAV *itav, GDER *d);
+
+/* from ckg.c: central key generation, which libcrypto's server side has
+ * from 3.5 on (before, ckg_requested() is 0 and ckg_new_key() NULL) */
+#define TESTCA_HAS_CKG (OPENSSL_VERSION_NUMBER >= 0x30500000L)
+int ckg_requested(const OSSL_CRMF_MSG *crm);
+EVP_PKEY *ckg_new_key(const OSSL_CRMF_MSG *crm);
 
 /* from srv.c */
 int srv_failinfo_bit(const char *name);
