@@ -20,6 +20,8 @@ const char *p11cmp_p11_token_uri(const P11CMP_P11_TOKEN *tok)
     return tok != NULL ? p11cmp_p11_uri_text(tok->uri) : "(none)";
 }
 
+#define PROXY "all modules of p11-kit; module-name= or module-path= names one"
+
 /* Finds the one initialised token matching tok->uri; its slot into tok. */
 static int find_slot(P11CMP_P11_TOKEN *tok)
 {
@@ -27,6 +29,7 @@ static int find_slot(P11CMP_P11_TOKEN *tok)
     CK_ULONG n = 64, i, found = 0;
     CK_TOKEN_INFO info;
     CK_RV rv;
+    int proxy;
 
     tok->last_fn = NULL;
     if (P11CMP_P11_CALL(tok, rv, C_GetSlotList, CK_TRUE, slots, &n)
@@ -44,15 +47,20 @@ static int find_slot(P11CMP_P11_TOKEN *tok)
     }
     if (found == 1)
         return 1;
+    /* p11-kit's proxy, the default, offers every configured module */
+    proxy = strstr(tok->mod->path, "p11-kit-proxy") != NULL;
     if (found == 0 && tok->last_fn != NULL) {
-        p11cmp_p11_raise(tok, P11CMP_R_TOKEN_NOT_FOUND, "reading tokens");
+        p11cmp_p11_raise(tok, P11CMP_R_TOKEN_NOT_FOUND, proxy
+                         ? "reading tokens (module p11-kit-proxy: " PROXY ")"
+                         : "reading tokens");
         return 0;
     }
     p11cmp_raise_data(found == 0 ? P11CMP_R_TOKEN_NOT_FOUND
                       : P11CMP_R_AMBIGUOUS_TOKEN,
-                      "%lu of %lu slots match uri=%s (module %s)",
+                      "%lu of %lu slots match uri=%s (module %s%s)",
                       (unsigned long)found, (unsigned long)n,
-                      p11cmp_p11_token_uri(tok), tok->mod->path);
+                      p11cmp_p11_token_uri(tok), tok->mod->path,
+                      proxy ? ": " PROXY : "");
     return 0;
 }
 
